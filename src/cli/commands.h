@@ -12,6 +12,7 @@ namespace netward::cli {
 
 void RegisterReplay(CLI::App& app);
 void RegisterProbe(CLI::App& app);
+void RegisterSchema(CLI::App& app);
 
 // 0 success, 1 a run-time failure (unreadable file, write error), 2 bad usage or configuration.
 int ExitCode();

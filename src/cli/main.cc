@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
 
   netward::cli::RegisterReplay(app);
   netward::cli::RegisterProbe(app);
+  netward::cli::RegisterSchema(app);
 
   try {
     app.parse(argc, argv);

@@ -24,39 +24,103 @@ namespace netward::record {
 
 // One session (flow): who talked to whom, how much, and the best name known for the server.
 // close: fin | rst | timeout | eof (the capture ended) | evicted (flow table full).
-#define NW_SESSION_FIELDS(X)                                                                    \
-  X(Time, ts) X(Time, end_ts) X(String, proto) X(Ip, src_ip) X(U16, src_port) X(Ip, dst_ip)     \
-  X(U16, dst_port) X(U16, vlan) X(String, mac) X(String, app) X(String, host) X(String, url)    \
-  X(U64, bytes_up) X(U64, bytes_down) X(U64, pkts_up) X(U64, pkts_down) X(String, close)
+#define NW_SESSION_FIELDS(X) \
+  X(Time, ts, "first packet of the flow") \
+  X(Time, end_ts, "last packet of the flow (or of this snapshot)") \
+  X(String, proto, "tcp, udp, icmp, icmp6 or the IP protocol number") \
+  X(Ip, src_ip, "client (the side that opened the flow)") \
+  X(U16, src_port, "client port") \
+  X(Ip, dst_ip, "server") \
+  X(U16, dst_port, "server port") \
+  X(U16, vlan, "outer 802.1Q VLAN id, 0 if untagged") \
+  X(String, mac, "client MAC address (aa:bb:cc:dd:ee:ff), empty if not Ethernet") \
+  X(String, app, "detected application protocol (http, tls, dns, smtp, pop3, imap, ftp), empty if unknown") \
+  X(String, host, "best name for the server: HTTP Host, TLS SNI, or the DNS name the client resolved to dst_ip") \
+  X(String, url, "first HTTP request of the flow as http://host/uri") \
+  X(U64, bytes_up, "IP bytes client to server") \
+  X(U64, bytes_down, "IP bytes server to client") \
+  X(U64, pkts_up, "packets client to server") \
+  X(U64, pkts_down, "packets server to client") \
+  X(String, close, "fin, rst, timeout, eof (capture ended or probe stopped) or evicted (flow table full)")
 
 // One DNS transaction (query and its answer, or a query alone). proto: udp | tcp.
-#define NW_DNS_FIELDS(X)                                                                        \
-  X(Time, ts) X(Ip, src_ip) X(U16, src_port) X(Ip, dst_ip) X(U16, dst_port) X(String, proto)    \
-  X(U16, trans_id) X(String, query) X(String, qtype) X(String, rcode)                           \
-  X(StringList, answers) X(U32List, ttls)
+#define NW_DNS_FIELDS(X) \
+  X(Time, ts, "time of the query (of the response if no query was seen)") \
+  X(Ip, src_ip, "client") \
+  X(U16, src_port, "client port") \
+  X(Ip, dst_ip, "DNS server") \
+  X(U16, dst_port, "server port") \
+  X(String, proto, "udp or tcp") \
+  X(U16, trans_id, "DNS transaction id") \
+  X(String, query, "first question name, as on the wire") \
+  X(String, qtype, "question type name (A, AAAA, MX, TYPE65534 ...)") \
+  X(String, rcode, "response code name (NOERROR, NXDOMAIN ...), empty if unanswered") \
+  X(StringList, answers, "answer section in text form (addresses, names, TXT ...)") \
+  X(U32List, ttls, "TTL of each answer, seconds")
 
 // One HTTP request/response pair. Body lengths are after transfer- and content-decoding.
-#define NW_HTTP_FIELDS(X)                                                                       \
-  X(Time, ts) X(Ip, src_ip) X(U16, src_port) X(Ip, dst_ip) X(U16, dst_port) X(String, method)   \
-  X(String, host) X(String, uri) X(String, version) X(U16, status) X(String, user_agent)        \
-  X(String, referrer) X(String, content_type) X(U64, req_body_len) X(U64, resp_body_len)
+#define NW_HTTP_FIELDS(X) \
+  X(Time, ts, "time of the request") \
+  X(Ip, src_ip, "client") \
+  X(U16, src_port, "client port") \
+  X(Ip, dst_ip, "server") \
+  X(U16, dst_port, "server port") \
+  X(String, method, "request method") \
+  X(String, host, "Host header") \
+  X(String, uri, "request target as sent") \
+  X(String, version, "HTTP version of the request (1.0, 1.1, 0.9)") \
+  X(U16, status, "response status code, 0 if no response") \
+  X(String, user_agent, "User-Agent header") \
+  X(String, referrer, "Referer header") \
+  X(String, content_type, "Content-Type of the response (else of the request)") \
+  X(U64, req_body_len, "request body bytes after transfer and content decoding") \
+  X(U64, resp_body_len, "response body bytes after transfer and content decoding")
 
 // One TLS handshake. cert_* come from the server's first certificate (TLS 1.2 and below).
-#define NW_TLS_FIELDS(X)                                                                        \
-  X(Time, ts) X(Ip, src_ip) X(U16, src_port) X(Ip, dst_ip) X(U16, dst_port) X(String, version)  \
-  X(String, sni) X(StringList, alpn) X(String, ja3) X(String, ja4) X(String, cert_subject)      \
-  X(String, cert_issuer) X(Time, cert_not_before) X(Time, cert_not_after)
+#define NW_TLS_FIELDS(X) \
+  X(Time, ts, "time of the ClientHello") \
+  X(Ip, src_ip, "client") \
+  X(U16, src_port, "client port") \
+  X(Ip, dst_ip, "server") \
+  X(U16, dst_port, "server port") \
+  X(String, version, "negotiated version (TLSv12, TLSv13 ...)") \
+  X(String, sni, "server_name from the ClientHello") \
+  X(StringList, alpn, "ALPN protocols offered by the client") \
+  X(String, ja3, "JA3 client fingerprint (MD5 hex)") \
+  X(String, ja4, "JA4 client fingerprint") \
+  X(String, cert_subject, "server certificate subject (RFC 2253), TLS 1.2 and below") \
+  X(String, cert_issuer, "server certificate issuer (RFC 2253)") \
+  X(Time, cert_not_before, "certificate validity start") \
+  X(Time, cert_not_after, "certificate validity end")
 
 // One mail transaction (SMTP) or login (POP3/IMAP). proto: smtp | pop3 | imap.
-#define NW_MAIL_FIELDS(X)                                                                       \
-  X(Time, ts) X(Ip, src_ip) X(U16, src_port) X(Ip, dst_ip) X(U16, dst_port) X(String, proto)    \
-  X(String, helo) X(String, mail_from) X(StringList, rcpt_to) X(String, header_from)            \
-  X(String, subject) X(String, message_id) X(String, auth_user)
+#define NW_MAIL_FIELDS(X) \
+  X(Time, ts, "time the transaction (or login) began") \
+  X(Ip, src_ip, "client") \
+  X(U16, src_port, "client port") \
+  X(Ip, dst_ip, "server") \
+  X(U16, dst_port, "server port") \
+  X(String, proto, "smtp, pop3 or imap") \
+  X(String, helo, "HELO/EHLO argument") \
+  X(String, mail_from, "envelope sender (MAIL FROM)") \
+  X(StringList, rcpt_to, "envelope recipients (RCPT TO)") \
+  X(String, header_from, "From: header of the message") \
+  X(String, subject, "Subject: header, MIME encoded-words decoded") \
+  X(String, message_id, "Message-ID: header") \
+  X(String, auth_user, "user name from SMTP AUTH, POP3 USER/APOP or IMAP LOGIN (never the password)")
 
 // One FTP command that moves or names a file (RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, ...).
-#define NW_FTP_FIELDS(X)                                                                        \
-  X(Time, ts) X(Ip, src_ip) X(U16, src_port) X(Ip, dst_ip) X(U16, dst_port) X(String, user)     \
-  X(String, command) X(String, arg) X(U16, reply_code) X(String, reply_msg)
+#define NW_FTP_FIELDS(X) \
+  X(Time, ts, "time of the command") \
+  X(Ip, src_ip, "client") \
+  X(U16, src_port, "client port") \
+  X(Ip, dst_ip, "server") \
+  X(U16, dst_port, "server port") \
+  X(String, user, "user name given with USER") \
+  X(String, command, "RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, MKD or RMD") \
+  X(String, arg, "the file or directory name") \
+  X(U16, reply_code, "final reply code from the server, 0 if none") \
+  X(String, reply_msg, "final reply text")
 
 // The list of streams: X(StreamName, snake_name, FIELDS macro).
 #define NW_STREAMS(X)                          \
@@ -97,8 +161,8 @@ bool StreamFromName(std::string_view name, StreamId* id);
 
 // The structs: SessionRecord, DnsRecord, ... Each has kStream and ForEachField(f), which calls
 // f(std::string_view field_name, FieldRef&) in declaration order.
-#define NW_FIELD_MEMBER(Type, name) field_type::Type name{};
-#define NW_FIELD_VISIT(Type, name) f(std::string_view(#name), name);
+#define NW_FIELD_MEMBER(Type, name, doc) field_type::Type name{};
+#define NW_FIELD_VISIT(Type, name, doc) f(std::string_view(#name), name);
 #define NW_STREAM_STRUCT(Name, sname, FIELDS)                            \
   struct Name##Record {                                                  \
     static constexpr StreamId kStream = StreamId::k##Name;               \
