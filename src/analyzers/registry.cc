@@ -1,0 +1,141 @@
+#include "analyzers/registry.h"
+
+#if __has_include("analyzers/dns.h")
+#include "analyzers/dns.h"
+#define NW_HAVE_DNS 1
+#endif
+#if __has_include("analyzers/ftp.h")
+#include "analyzers/ftp.h"
+#define NW_HAVE_FTP 1
+#endif
+#if __has_include("analyzers/http.h")
+#include "analyzers/http.h"
+#define NW_HAVE_HTTP 1
+#endif
+#if __has_include("analyzers/imap.h")
+#include "analyzers/imap.h"
+#define NW_HAVE_IMAP 1
+#endif
+#if __has_include("analyzers/pop3.h")
+#include "analyzers/pop3.h"
+#define NW_HAVE_POP3 1
+#endif
+#if __has_include("analyzers/smtp.h")
+#include "analyzers/smtp.h"
+#define NW_HAVE_SMTP 1
+#endif
+#if __has_include("analyzers/tls.h")
+#include "analyzers/tls.h"
+#define NW_HAVE_TLS 1
+#endif
+
+namespace netward::analyzers {
+namespace {
+
+struct PortEntry {
+  uint8_t ip_proto;
+  uint16_t port;
+  AppProtocol proto;
+};
+
+// The well-known ports. Content detection (below) can override these.
+constexpr PortEntry kPortTable[] = {
+    {17, 53, AppProtocol::kDns},    {6, 53, AppProtocol::kDns},    {17, 5353, AppProtocol::kDns},
+    {17, 5355, AppProtocol::kDns},  {6, 80, AppProtocol::kHttp},   {6, 8080, AppProtocol::kHttp},
+    {6, 8000, AppProtocol::kHttp},  {6, 8008, AppProtocol::kHttp}, {6, 8888, AppProtocol::kHttp},
+    {6, 3128, AppProtocol::kHttp},  {6, 81, AppProtocol::kHttp},   {6, 443, AppProtocol::kTls},
+    {6, 8443, AppProtocol::kTls},   {6, 465, AppProtocol::kTls},   {6, 993, AppProtocol::kTls},
+    {6, 995, AppProtocol::kTls},    {6, 636, AppProtocol::kTls},   {6, 853, AppProtocol::kTls},
+    {6, 5223, AppProtocol::kTls},   {6, 25, AppProtocol::kSmtp},   {6, 587, AppProtocol::kSmtp},
+    {6, 2525, AppProtocol::kSmtp},  {6, 110, AppProtocol::kPop3},  {6, 143, AppProtocol::kImap},
+    {6, 21, AppProtocol::kFtp},
+};
+
+}  // namespace
+
+std::string_view AppProtocolName(AppProtocol proto) {
+  switch (proto) {
+    case AppProtocol::kNone: return "";
+    case AppProtocol::kDns: return "dns";
+    case AppProtocol::kHttp: return "http";
+    case AppProtocol::kTls: return "tls";
+    case AppProtocol::kSmtp: return "smtp";
+    case AppProtocol::kPop3: return "pop3";
+    case AppProtocol::kImap: return "imap";
+    case AppProtocol::kFtp: return "ftp";
+  }
+  return "";
+}
+
+AppProtocol DetectByPort(uint8_t ip_proto, uint16_t server_port) {
+  for (const auto& e : kPortTable) {
+    if (e.ip_proto == ip_proto && e.port == server_port) return e.proto;
+  }
+  return AppProtocol::kNone;
+}
+
+AppProtocol Detect(uint8_t ip_proto, uint16_t server_port, Direction dir,
+                   std::span<const uint8_t> first_payload) {
+  AppProtocol by_port = DetectByPort(ip_proto, server_port);
+  if (ip_proto == 17) {
+    if (by_port == AppProtocol::kDns) return by_port;
+    return LooksLikeDns(dir, first_payload) && (server_port == 53 || server_port == 5353)
+               ? AppProtocol::kDns
+               : AppProtocol::kNone;
+  }
+  if (ip_proto != 6) return AppProtocol::kNone;
+  // Strong signatures first: they are unambiguous whatever the port.
+  if (LooksLikeTls(dir, first_payload)) return AppProtocol::kTls;
+  if (LooksLikeHttp(dir, first_payload)) return AppProtocol::kHttp;
+  // Banner protocols share "220 "; the port decides between them when it can.
+  switch (by_port) {
+    case AppProtocol::kSmtp:
+    case AppProtocol::kFtp:
+    case AppProtocol::kPop3:
+    case AppProtocol::kImap:
+    case AppProtocol::kDns:
+      return by_port;
+    default:
+      break;
+  }
+#ifdef NW_HAVE_SMTP
+  if (LooksLikeSmtp(dir, first_payload)) return AppProtocol::kSmtp;
+#endif
+#ifdef NW_HAVE_FTP
+  if (LooksLikeFtp(dir, first_payload)) return AppProtocol::kFtp;
+#endif
+  // A well-known HTTP/TLS port whose first bytes we could not confirm (e.g. one byte segments):
+  // trust the port; the analyzer copes with what it cannot parse.
+  return by_port;
+}
+
+std::unique_ptr<Analyzer> CreateAnalyzer(AppProtocol proto) {
+  switch (proto) {
+    case AppProtocol::kNone: return nullptr;
+#ifdef NW_HAVE_DNS
+    case AppProtocol::kDns: return NewDnsAnalyzer();
+#endif
+#ifdef NW_HAVE_HTTP
+    case AppProtocol::kHttp: return NewHttpAnalyzer();
+#endif
+#ifdef NW_HAVE_TLS
+    case AppProtocol::kTls: return NewTlsAnalyzer();
+#endif
+#ifdef NW_HAVE_SMTP
+    case AppProtocol::kSmtp: return NewSmtpAnalyzer();
+#endif
+#ifdef NW_HAVE_POP3
+    case AppProtocol::kPop3: return NewPop3Analyzer();
+#endif
+#ifdef NW_HAVE_IMAP
+    case AppProtocol::kImap: return NewImapAnalyzer();
+#endif
+#ifdef NW_HAVE_FTP
+    case AppProtocol::kFtp: return NewFtpAnalyzer();
+#endif
+    default: return nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace netward::analyzers

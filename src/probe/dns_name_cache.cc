@@ -1,0 +1,65 @@
+#include "probe/dns_name_cache.h"
+
+#include <algorithm>
+#include <vector>
+
+namespace netward::probe {
+
+DnsNameCache::DnsNameCache(size_t max_entries, TimestampUs min_keep, TimestampUs max_keep)
+    : shard_limit_(std::max<size_t>(16, max_entries / kShards)),
+      min_keep_(min_keep),
+      max_keep_(max_keep) {}
+
+void DnsNameCache::Prune(Shard& shard, size_t limit) {
+  // Forget the oldest half of the pair map: cheap, rare, and keeps recent answers.
+  auto prune = [limit](auto& map) {
+    if (map.size() < limit) return;
+    std::vector<TimestampUs> times;
+    times.reserve(map.size());
+    for (const auto& [k, e] : map) times.push_back(e.resolved_at);
+    std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
+    TimestampUs median = times[times.size() / 2];
+    for (auto it = map.begin(); it != map.end();) {
+      it = it->second.resolved_at <= median ? map.erase(it) : std::next(it);
+    }
+  };
+  prune(shard.by_pair);
+  prune(shard.by_server);
+}
+
+void DnsNameCache::OnDnsAnswer(const IpAddress& client, std::string_view name,
+                               const IpAddress& address, uint32_t ttl, TimestampUs ts) {
+  if (name.empty()) return;
+  TimestampUs keep = std::clamp<TimestampUs>(static_cast<TimestampUs>(ttl) * kUsPerSecond,
+                                             min_keep_, max_keep_);
+  Entry entry{std::string(name), ts, ts + keep};
+  Shard& shard = client_shards_[IpAddressHash()(client) % kShards];
+  Shard& server_shard = client_shards_[IpAddressHash()(address) % kShards];
+  {
+    std::lock_guard<std::mutex> lock(shard.mu);
+    Prune(shard, shard_limit_);
+    shard.by_pair[PairKey{client, address}] = entry;
+  }
+  {
+    std::lock_guard<std::mutex> lock(server_shard.mu);
+    server_shard.by_server[address] = std::move(entry);
+  }
+}
+
+std::string DnsNameCache::Lookup(const IpAddress& client, const IpAddress& server,
+                                 TimestampUs at) const {
+  auto usable = [at](const Entry& e) { return e.resolved_at <= at && at <= e.expires_at; };
+  {
+    const Shard& shard = client_shards_[IpAddressHash()(client) % kShards];
+    std::lock_guard<std::mutex> lock(shard.mu);
+    auto it = shard.by_pair.find(PairKey{client, server});
+    if (it != shard.by_pair.end() && usable(it->second)) return it->second.name;
+  }
+  const Shard& shard = client_shards_[IpAddressHash()(server) % kShards];
+  std::lock_guard<std::mutex> lock(shard.mu);
+  auto it = shard.by_server.find(server);
+  if (it != shard.by_server.end() && usable(it->second)) return it->second.name;
+  return {};
+}
+
+}  // namespace netward::probe

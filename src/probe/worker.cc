@@ -1,0 +1,212 @@
+#include "probe/worker.h"
+
+#include <cstdio>
+
+namespace netward::probe {
+
+// The app-layer state of one flow, created when its first payload arrives (flows that never
+// carry payload, e.g. scans, cost nothing here).
+struct Worker::FlowApp : flow::FlowExtension {
+  analyzers::FlowEndpoints endpoints;
+  analyzers::SessionHints hints;
+  std::unique_ptr<analyzers::Analyzer> analyzer;
+  bool detected = false;
+};
+
+namespace {
+
+flow::FlowTableOptions TableOptions(const ProbeConfig& c) {
+  flow::FlowTableOptions o;
+  o.max_flows = c.max_flows;
+  o.tcp_idle_timeout = c.tcp_idle_timeout;
+  o.tcp_closed_timeout = c.tcp_closed_timeout;
+  o.udp_idle_timeout = c.udp_idle_timeout;
+  o.other_idle_timeout = c.other_idle_timeout;
+  o.active_timeout = c.active_timeout;
+  o.reassembly_flow_cap = c.reassembly_flow_cap;
+  o.reassembly_global_cap = c.reassembly_global_cap;
+  return o;
+}
+
+const char* ProtoName(uint8_t ip_proto, char* buf) {
+  switch (ip_proto) {
+    case 6: return "tcp";
+    case 17: return "udp";
+    case 1: return "icmp";
+    case 58: return "icmp6";
+    default:
+      std::snprintf(buf, 4, "%u", ip_proto);
+      return buf;
+  }
+}
+
+}  // namespace
+
+Worker::Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names)
+    : config_(config),
+      sink_(sink),
+      names_(names),
+      batch_(config.site),
+      table_(std::make_unique<flow::FlowTable>(TableOptions(config), this)) {}
+
+Worker::~Worker() = default;
+
+Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
+  if (!f.ext) {
+    auto app = std::make_unique<FlowApp>();
+    app->endpoints.client_ip = f.client_ip();
+    app->endpoints.server_ip = f.server_ip();
+    app->endpoints.client_port = f.client_port();
+    app->endpoints.server_port = f.server_port();
+    app->endpoints.ip_proto = f.key.ip_proto;
+    f.ext = std::move(app);
+  }
+  return static_cast<FlowApp*>(f.ext.get());
+}
+
+void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data) {
+  if (data.empty()) return;
+  FlowApp* app = AppOf(f);
+  auto dir = static_cast<analyzers::Direction>(direction);
+  if (!app->detected) {
+    app->detected = true;
+    analyzers::AppProtocol proto =
+        analyzers::Detect(f.key.ip_proto, f.server_port(), dir, data);
+    app->analyzer = analyzers::CreateAnalyzer(proto);
+    if (app->analyzer) app->hints.app = analyzers::AppProtocolName(proto);
+  }
+  if (!app->analyzer) return;
+  analyzers::AnalyzerContext ctx;
+  ctx.flow = &app->endpoints;
+  ctx.now = now_;
+  ctx.out = &batch_;
+  ctx.hints = &app->hints;
+  ctx.dns_observer = names_;
+  ctx.events = this;
+  app->analyzer->Deliver(ctx, dir, data);
+}
+
+void Worker::Process(const capture::DecodedPacket& p) {
+  now_ = p.ts;
+  ++stats_.packets;
+  stats_.bytes += p.ip_len;
+  int direction = 0;
+  bool created = false;
+  flow::Flow* f = table_->Track(p, &direction, &created);
+  if (created) ++stats_.flows;
+  if (p.ip_proto == capture::kIpProtoTcp) {
+    current_flow_ = f;
+    table_->AddTcpSegment(f, direction, p, this);
+    current_flow_ = nullptr;
+  } else if (p.ip_proto == capture::kIpProtoUdp && p.payload_len > 0) {
+    Deliver(*f, direction, std::span<const uint8_t>(p.payload, p.payload_len));
+  }
+  if (batch_.full()) HandOver();
+}
+
+void Worker::OnStreamData(int direction, std::span<const uint8_t> data) {
+  if (current_flow_) Deliver(*current_flow_, direction, data);
+}
+
+void Worker::OnStreamGap(int direction, uint64_t length) {
+  if (!current_flow_ || !current_flow_->ext) return;
+  FlowApp* app = static_cast<FlowApp*>(current_flow_->ext.get());
+  if (!app->analyzer) return;
+  analyzers::AnalyzerContext ctx;
+  ctx.flow = &app->endpoints;
+  ctx.now = now_;
+  ctx.out = &batch_;
+  ctx.hints = &app->hints;
+  ctx.dns_observer = names_;
+  ctx.events = this;
+  app->analyzer->Gap(ctx, static_cast<analyzers::Direction>(direction), length);
+}
+
+void Worker::Count(std::string_view event_name) {
+  auto it = stats_.events.find(event_name);
+  if (it == stats_.events.end()) {
+    stats_.events.emplace(std::string(event_name), 1);
+  } else {
+    ++it->second;
+  }
+}
+
+void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
+  const bool final = reason != flow::CloseReason::kActiveTimeout;
+  FlowApp* app = f.ext ? static_cast<FlowApp*>(f.ext.get()) : nullptr;
+  if (final && f.is_tcp()) {
+    // Whatever is still buffered out of order goes to the analyzer before it finishes.
+    flow::Flow* saved = current_flow_;
+    current_flow_ = &f;
+    f.stream(0).Flush(this, 0);
+    f.stream(1).Flush(this, 1);
+    current_flow_ = saved;
+  }
+  if (final && app && app->analyzer) {
+    analyzers::AnalyzerContext ctx;
+    ctx.flow = &app->endpoints;
+    ctx.now = f.last_ts;
+    ctx.out = &batch_;
+    ctx.hints = &app->hints;
+    ctx.dns_observer = names_;
+    ctx.events = this;
+    app->analyzer->Finish(ctx);
+  }
+
+  record::SessionRecord s;
+  s.ts = f.interval_start_ts;
+  s.end_ts = f.last_ts;
+  char proto_buf[4];
+  s.proto = ProtoName(f.key.ip_proto, proto_buf);
+  s.src_ip = f.client_ip();
+  s.src_port = f.client_port();
+  s.dst_ip = f.server_ip();
+  s.dst_port = f.server_port();
+  s.vlan = f.key.vlan;
+  if (f.has_client_mac) {
+    char mac[18];
+    const uint8_t* m = f.client_mac;
+    std::snprintf(mac, sizeof(mac), "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
+                  m[5]);
+    s.mac = mac;
+  }
+  if (app) {
+    s.app = app->hints.app;
+    s.host = app->hints.host;
+    s.url = app->hints.url;
+  }
+  if (s.host.empty() && names_) s.host = names_->Lookup(s.src_ip, s.dst_ip, f.first_ts);
+  s.bytes_up = f.bytes[0];
+  s.bytes_down = f.bytes[1];
+  s.pkts_up = f.packets[0];
+  s.pkts_down = f.packets[1];
+  s.close = flow::CloseReasonName(reason);
+  batch_.Add(s);
+}
+
+void Worker::HandOver() {
+  if (batch_.empty()) return;
+  for (size_t i = 0; i < record::kStreamCount; ++i) {
+    stats_.records[i] += batch_.count(static_cast<record::StreamId>(i));
+  }
+  sink_->Consume(batch_);
+  batch_.Clear();
+}
+
+void Worker::Tick(TimestampUs packet_now, bool flush_due) {
+  // Expire() only looks at list heads, but once per packet is still wasted work: do it when
+  // packet time has moved on by 100 ms.
+  if (packet_now - last_expire_ >= 100000 || packet_now < last_expire_) {
+    last_expire_ = packet_now;
+    now_ = packet_now;
+    table_->Expire(packet_now);
+  }
+  if (flush_due || batch_.full()) HandOver();
+}
+
+void Worker::Finish() {
+  table_->CloseAll(flow::CloseReason::kEof);
+  HandOver();
+}
+
+}  // namespace netward::probe

@@ -1,0 +1,73 @@
+// src/probe/worker.h: one analysis thread's state: a flow table, the analyzers of its flows and
+// a record batch. Packets of one flow always reach the same worker (symmetric flow hash), so a
+// worker needs no locks; only the DNS name cache and the sink are shared.
+// Process() is the hot path: no allocation per packet once flows exist (analyzers allocate per
+// flow, the batch grows to its capacity once).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "analyzers/analyzer.h"
+#include "analyzers/registry.h"
+#include "capture/packet.h"
+#include "flow/flow_table.h"
+#include "probe/dns_name_cache.h"
+#include "probe/probe_config.h"
+#include "record/record_batch.h"
+
+namespace netward::probe {
+
+struct WorkerStats {
+  uint64_t packets = 0;
+  uint64_t bytes = 0;
+  uint64_t flows = 0;
+  std::array<uint64_t, record::kStreamCount> records{};
+  std::map<std::string, uint64_t, std::less<>> events;  // analyzer events by name
+};
+
+class Worker : public flow::FlowObserver, public flow::StreamReceiver, public analyzers::EventCounter {
+ public:
+  // `sink` and `names` are shared and must outlive the worker.
+  Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names);
+  ~Worker() override;
+
+  // Tracks the packet's flow, reassembles TCP, runs the flow's analyzer.
+  void Process(const capture::DecodedPacket& packet);
+  // Expires idle flows by packet time, and hands the batch to the sink when `flush_due` (the
+  // caller's timer) or when it is full.
+  void Tick(TimestampUs packet_now, bool flush_due);
+  // Ends every flow (close = eof) and hands over the last batch.
+  void Finish();
+
+  const WorkerStats& stats() const { return stats_; }
+  const flow::FlowTable& table() const { return *table_; }
+
+  // flow::FlowObserver: writes the session record (and lets the analyzer finish).
+  void OnFlowClose(flow::Flow& flow, flow::CloseReason reason) override;
+  // flow::StreamReceiver: in-order TCP bytes of the current flow.
+  void OnStreamData(int direction, std::span<const uint8_t> data) override;
+  void OnStreamGap(int direction, uint64_t length) override;
+  // analyzers::EventCounter
+  void Count(std::string_view event_name) override;
+
+ private:
+  struct FlowApp;
+  FlowApp* AppOf(flow::Flow& flow);
+  void Deliver(flow::Flow& flow, int direction, std::span<const uint8_t> data);
+  void HandOver();
+
+  const ProbeConfig& config_;
+  record::RecordSink* sink_;
+  DnsNameCache* names_;
+  record::RecordBatch batch_;
+  std::unique_ptr<flow::FlowTable> table_;
+  WorkerStats stats_;
+  flow::Flow* current_flow_ = nullptr;
+  TimestampUs now_ = 0;
+  TimestampUs last_expire_ = 0;
+};
+
+}  // namespace netward::probe

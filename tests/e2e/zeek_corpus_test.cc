@@ -1,0 +1,272 @@
+// Compares netward's records with Zeek's own expected logs for every corpus trace where both
+// apply (../shared/corpus/zeek, see its README.md): DNS query names, HTTP host/uri, TLS SNI,
+// SMTP mail_from/rcpt_to, FTP file commands, and the TCP/UDP connections themselves.
+// A baseline may hold rows of several traces (btest runs more than one), so Zeek rows are
+// compared only for connections this trace contains. Where netward decides differently on
+// purpose, kKnownDifferences says why (also in docs/zeek-comparison.md); any other difference
+// fails the test.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "e2e_util.h"
+
+namespace netward::e2e {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct KnownDifference {
+  const char* trace;
+  const char* log;
+  const char* reason;
+};
+
+// Each entry: where netward and Zeek differ by design. Keep docs/zeek-comparison.md in step.
+constexpr KnownDifference kKnownDifferences[] = {
+    {"", "", ""},
+};
+
+const KnownDifference* FindKnown(const std::string& trace, const std::string& log) {
+  for (const auto& k : kKnownDifferences) {
+    if (trace == k.trace && log == k.log) return &k;
+  }
+  return nullptr;
+}
+
+struct ZeekLog {
+  std::vector<std::string> fields;
+  std::vector<std::vector<std::string>> rows;
+  int Index(const std::string& name) const {
+    for (size_t i = 0; i < fields.size(); ++i)
+      if (fields[i] == name) return static_cast<int>(i);
+    return -1;
+  }
+};
+
+std::vector<std::string> Split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::string cur;
+  std::istringstream in(s);
+  while (std::getline(in, cur, sep)) out.push_back(cur);
+  if (!s.empty() && s.back() == sep) out.push_back("");
+  return out;
+}
+
+// Reads a Zeek ASCII log (with #fields) or a zeek-cut -m file (first line = column names).
+ZeekLog ReadZeekLog(const std::string& path) {
+  ZeekLog log;
+  std::ifstream in(path);
+  std::string line;
+  bool header_seen = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("#fields\t", 0) == 0) {
+      log.fields = Split(line.substr(8), '\t');
+      header_seen = true;
+      continue;
+    }
+    if (line.empty() || line[0] == '#') continue;
+    if (!header_seen) {
+      log.fields = Split(line, '\t');
+      header_seen = true;
+      continue;
+    }
+    log.rows.push_back(Split(line, '\t'));
+  }
+  return log;
+}
+
+struct CorpusCase {
+  std::string trace;                  // relative to traces/
+  std::vector<std::string> baselines; // relative to baselines/, e.g. opt.basic/dns.log
+};
+
+void PrintTo(const CorpusCase& c, std::ostream* os) { *os << c.trace; }
+
+// The corpus README's table maps each trace to its baselines.
+std::vector<CorpusCase> LoadCases() {
+  std::vector<CorpusCase> cases;
+  std::ifstream in(std::string(NW_CORPUS_DIR) + "/README.md");
+  std::string line;
+  std::regex trace_re("^\\| `([^`]+)` \\|");
+  std::regex base_re("`baselines/([^/`]+/[^`]+\\.log)`");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (!std::regex_search(line, m, trace_re)) continue;
+    CorpusCase c;
+    c.trace = m[1];
+    if (c.trace.size() > 3 && c.trace.substr(c.trace.size() - 3) == ".gz") continue;
+    for (auto it = std::sregex_iterator(line.begin(), line.end(), base_re);
+         it != std::sregex_iterator(); ++it) {
+      c.baselines.push_back((*it)[1]);
+    }
+    if (!c.baselines.empty()) cases.push_back(c);
+  }
+  return cases;
+}
+
+std::string Str(const nlohmann::json& j, const char* key) {
+  if (!j.contains(key)) return "";
+  if (j[key].is_string()) return j[key].get<std::string>();
+  return j[key].dump();
+}
+
+std::string ZeekValue(const std::string& v) { return v == "-" || v == "(empty)" ? "" : v; }
+
+std::string Basename(const std::string& arg) {
+  size_t slash = arg.find_last_of('/');
+  return slash == std::string::npos ? arg : arg.substr(slash + 1);
+}
+
+// Zeek unescapes nothing in its logs: non-printable bytes appear as \xNN. netward writes the
+// same text (json_encoder.h), so values compare as they are.
+std::multiset<std::string> Project(const ZeekLog& log, const std::string& kind,
+                                   const std::set<std::string>& tuples, size_t* kept) {
+  std::multiset<std::string> out;
+  int oh = log.Index("id.orig_h"), op = log.Index("id.orig_p"), rh = log.Index("id.resp_h"),
+      rp = log.Index("id.resp_p");
+  auto get = [&](const std::vector<std::string>& row, const char* name) {
+    int i = log.Index(name);
+    return i >= 0 && static_cast<size_t>(i) < row.size() ? ZeekValue(row[i]) : std::string();
+  };
+  for (const auto& row : log.rows) {
+    if (oh >= 0 && rp >= 0 && static_cast<size_t>(rp) < row.size()) {
+      std::string fwd = row[oh] + "|" + row[op] + "|" + row[rh] + "|" + row[rp];
+      std::string rev = row[rh] + "|" + row[rp] + "|" + row[oh] + "|" + row[op];
+      if (!tuples.count(fwd) && !tuples.count(rev)) continue;
+    }
+    ++*kept;
+    if (kind == "dns") {
+      out.insert(get(row, "query"));
+    } else if (kind == "http") {
+      out.insert(get(row, "host") + " " + get(row, "uri"));
+    } else if (kind == "ssl") {
+      out.insert(get(row, "server_name"));
+    } else if (kind == "smtp") {
+      std::vector<std::string> rcpt = Split(get(row, "rcptto"), ',');
+      std::sort(rcpt.begin(), rcpt.end());
+      std::string r;
+      for (const auto& x : rcpt) r += (r.empty() ? "" : ",") + x;
+      out.insert(get(row, "mailfrom") + " -> " + r);
+    } else if (kind == "ftp") {
+      static const std::set<std::string> kFileCommands = {"RETR", "STOR", "STOU", "APPE", "DELE",
+                                                          "RNFR", "RNTO", "MKD",  "RMD"};
+      std::string cmd = get(row, "command");
+      if (kFileCommands.count(cmd)) out.insert(cmd + " " + Basename(get(row, "arg")));
+    } else if (kind == "conn") {
+      std::string proto = get(row, "proto");
+      if (proto != "tcp" && proto != "udp") continue;
+      out.insert(proto + " " + row[oh] + ":" + row[op] + " > " + row[rh] + ":" + row[rp]);
+    }
+  }
+  return out;
+}
+
+std::multiset<std::string> Ours(const std::string& dir, const std::string& kind) {
+  std::multiset<std::string> out;
+  if (kind == "dns") {
+    for (const auto& r : ReadRecords(dir, "dns")) out.insert(Str(r, "query"));
+  } else if (kind == "http") {
+    for (const auto& r : ReadRecords(dir, "http")) out.insert(Str(r, "host") + " " + Str(r, "uri"));
+  } else if (kind == "ssl") {
+    for (const auto& r : ReadRecords(dir, "tls")) out.insert(Str(r, "sni"));
+  } else if (kind == "smtp") {
+    for (const auto& r : ReadRecords(dir, "mail")) {
+      if (Str(r, "proto") != "smtp") continue;
+      std::vector<std::string> rcpt;
+      for (const auto& x : r["rcpt_to"]) rcpt.push_back(x.get<std::string>());
+      std::sort(rcpt.begin(), rcpt.end());
+      std::string s;
+      for (const auto& x : rcpt) s += (s.empty() ? "" : ",") + x;
+      out.insert(Str(r, "mail_from") + " -> " + s);
+    }
+  } else if (kind == "ftp") {
+    for (const auto& r : ReadRecords(dir, "ftp")) {
+      out.insert(Str(r, "command") + " " + Basename(Str(r, "arg")));
+    }
+  } else if (kind == "conn") {
+    for (const auto& r : ReadRecords(dir, "session")) {
+      std::string proto = Str(r, "proto");
+      if (proto != "tcp" && proto != "udp") continue;
+      out.insert(proto + " " + Str(r, "src_ip") + ":" + Str(r, "src_port") + " > " +
+                 Str(r, "dst_ip") + ":" + Str(r, "dst_port"));
+    }
+  }
+  return out;
+}
+
+std::string Describe(const std::multiset<std::string>& a, const std::multiset<std::string>& b) {
+  std::vector<std::string> only_a, only_b;
+  std::set_difference(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(only_a));
+  std::set_difference(b.begin(), b.end(), a.begin(), a.end(), std::back_inserter(only_b));
+  std::string s;
+  for (const auto& x : only_a) s += "    zeek only:    " + x + "\n";
+  for (const auto& x : only_b) s += "    netward only: " + x + "\n";
+  return s;
+}
+
+class ZeekCorpusTest : public testing::TestWithParam<CorpusCase> {};
+
+TEST_P(ZeekCorpusTest, RecordsMatchZeekBaselines) {
+  const CorpusCase& c = GetParam();
+  std::string trace = std::string(NW_CORPUS_DIR) + "/zeek/traces/" + c.trace;
+  TempDir out;
+  CommandResult run = e2e::Run(std::string(NW_BINARY) + " replay " + Quote(trace) + " --json " +
+                          Quote(out.path()) + " -q");
+  ASSERT_EQ(run.exit_code, 0) << run.output;
+
+  std::set<std::string> tuples;
+  for (const auto& r : ReadRecords(out.path(), "session")) {
+    tuples.insert(Str(r, "src_ip") + "|" + Str(r, "src_port") + "|" + Str(r, "dst_ip") + "|" +
+                  Str(r, "dst_port"));
+  }
+  for (const auto& b : c.baselines) {
+    std::string file = fs::path(b).filename().string();
+    std::string kind = file.substr(0, file.find('.'));
+    if (kind != "dns" && kind != "http" && kind != "ssl" && kind != "smtp" && kind != "ftp" &&
+        kind != "conn") {
+      continue;
+    }
+    ZeekLog zeek = ReadZeekLog(std::string(NW_CORPUS_DIR) + "/zeek/baselines/" + b);
+    if (zeek.Index("id.orig_h") < 0 && kind != "dns" && kind != "http") continue;  // no tuples
+    size_t kept = 0;
+    auto expected = Project(zeek, kind, tuples, &kept);
+    auto actual = Ours(out.path(), kind);
+    if (kind == "conn" && zeek.Index("proto") < 0) continue;
+    const KnownDifference* known = FindKnown(c.trace, b);
+    std::string diff = Describe(expected, actual);
+    bool rows_lost = !zeek.rows.empty() && kept == 0;
+    if (diff.empty() && !rows_lost) {
+      if (known) std::cout << "  " << b << ": now matches; remove it from kKnownDifferences\n";
+      continue;
+    }
+    if (known) {
+      std::cout << "  " << b << ": differs by design: " << known->reason << "\n" << diff;
+      continue;
+    }
+    ADD_FAILURE() << c.trace << " vs " << b
+                  << (rows_lost ? " (no Zeek row's connection was found in netward's sessions)"
+                                : "")
+                  << "\n"
+                  << diff;
+  }
+}
+
+std::string CaseName(const testing::TestParamInfo<CorpusCase>& info) {
+  std::string n = info.param.trace;
+  for (char& ch : n)
+    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  return n;
+}
+
+INSTANTIATE_TEST_SUITE_P(Corpus, ZeekCorpusTest, testing::ValuesIn(LoadCases()), CaseName);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(ZeekCorpusTest);
+
+}  // namespace
+}  // namespace netward::e2e
