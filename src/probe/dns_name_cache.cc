@@ -10,17 +10,44 @@ DnsNameCache::DnsNameCache(size_t max_entries, TimestampUs min_keep, TimestampUs
       min_keep_(min_keep),
       max_keep_(max_keep) {}
 
+void DnsNameCache::History::Add(Entry e) {
+  // Answers normally come in time order; keep the list sorted if one does not.
+  if (size && entries[size - 1].name == e.name && entries[size - 1].resolved_at <= e.resolved_at) {
+    entries[size - 1].expires_at = std::max(entries[size - 1].expires_at, e.expires_at);
+    return;
+  }
+  if (size == kDepth) {
+    std::move(entries.begin() + 1, entries.end(), entries.begin());
+    --size;
+  }
+  size_t i = size;
+  while (i > 0 && entries[i - 1].resolved_at > e.resolved_at) {
+    entries[i] = std::move(entries[i - 1]);
+    --i;
+  }
+  entries[i] = std::move(e);
+  ++size;
+}
+
+const DnsNameCache::Entry* DnsNameCache::History::At(TimestampUs at) const {
+  for (size_t i = size; i > 0; --i) {
+    const Entry& e = entries[i - 1];
+    if (e.resolved_at <= at) return at <= e.expires_at ? &e : nullptr;
+  }
+  return nullptr;
+}
+
 void DnsNameCache::Prune(Shard& shard, size_t limit) {
   // Forget the oldest half of the pair map: cheap, rare, and keeps recent answers.
   auto prune = [limit](auto& map) {
     if (map.size() < limit) return;
     std::vector<TimestampUs> times;
     times.reserve(map.size());
-    for (const auto& [k, e] : map) times.push_back(e.resolved_at);
+    for (const auto& [k, h] : map) times.push_back(h.newest());
     std::nth_element(times.begin(), times.begin() + times.size() / 2, times.end());
     TimestampUs median = times[times.size() / 2];
     for (auto it = map.begin(); it != map.end();) {
-      it = it->second.resolved_at <= median ? map.erase(it) : std::next(it);
+      it = it->second.newest() <= median ? map.erase(it) : std::next(it);
     }
   };
   prune(shard.by_pair);
@@ -38,27 +65,31 @@ void DnsNameCache::OnDnsAnswer(const IpAddress& client, std::string_view name,
   {
     std::lock_guard<std::mutex> lock(shard.mu);
     Prune(shard, shard_limit_);
-    shard.by_pair[PairKey{client, address}] = entry;
+    shard.by_pair[PairKey{client, address}].Add(entry);
   }
   {
     std::lock_guard<std::mutex> lock(server_shard.mu);
-    server_shard.by_server[address] = std::move(entry);
+    Prune(server_shard, shard_limit_);
+    server_shard.by_server[address].Add(std::move(entry));
   }
 }
 
 std::string DnsNameCache::Lookup(const IpAddress& client, const IpAddress& server,
                                  TimestampUs at) const {
-  auto usable = [at](const Entry& e) { return e.resolved_at <= at && at <= e.expires_at; };
   {
     const Shard& shard = client_shards_[IpAddressHash()(client) % kShards];
     std::lock_guard<std::mutex> lock(shard.mu);
     auto it = shard.by_pair.find(PairKey{client, server});
-    if (it != shard.by_pair.end() && usable(it->second)) return it->second.name;
+    if (it != shard.by_pair.end()) {
+      if (const Entry* e = it->second.At(at)) return e->name;
+    }
   }
   const Shard& shard = client_shards_[IpAddressHash()(server) % kShards];
   std::lock_guard<std::mutex> lock(shard.mu);
   auto it = shard.by_server.find(server);
-  if (it != shard.by_server.end() && usable(it->second)) return it->second.name;
+  if (it != shard.by_server.end()) {
+    if (const Entry* e = it->second.At(at)) return e->name;
+  }
   return {};
 }
 

@@ -32,8 +32,19 @@ class DnsNameCache : public analyzers::DnsObserver {
  private:
   struct Entry {
     std::string name;
-    TimestampUs resolved_at;
-    TimestampUs expires_at;
+    TimestampUs resolved_at = 0;
+    TimestampUs expires_at = 0;
+  };
+  // The last few answers for one key, newest last: a lookup for time T takes the newest one
+  // resolved by T, so an answer that arrives later (possibly seen first by the reader thread
+  // when workers run ahead or behind) never hides the one a session actually used.
+  struct History {
+    static constexpr size_t kDepth = 4;
+    std::array<Entry, kDepth> entries;
+    uint8_t size = 0;
+    void Add(Entry e);
+    const Entry* At(TimestampUs at) const;
+    TimestampUs newest() const { return size ? entries[size - 1].resolved_at : 0; }
   };
   struct PairKey {
     IpAddress client;
@@ -49,8 +60,8 @@ class DnsNameCache : public analyzers::DnsObserver {
   static constexpr size_t kShards = 16;
   struct Shard {
     mutable std::mutex mu;
-    std::unordered_map<PairKey, Entry, PairHash> by_pair;
-    std::unordered_map<IpAddress, Entry, IpAddressHash> by_server;
+    std::unordered_map<PairKey, History, PairHash> by_pair;
+    std::unordered_map<IpAddress, History, IpAddressHash> by_server;
   };
   static void Prune(Shard& shard, size_t limit);
   size_t shard_limit_;

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "analyzers/dns_answers.h"
 #include "capture/decoder.h"
 #include "capture/live_source.h"
 #include "capture/pcap_file_source.h"
@@ -29,6 +30,7 @@ struct PacketBatch {
   std::vector<capture::DecodedPacket> packets;
   std::vector<uint32_t> offsets;
   std::vector<uint8_t> bytes;
+  TimestampUs clock = 0;  // newest packet time the reader had seen when it handed this over
 
   PacketBatch() {
     packets.reserve(kMaxPackets);
@@ -54,7 +56,7 @@ class WorkerThread {
  public:
   WorkerThread(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
                bool live)
-      : worker_(config, sink, names), flush_interval_(config.flush_interval), live_(live) {
+      : worker_(config, sink, names, /*feed_names=*/false), flush_interval_(config.flush_interval), live_(live) {
     thread_ = std::thread([this] { Run(); });
   }
   ~WorkerThread() { Stop(); }
@@ -110,7 +112,7 @@ class WorkerThread {
           p.payload = batch->bytes.data() + batch->offsets[i];
           worker_.Process(p);
         }
-        if (!batch->packets.empty()) packet_now = batch->packets.back().ts;
+        packet_now = std::max(packet_now, batch->clock);
         batch->Clear();
         std::lock_guard<std::mutex> lock(mu_);
         free_.push_back(std::move(batch));
@@ -123,7 +125,7 @@ class WorkerThread {
       if (flush_due) last_flush = Clock::now();
       worker_.Tick(packet_now, flush_due);
     }
-    worker_.Finish();
+    worker_.Finish(packet_now);
   }
 
   Worker worker_;
@@ -141,30 +143,46 @@ class WorkerThread {
 // Routes decoded packets to worker threads by flow hash, batching per worker.
 class Dispatcher {
  public:
-  Dispatcher(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live) {
+  Dispatcher(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live)
+      : names_(names) {
     for (int i = 0; i < config.workers; ++i) {
       threads_.push_back(std::make_unique<WorkerThread>(config, sink, names, live));
       pending_.push_back(threads_.back()->TakeFree());
     }
   }
   void Add(const capture::DecodedPacket& p) {
+    // DNS answers go into the name cache here, in packet order, before any later packet can
+    // reach a worker: which name a session gets does not depend on thread timing. (DNS over
+    // TCP is learned by the workers' analyzers instead.)
+    if (p.ip_proto == capture::kIpProtoUdp && p.payload_len > 12 &&
+        (p.src_port == 53 || p.src_port == 5353)) {
+      analyzers::ForEachDnsAddressAnswer(
+          std::span<const uint8_t>(p.payload, p.payload_len),
+          [&](std::string_view name, const IpAddress& address, uint32_t ttl) {
+            names_->OnDnsAnswer(p.dst_ip, name, address, ttl, p.ts);
+          });
+    }
+    clock_ = std::max(clock_, p.ts);
     size_t w = flow::SymmetricFlowHash(p) % threads_.size();
     pending_[w]->Add(p);
     if (pending_[w]->full()) {
+      pending_[w]->clock = clock_;
       threads_[w]->Push(std::move(pending_[w]));
       pending_[w] = threads_[w]->TakeFree();
     }
   }
-  // Hands over partly filled batches (live capture: so records are not held back).
-  void PushPartial() {
+  // Hands over partly filled batches (live capture: so records are not held back). With
+  // `even_empty`, every worker gets one, carrying the reader's clock.
+  void PushPartial(bool even_empty = false) {
     for (size_t w = 0; w < threads_.size(); ++w) {
-      if (pending_[w]->packets.empty()) continue;
+      if (pending_[w]->packets.empty() && !even_empty) continue;
+      pending_[w]->clock = clock_;
       threads_[w]->Push(std::move(pending_[w]));
       pending_[w] = threads_[w]->TakeFree();
     }
   }
   void Finish(RunSummary* summary) {
-    PushPartial();
+    PushPartial(/*even_empty=*/true);
     for (auto& t : threads_) {
       t->Stop();
       Accumulate(t->worker(), summary);
@@ -178,6 +196,8 @@ class Dispatcher {
   }
 
  private:
+  DnsNameCache* names_;
+  TimestampUs clock_ = 0;
   std::vector<std::unique_ptr<WorkerThread>> threads_;
   std::vector<std::unique_ptr<PacketBatch>> pending_;
 };
@@ -222,6 +242,7 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
   capture::RawPacket raw;
   capture::DecodedPacket decoded;
   uint64_t done_before = 0;
+  TimestampUs last_ts = 0;
   auto last_progress = Clock::now();
   Status read_error;
   for (auto& src : sources) {
@@ -236,9 +257,9 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
       summary.bytes += raw.caplen;
       if (decoder.Decode(raw, &decoded) == capture::DecodeResult::kPacket) {
         ++summary.decoded;
+        last_ts = std::max(last_ts, decoded.ts);
         if (inline_worker) {
-          worker->Process(decoded);
-          worker->Tick(decoded.ts, false);
+          worker->Process(decoded);  // expires due flows itself and hands over full batches
         } else {
           dispatcher->Add(decoded);
         }
@@ -256,7 +277,7 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
   }
 
   if (inline_worker) {
-    worker->Finish();
+    worker->Finish(last_ts);
     Dispatcher::Accumulate(*worker, &summary);
   } else {
     dispatcher->Finish(&summary);

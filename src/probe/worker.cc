@@ -42,10 +42,12 @@ const char* ProtoName(uint8_t ip_proto, char* buf) {
 
 }  // namespace
 
-Worker::Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names)
+Worker::Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
+               bool feed_names)
     : config_(config),
       sink_(sink),
       names_(names),
+      dns_observer_(feed_names ? names : nullptr),
       batch_(config.site),
       table_(std::make_unique<flow::FlowTable>(TableOptions(config), this)) {}
 
@@ -81,12 +83,15 @@ void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data
   ctx.now = now_;
   ctx.out = &batch_;
   ctx.hints = &app->hints;
-  ctx.dns_observer = names_;
+  ctx.dns_observer = dns_observer_;
   ctx.events = this;
   app->analyzer->Deliver(ctx, dir, data);
 }
 
 void Worker::Process(const capture::DecodedPacket& p) {
+  // Expire first (cheap: the table looks only at its list heads), so a flow idle past its
+  // timeout ends before this packet could extend it, whichever thread layout is used.
+  table_->Expire(p.ts);
   now_ = p.ts;
   ++stats_.packets;
   stats_.bytes += p.ip_len;
@@ -117,7 +122,7 @@ void Worker::OnStreamGap(int direction, uint64_t length) {
   ctx.now = now_;
   ctx.out = &batch_;
   ctx.hints = &app->hints;
-  ctx.dns_observer = names_;
+  ctx.dns_observer = dns_observer_;
   ctx.events = this;
   app->analyzer->Gap(ctx, static_cast<analyzers::Direction>(direction), length);
 }
@@ -148,7 +153,7 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
     ctx.now = f.last_ts;
     ctx.out = &batch_;
     ctx.hints = &app->hints;
-    ctx.dns_observer = names_;
+    ctx.dns_observer = dns_observer_;
     ctx.events = this;
     app->analyzer->Finish(ctx);
   }
@@ -194,17 +199,12 @@ void Worker::HandOver() {
 }
 
 void Worker::Tick(TimestampUs packet_now, bool flush_due) {
-  // Expire() only looks at list heads, but once per packet is still wasted work: do it when
-  // packet time has moved on by 100 ms.
-  if (packet_now - last_expire_ >= 100000 || packet_now < last_expire_) {
-    last_expire_ = packet_now;
-    now_ = packet_now;
-    table_->Expire(packet_now);
-  }
+  if (packet_now > 0) table_->Expire(packet_now);
   if (flush_due || batch_.full()) HandOver();
 }
 
-void Worker::Finish() {
+void Worker::Finish(TimestampUs final_clock) {
+  if (final_clock > 0) table_->Expire(final_clock);
   table_->CloseAll(flow::CloseReason::kEof);
   HandOver();
 }

@@ -30,17 +30,22 @@ struct WorkerStats {
 
 class Worker : public flow::FlowObserver, public flow::StreamReceiver, public analyzers::EventCounter {
  public:
-  // `sink` and `names` are shared and must outlive the worker.
-  Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names);
+  // `sink` and `names` are shared and must outlive the worker. With `feed_names` the worker's
+  // DNS analyzers fill `names`; without, the caller does (the multi-threaded pipeline feeds it
+  // from its reader thread so that names do not depend on thread timing).
+  Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
+         bool feed_names = true);
   ~Worker() override;
 
   // Tracks the packet's flow, reassembles TCP, runs the flow's analyzer.
   void Process(const capture::DecodedPacket& packet);
-  // Expires idle flows by packet time, and hands the batch to the sink when `flush_due` (the
+  // Expires idle flows by packet time (the newest time of the whole capture, which may be ahead
+  // of this worker's own packets), and hands the batch to the sink when `flush_due` (the
   // caller's timer) or when it is full.
   void Tick(TimestampUs packet_now, bool flush_due);
-  // Ends every flow (close = eof) and hands over the last batch.
-  void Finish();
+  // Expires what is due at `final_clock` (the last packet time of the capture), then ends every
+  // other flow (close = eof) and hands over the last batch.
+  void Finish(TimestampUs final_clock);
 
   const WorkerStats& stats() const { return stats_; }
   const flow::FlowTable& table() const { return *table_; }
@@ -62,12 +67,12 @@ class Worker : public flow::FlowObserver, public flow::StreamReceiver, public an
   const ProbeConfig& config_;
   record::RecordSink* sink_;
   DnsNameCache* names_;
+  analyzers::DnsObserver* dns_observer_;  // names_ or null
   record::RecordBatch batch_;
   std::unique_ptr<flow::FlowTable> table_;
   WorkerStats stats_;
   flow::Flow* current_flow_ = nullptr;
   TimestampUs now_ = 0;
-  TimestampUs last_expire_ = 0;
 };
 
 }  // namespace netward::probe
