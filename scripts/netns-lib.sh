@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/netns-lib.sh: network namespaces and real servers (nginx, dnsmasq, Postfix, FTP) for
 # the demo capture and for tests that need live traffic. Source it from bash; it runs nothing
 # by itself. Needs root (ip netns), and the packages in scripts/setup-deps.
@@ -14,7 +15,8 @@
 # nw_setup_trio puts a router namespace ($NW_ROUTER_NS) between them instead:
 #   client 10.200.1.2 -- 10.200.1.1 router 10.200.2.1 -- 10.200.2.2 server ($NW_SERVER_ADDR),
 #   with default routes both ways and IPv4 forwarding on in the router only.
-# Names carry a prefix and $$ (NW_PREFIX, default "nw"), so parallel runs do not collide.
+# Names carry a prefix and $$ (NW_PREFIX, default "nw"; at most 6 characters, since interface
+# names are limited to 15), so parallel runs do not collide.
 # Every server binds inside the server namespace only; nothing touches the host's network.
 # Names the DNS server answers (authoritative for example.test; anything else under it is
 # NXDOMAIN): www.example.test (A + AAAA), mail.example.test, ftp.example.test, MX and TXT for
@@ -75,6 +77,10 @@ nw_setup_pair() {
       net.ipv6.conf.default.router_solicitations=0 >/dev/null 2>&1 || true
     ip -n "$ns" link set lo up
   done
+  ip netns exec "$NW_CLIENT_NS" sysctl -qw "net.ipv6.conf.$NW_CLIENT_IF.router_solicitations=0" \
+    >/dev/null 2>&1 || true
+  ip netns exec "$NW_SERVER_NS" sysctl -qw "net.ipv6.conf.$NW_SERVER_IF.router_solicitations=0" \
+    >/dev/null 2>&1 || true
   ip -n "$NW_CLIENT_NS" addr add "$NW_CLIENT_ADDR/24" dev "$NW_CLIENT_IF"
   ip -n "$NW_SERVER_NS" addr add "$NW_SERVER_ADDR/24" dev "$NW_SERVER_IF"
   ip -n "$NW_CLIENT_NS" addr add "$NW_CLIENT_ADDR6/64" dev "$NW_CLIENT_IF" nodad

@@ -1,33 +1,12 @@
 #include "analyzers/registry.h"
 
-#if __has_include("analyzers/dns.h")
 #include "analyzers/dns.h"
-#define NW_HAVE_DNS 1
-#endif
-#if __has_include("analyzers/ftp.h")
 #include "analyzers/ftp.h"
-#define NW_HAVE_FTP 1
-#endif
-#if __has_include("analyzers/http.h")
 #include "analyzers/http.h"
-#define NW_HAVE_HTTP 1
-#endif
-#if __has_include("analyzers/imap.h")
 #include "analyzers/imap.h"
-#define NW_HAVE_IMAP 1
-#endif
-#if __has_include("analyzers/pop3.h")
 #include "analyzers/pop3.h"
-#define NW_HAVE_POP3 1
-#endif
-#if __has_include("analyzers/smtp.h")
 #include "analyzers/smtp.h"
-#define NW_HAVE_SMTP 1
-#endif
-#if __has_include("analyzers/tls.h")
 #include "analyzers/tls.h"
-#define NW_HAVE_TLS 1
-#endif
 
 namespace netward::analyzers {
 namespace {
@@ -98,12 +77,8 @@ AppProtocol Detect(uint8_t ip_proto, uint16_t server_port, Direction dir,
     default:
       break;
   }
-#ifdef NW_HAVE_SMTP
   if (LooksLikeSmtp(dir, first_payload)) return AppProtocol::kSmtp;
-#endif
-#ifdef NW_HAVE_FTP
   if (LooksLikeFtp(dir, first_payload)) return AppProtocol::kFtp;
-#endif
   // A well-known HTTP/TLS port whose first bytes we could not confirm (e.g. one byte segments):
   // trust the port; the analyzer copes with what it cannot parse.
   return by_port;
@@ -112,28 +87,13 @@ AppProtocol Detect(uint8_t ip_proto, uint16_t server_port, Direction dir,
 std::unique_ptr<Analyzer> CreateAnalyzer(AppProtocol proto) {
   switch (proto) {
     case AppProtocol::kNone: return nullptr;
-#ifdef NW_HAVE_DNS
     case AppProtocol::kDns: return NewDnsAnalyzer();
-#endif
-#ifdef NW_HAVE_HTTP
     case AppProtocol::kHttp: return NewHttpAnalyzer();
-#endif
-#ifdef NW_HAVE_TLS
     case AppProtocol::kTls: return NewTlsAnalyzer();
-#endif
-#ifdef NW_HAVE_SMTP
     case AppProtocol::kSmtp: return NewSmtpAnalyzer();
-#endif
-#ifdef NW_HAVE_POP3
     case AppProtocol::kPop3: return NewPop3Analyzer();
-#endif
-#ifdef NW_HAVE_IMAP
     case AppProtocol::kImap: return NewImapAnalyzer();
-#endif
-#ifdef NW_HAVE_FTP
     case AppProtocol::kFtp: return NewFtpAnalyzer();
-#endif
-    default: return nullptr;
   }
   return nullptr;
 }

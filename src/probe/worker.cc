@@ -44,8 +44,7 @@ const char* ProtoName(uint8_t ip_proto, char* buf) {
 
 Worker::Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
                bool feed_names)
-    : config_(config),
-      sink_(sink),
+    : sink_(sink),
       names_(names),
       dns_observer_(feed_names ? names : nullptr),
       batch_(config.site),

@@ -64,7 +64,6 @@ class Worker : public flow::FlowObserver, public flow::StreamReceiver, public an
   void Deliver(flow::Flow& flow, int direction, std::span<const uint8_t> data);
   void HandOver();
 
-  const ProbeConfig& config_;
   record::RecordSink* sink_;
   DnsNameCache* names_;
   analyzers::DnsObserver* dns_observer_;  // names_ or null

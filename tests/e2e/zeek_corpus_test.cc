@@ -168,12 +168,46 @@ std::multiset<std::string> Project(const ZeekLog& log, const std::string& kind,
   return out;
 }
 
+// Zeek logs HTTP URIs percent-decoded, with bytes outside printable ASCII as \xNN; netward keeps
+// the URI exactly as sent (docs/zeek-comparison.md). To compare the same request, decode ours
+// the way Zeek does.
+std::string ZeekUnescapeUri(const std::string& uri) {
+  auto hex = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (size_t i = 0; i < uri.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(uri[i]);
+    if (c == '%' && i + 2 < uri.size() && hex(uri[i + 1]) >= 0 && hex(uri[i + 2]) >= 0) {
+      c = static_cast<unsigned char>(hex(uri[i + 1]) * 16 + hex(uri[i + 2]));
+      i += 2;
+    } else if (c == '\\' && i + 3 < uri.size() && uri[i + 1] == 'x') {
+      out += uri.substr(i, 4);  // already \xNN from netward's JSON encoding
+      i += 3;
+      continue;
+    }
+    if (c < 0x20 || c >= 0x7f) {
+      char buf[5];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
+}
+
 std::multiset<std::string> Ours(const std::string& dir, const std::string& kind) {
   std::multiset<std::string> out;
   if (kind == "dns") {
     for (const auto& r : ReadRecords(dir, "dns")) out.insert(Str(r, "query"));
   } else if (kind == "http") {
-    for (const auto& r : ReadRecords(dir, "http")) out.insert(Str(r, "host") + " " + Str(r, "uri"));
+    for (const auto& r : ReadRecords(dir, "http")) {
+      out.insert(Str(r, "host") + " " + ZeekUnescapeUri(Str(r, "uri")));
+    }
   } else if (kind == "ssl") {
     for (const auto& r : ReadRecords(dir, "tls")) out.insert(Str(r, "sni"));
   } else if (kind == "smtp") {
