@@ -150,9 +150,10 @@ class DnsAnalyzer final : public Analyzer {
     Pending* match = nullptr;
     for (Pending& p : pending_) {
       if (!p.used || p.id != id) continue;
-      if (has_question && p.has_question &&
-          (p.qtype != qtype || !EqualsNoCase(p.name, qname_)))
-        continue;
+      // A response without a question (an mDNS announcement, always id 0) answers no query
+      // that had one: Zeek's mdns-no-assoc baseline keeps them apart too.
+      if (has_question != p.has_question) continue;
+      if (has_question && (p.qtype != qtype || !EqualsNoCase(p.name, qname_))) continue;
       if (!match || p.seq < match->seq) match = &p;
     }
     if (!match) ctx.Event("dns.unmatched_response");
@@ -215,9 +216,8 @@ class DnsAnalyzer final : public Analyzer {
         if (!slot) slot = &p;
         continue;
       }
-      // A retransmission of a pending query keeps the first one's time.
-      if (p.id == id && p.has_question == has_question && p.qtype == qtype && p.name == qname_)
-        return;
+      // A retransmission is a query of its own, as in Zeek: the answer completes the oldest
+      // one and the later copies are recorded unanswered, so every lookup the client sent shows.
       if (!oldest || p.seq < oldest->seq) oldest = &p;
     }
     if (!slot) {

@@ -10,6 +10,8 @@
 namespace netward::capture {
 namespace {
 
+constexpr size_t kReadBufferBytes = size_t{1} << 20;
+
 std::string ShellQuote(const std::string& s) {
   std::string q = "'";
   for (char c : s) {
@@ -28,6 +30,10 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
     if (err == ENOENT) return Status::NotFound(path, std::strerror(err));
     return Status::IOError(path, std::strerror(err));
   }
+  // libpcap reads a file packet by packet through stdio; the default buffer (st_blksize, 4 KiB)
+  // costs one read(2) per few packets, which was half the time of a bare read loop. 1 MiB
+  // (freed by fclose) makes the system calls negligible.
+  std::setvbuf(f, nullptr, _IOFBF, kReadBufferBytes);
   std::unique_ptr<PcapFileSource> src(new PcapFileSource());
   src->path_ = path;
   struct stat st;
@@ -52,6 +58,7 @@ Result<std::unique_ptr<PcapFileSource>> PcapFileSource::Open(const std::string& 
       pclose(gz);
       return Status::IOError(path, "cannot create a temporary file to decompress into");
     }
+    std::setvbuf(f, nullptr, _IOFBF, kReadBufferBytes);
     char buf[1 << 16];
     size_t n;
     bool write_ok = true;

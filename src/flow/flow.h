@@ -8,7 +8,8 @@
 //   TCP SYN without ACK: its sender is the client. SYN+ACK: its sender is the server.
 //   Otherwise (TCP picked up midstream, UDP, ICMP, other): the first packet's sender, unless its
 //   source port is < 1024 and its destination port >= 1024 (a reply from a well-known service),
-//   in which case the receiver is the client.
+//   or its source port is one only servers use (53, 67, 123, ...: flow_table.cc) and its
+//   destination port is not, in which case the receiver is the client.
 #pragma once
 
 #include <cstdint>
@@ -57,6 +58,7 @@ struct Flow {
   uint8_t client_mac[6] = {};          // source MAC of the client's first Ethernet frame
   bool has_client_mac = false;
   bool client_is_lower = true;         // client is key.lower_ip/lower_port
+  uint16_t vlan = 0;                   // outer VLAN id of the flow's first packet
   uint8_t tcp_state[2] = {};           // FlowTcpState bits per direction
   FlowTableLinks table_links;
 

@@ -15,7 +15,8 @@ inline uint64_t Mix(uint64_t x) {
 
 }  // namespace
 
-FlowKey FlowKey::FromPacket(const capture::DecodedPacket& p, bool* packet_is_from_lower_endpoint) {
+FlowKey FlowKey::FromPacket(const capture::DecodedPacket& p,
+                            bool* packet_is_from_lower_endpoint, bool with_vlan) {
   FlowKey k;
   int c = std::memcmp(p.src_ip.bytes, p.dst_ip.bytes, 16);
   bool src_lower = c < 0 || (c == 0 && p.src_port <= p.dst_port);
@@ -30,7 +31,7 @@ FlowKey FlowKey::FromPacket(const capture::DecodedPacket& p, bool* packet_is_fro
     k.upper_ip = p.src_ip;
     k.upper_port = p.src_port;
   }
-  k.vlan = p.vlan;
+  k.vlan = with_vlan ? p.vlan : 0;
   k.ip_proto = p.ip_proto;
   if (packet_is_from_lower_endpoint) *packet_is_from_lower_endpoint = src_lower;
   return k;
@@ -44,8 +45,8 @@ uint64_t FlowKey::Hash() const {
   return h;
 }
 
-uint64_t SymmetricFlowHash(const capture::DecodedPacket& p) {
-  return FlowKey::FromPacket(p, nullptr).Hash();
+uint64_t SymmetricFlowHash(const capture::DecodedPacket& p, bool with_vlan) {
+  return FlowKey::FromPacket(p, nullptr, with_vlan).Hash();
 }
 
 }  // namespace netward::flow

@@ -1,8 +1,9 @@
 // src/flow/flow_key.h: the canonical identity of a flow, the same for both directions.
 // Used by FlowTable (lookup) and by the probe (SymmetricFlowHash shards packets over workers).
 // A key orders its two (ip, port) endpoints, lower first, so A->B and B->A give equal keys; the
-// outer VLAN id is part of the key (flows in different VLANs are different flows, as in Zeek's
-// vlan-aware conn key). ICMP carries ports 0, so all ICMP between two hosts is one flow.
+// outer VLAN id is part of the key only when asked (FlowTableOptions::vlan_in_key): by default,
+// as in Zeek, it is not, because mirror ports often tag the two directions of one connection
+// with different VLANs. ICMP carries ports 0, so all ICMP between two hosts is one flow.
 // Trivially copyable, no padding (compared with memcmp), no allocation. docs/flows.md.
 #pragma once
 
@@ -24,8 +25,10 @@ struct FlowKey {
   uint8_t reserved = 0;     // always 0 (keeps memcmp equality exact)
 
   // The key of `p`'s flow. If `packet_is_from_lower_endpoint` is not null it is set to whether
-  // p's source is lower_ip/lower_port (true also when both endpoints are equal).
-  static FlowKey FromPacket(const capture::DecodedPacket& p, bool* packet_is_from_lower_endpoint);
+  // p's source is lower_ip/lower_port (true also when both endpoints are equal). `with_vlan`:
+  // whether p.vlan is part of the key (else key.vlan is 0).
+  static FlowKey FromPacket(const capture::DecodedPacket& p, bool* packet_is_from_lower_endpoint,
+                            bool with_vlan = false);
 
   // Well-mixed 64-bit hash of all fields; equal keys hash equal.
   uint64_t Hash() const;
@@ -36,9 +39,9 @@ struct FlowKey {
 };
 static_assert(sizeof(FlowKey) == 40, "FlowKey must have no padding");
 
-// FlowKey::FromPacket(p, nullptr).Hash(): the same for both directions of a flow. The probe uses
+// FlowKey::FromPacket(p, nullptr, with_vlan).Hash(): the same for both directions of a flow. The probe uses
 // it to pick a worker (e.g. hash % workers); FlowTable re-mixes it, so sharding by its low bits
 // does not cluster a worker's table.
-uint64_t SymmetricFlowHash(const capture::DecodedPacket& p);
+uint64_t SymmetricFlowHash(const capture::DecodedPacket& p, bool with_vlan = false);
 
 }  // namespace netward::flow

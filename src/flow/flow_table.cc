@@ -193,9 +193,31 @@ void FlowTable::EvictOne() {
   if (victim != kNil) Close(At(victim), CloseReason::kEvicted);
 }
 
+namespace {
+// Ports on which only servers listen, for deciding who opened a flow seen without its start.
+bool IsServicePort(uint16_t port) {
+  switch (port) {
+    case 53: case 67: case 69: case 123: case 137: case 138: case 161: case 389: case 500:
+    case 514: case 1812: case 1813: case 4500:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// IPv4 limited broadcast or multicast (224/4), IPv6 multicast (ff00::/8).
+bool IsGroupAddress(const IpAddress& a) {
+  if (a.is_v4()) {
+    const uint8_t* v4 = a.bytes + 12;
+    return (v4[0] & 0xf0) == 0xe0 || (v4[0] == 255 && v4[1] == 255 && v4[2] == 255 && v4[3] == 255);
+  }
+  return a.bytes[0] == 0xff;
+}
+}  // namespace
+
 Flow* FlowTable::Track(const capture::DecodedPacket& p, int* direction, bool* created) {
   bool from_lower = true;
-  FlowKey key = FlowKey::FromPacket(p, &from_lower);
+  FlowKey key = FlowKey::FromPacket(p, &from_lower, options_.vlan_in_key);
   uint32_t hash = SlotHash(key);
   Flow* f = Find(key, hash);
   const bool tcp = p.ip_proto == capture::kIpProtoTcp;
@@ -214,8 +236,14 @@ Flow* FlowTable::Track(const capture::DecodedPacket& p, int* direction, bool* cr
     if (syn) {
       client_is_sender = !ack;
     } else {
-      client_is_sender = !(p.src_port < 1024 && p.dst_port >= 1024);
+      // A reply from a service: a well-known source port towards an ephemeral one, or a port
+      // only servers use (DHCP's 67 answers 68, both below 1024) towards one that is not.
+      // A broadcast or multicast destination is never the client.
+      client_is_sender = IsGroupAddress(p.dst_ip) ||
+                         !((p.src_port < 1024 && p.dst_port >= 1024) ||
+                           (IsServicePort(p.src_port) && !IsServicePort(p.dst_port)));
     }
+    f->vlan = p.vlan;
     f->client_is_lower = client_is_sender == from_lower;
     f->first_ts = f->last_ts = f->interval_start_ts = p.ts;
     LinkActiveTail(f);

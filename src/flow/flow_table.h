@@ -30,6 +30,10 @@ namespace netward::flow {
 
 struct FlowTableOptions {
   size_t max_flows = 1 << 20;                          // at most 2^32 - 2
+  // Whether the outer VLAN id is part of the flow key. Off by default (as in Zeek): on a mirror
+  // port the two directions of one connection may carry different tags. Turn it on where
+  // address spaces overlap between VLANs.
+  bool vlan_in_key = false;
   TimestampUs tcp_idle_timeout = 300 * kUsPerSecond;
   // After FIN both ways or RST: how long the flow lingers (for stragglers) before the table
   // closes it with kFin/kRst; 0 closes it at the next Expire.

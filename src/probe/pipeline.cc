@@ -144,7 +144,7 @@ class WorkerThread {
 class Dispatcher {
  public:
   Dispatcher(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live)
-      : names_(names) {
+      : names_(names), vlan_in_key_(config.vlan_in_key) {
     for (int i = 0; i < config.workers; ++i) {
       threads_.push_back(std::make_unique<WorkerThread>(config, sink, names, live));
       pending_.push_back(threads_.back()->TakeFree());
@@ -163,7 +163,7 @@ class Dispatcher {
           });
     }
     clock_ = std::max(clock_, p.ts);
-    size_t w = flow::SymmetricFlowHash(p) % threads_.size();
+    size_t w = flow::SymmetricFlowHash(p, vlan_in_key_) % threads_.size();
     pending_[w]->Add(p);
     if (pending_[w]->full()) {
       pending_[w]->clock = clock_;
@@ -197,6 +197,7 @@ class Dispatcher {
 
  private:
   DnsNameCache* names_;
+  bool vlan_in_key_;
   TimestampUs clock_ = 0;
   std::vector<std::unique_ptr<WorkerThread>> threads_;
   std::vector<std::unique_ptr<PacketBatch>> pending_;

@@ -29,6 +29,7 @@ Result<ProbeConfig> FromDocument(const ConfigDocument& doc, bool require_interfa
   int64_t max_flows = static_cast<int64_t>(c.max_flows);
   flow.Int("max_flows", &max_flows, 1024, int64_t{1} << 30);
   c.max_flows = static_cast<size_t>(max_flows);
+  flow.Bool("vlan_in_key", &c.vlan_in_key);
   constexpr TimestampUs kSec = kUsPerSecond;
   flow.Duration("tcp_idle_timeout", &c.tcp_idle_timeout, 1 * kSec, 86400 * kSec);
   flow.Duration("tcp_closed_timeout", &c.tcp_closed_timeout, 0, 600 * kSec);

@@ -25,6 +25,7 @@ struct ProbeConfig {
 
   // [flow]
   size_t max_flows = 1 << 20;  // per worker
+  bool vlan_in_key = false;    // flows in different VLANs with the same addresses stay apart
   TimestampUs tcp_idle_timeout = 300 * kUsPerSecond;
   TimestampUs tcp_closed_timeout = 5 * kUsPerSecond;
   TimestampUs udp_idle_timeout = 60 * kUsPerSecond;

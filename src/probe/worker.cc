@@ -11,13 +11,22 @@ struct Worker::FlowApp : flow::FlowExtension {
   analyzers::SessionHints hints;
   std::unique_ptr<analyzers::Analyzer> analyzer;
   bool detected = false;
+  // TCP only: first bytes held back while they are too few to recognise the protocol (a user
+  // typing "G", "E", "T" one segment at a time), at most kProbeBytes, from one direction.
+  std::string probe_bytes;
+  int probe_direction = -1;
 };
+
+namespace {
+constexpr size_t kProbeBytes = 16;
+}
 
 namespace {
 
 flow::FlowTableOptions TableOptions(const ProbeConfig& c) {
   flow::FlowTableOptions o;
   o.max_flows = c.max_flows;
+  o.vlan_in_key = c.vlan_in_key;
   o.tcp_idle_timeout = c.tcp_idle_timeout;
   o.tcp_closed_timeout = c.tcp_closed_timeout;
   o.udp_idle_timeout = c.udp_idle_timeout;
@@ -68,23 +77,53 @@ Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
 void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data) {
   if (data.empty()) return;
   FlowApp* app = AppOf(f);
-  auto dir = static_cast<analyzers::Direction>(direction);
   if (!app->detected) {
+    auto dir = static_cast<analyzers::Direction>(direction);
+    std::span<const uint8_t> sample = data;
+    if (f.is_tcp() && (app->probe_direction < 0 || app->probe_direction == direction)) {
+      app->probe_direction = direction;
+      app->probe_bytes.append(reinterpret_cast<const char*>(data.data()), data.size());
+      sample = std::span<const uint8_t>(
+          reinterpret_cast<const uint8_t*>(app->probe_bytes.data()), app->probe_bytes.size());
+    }
+    analyzers::AppProtocol proto = analyzers::Detect(f.key.ip_proto, f.server_port(), dir, sample);
+    if (proto == analyzers::AppProtocol::kNone && f.is_tcp() &&
+        app->probe_direction == direction && app->probe_bytes.size() < kProbeBytes) {
+      return;  // too few bytes to tell yet: hold them
+    }
     app->detected = true;
-    analyzers::AppProtocol proto =
-        analyzers::Detect(f.key.ip_proto, f.server_port(), dir, data);
     app->analyzer = analyzers::CreateAnalyzer(proto);
     if (app->analyzer) app->hints.app = analyzers::AppProtocolName(proto);
+    std::string held = std::move(app->probe_bytes);
+    app->probe_bytes = std::string();
+    if (app->analyzer && !held.empty()) {
+      // The held bytes come first in their direction; `data` is part of them when it came from
+      // the same direction.
+      const int held_direction = app->probe_direction;
+      RunAnalyzer(*app, held_direction,
+                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()),
+                                           held.size()));
+      if (held_direction == direction) return;
+    }
   }
   if (!app->analyzer) return;
+  RunAnalyzer(*app, direction, data);
+}
+
+analyzers::AnalyzerContext Worker::ContextFor(FlowApp& app, TimestampUs now) {
   analyzers::AnalyzerContext ctx;
-  ctx.flow = &app->endpoints;
-  ctx.now = now_;
+  ctx.flow = &app.endpoints;
+  ctx.now = now;
   ctx.out = &batch_;
-  ctx.hints = &app->hints;
+  ctx.hints = &app.hints;
   ctx.dns_observer = dns_observer_;
   ctx.events = this;
-  app->analyzer->Deliver(ctx, dir, data);
+  return ctx;
+}
+
+void Worker::RunAnalyzer(FlowApp& app, int direction, std::span<const uint8_t> data) {
+  analyzers::AnalyzerContext ctx = ContextFor(app, now_);
+  app.analyzer->Deliver(ctx, static_cast<analyzers::Direction>(direction), data);
 }
 
 void Worker::Process(const capture::DecodedPacket& p) {
@@ -116,13 +155,7 @@ void Worker::OnStreamGap(int direction, uint64_t length) {
   if (!current_flow_ || !current_flow_->ext) return;
   FlowApp* app = static_cast<FlowApp*>(current_flow_->ext.get());
   if (!app->analyzer) return;
-  analyzers::AnalyzerContext ctx;
-  ctx.flow = &app->endpoints;
-  ctx.now = now_;
-  ctx.out = &batch_;
-  ctx.hints = &app->hints;
-  ctx.dns_observer = dns_observer_;
-  ctx.events = this;
+  analyzers::AnalyzerContext ctx = ContextFor(*app, now_);
   app->analyzer->Gap(ctx, static_cast<analyzers::Direction>(direction), length);
 }
 
@@ -146,14 +179,25 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
     f.stream(1).Flush(this, 1);
     current_flow_ = saved;
   }
+  if (final && app && !app->detected && !app->probe_bytes.empty()) {
+    // The flow ended while its first bytes were still held: decide with what there is.
+    std::string held = std::move(app->probe_bytes);
+    app->probe_bytes.clear();
+    app->detected = true;
+    auto proto = analyzers::Detect(f.key.ip_proto, f.server_port(),
+                                   static_cast<analyzers::Direction>(app->probe_direction),
+                                   std::span<const uint8_t>(
+                                       reinterpret_cast<const uint8_t*>(held.data()), held.size()));
+    app->analyzer = analyzers::CreateAnalyzer(proto);
+    if (app->analyzer) {
+      app->hints.app = analyzers::AppProtocolName(proto);
+      RunAnalyzer(*app, app->probe_direction,
+                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()),
+                                           held.size()));
+    }
+  }
   if (final && app && app->analyzer) {
-    analyzers::AnalyzerContext ctx;
-    ctx.flow = &app->endpoints;
-    ctx.now = f.last_ts;
-    ctx.out = &batch_;
-    ctx.hints = &app->hints;
-    ctx.dns_observer = dns_observer_;
-    ctx.events = this;
+    analyzers::AnalyzerContext ctx = ContextFor(*app, f.last_ts);
     app->analyzer->Finish(ctx);
   }
 
@@ -166,7 +210,7 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
   s.src_port = f.client_port();
   s.dst_ip = f.server_ip();
   s.dst_port = f.server_port();
-  s.vlan = f.key.vlan;
+  s.vlan = f.vlan;
   if (f.has_client_mac) {
     char mac[18];
     const uint8_t* m = f.client_mac;

@@ -61,7 +61,11 @@ class Worker : public flow::FlowObserver, public flow::StreamReceiver, public an
  private:
   struct FlowApp;
   FlowApp* AppOf(flow::Flow& flow);
+  // Detects the protocol on the first payload (holding a few bytes when they are too few to
+  // tell), then passes data to the flow's analyzer.
   void Deliver(flow::Flow& flow, int direction, std::span<const uint8_t> data);
+  void RunAnalyzer(FlowApp& app, int direction, std::span<const uint8_t> data);
+  analyzers::AnalyzerContext ContextFor(FlowApp& app, TimestampUs now);
   void HandOver();
 
   record::RecordSink* sink_;

@@ -166,14 +166,23 @@ TEST(DnsTest, UnansweredQueryEmittedAtFinishWithEmptyRcode) {
   EXPECT_EQ(recs[0]["answers"].size(), 0u);
 }
 
-TEST(DnsTest, RetransmittedQueryIsOneTransaction) {
+// As Zeek does (corpus ipv6-fragmented-dns, gre-sample): each query sent is a transaction; the
+// answer completes the oldest, the retransmission stays unanswered.
+TEST(DnsTest, RetransmittedQueryIsRecordedTwiceAnswerGoesToTheFirst) {
   AnalyzerHarness h(17, 53);
   auto a = NewDnsAnalyzer();
+  h.ctx.now = 1000;
   h.Deliver(*a, Direction::kToServer, Query(7, kExampleCom, 1));
+  h.ctx.now = 5000;
   h.Deliver(*a, Direction::kToServer, Query(7, kExampleCom, 1));
   h.Deliver(*a, Direction::kToClient, Query(7, kExampleCom, 1, true));
   a->Finish(h.ctx);
-  EXPECT_EQ(h.batch.count(record::StreamId::kDns), 1u);
+  auto recs = ParseLines(h.batch, record::StreamId::kDns);
+  ASSERT_EQ(recs.size(), 2u);
+  EXPECT_EQ(recs[0]["rcode"], "NOERROR");
+  EXPECT_EQ(recs[0]["ts"], netward::FormatIso8601(1000));
+  EXPECT_EQ(recs[1]["rcode"], "");
+  EXPECT_EQ(recs[1]["ts"], netward::FormatIso8601(5000));
 }
 
 TEST(DnsTest, CompressionLoopIsCountedNotFollowed) {

@@ -43,16 +43,19 @@ TEST(FlowKeyTest, Ipv6Works) {
   EXPECT_FALSE(FlowKey::FromPacket(a, nullptr).lower_ip.is_v4());
 }
 
-TEST(FlowKeyTest, VlansSeparateFlows) {
+TEST(FlowKeyTest, VlansSeparateFlowsOnlyWhenAsked) {
   auto a = Udp("10.0.0.1", 1000, "10.0.0.2", 53, 0);
   auto b = a;
   b.vlan = 20;
   b.inner_vlan = 7;
   auto c = a;
   c.inner_vlan = 9;  // only the outer VLAN is part of the key
-  EXPECT_FALSE(FlowKey::FromPacket(a, nullptr) == FlowKey::FromPacket(b, nullptr));
-  EXPECT_NE(SymmetricFlowHash(a), SymmetricFlowHash(b));
-  EXPECT_EQ(FlowKey::FromPacket(a, nullptr), FlowKey::FromPacket(c, nullptr));
+  EXPECT_FALSE(FlowKey::FromPacket(a, nullptr, true) == FlowKey::FromPacket(b, nullptr, true));
+  EXPECT_NE(SymmetricFlowHash(a, true), SymmetricFlowHash(b, true));
+  EXPECT_EQ(FlowKey::FromPacket(a, nullptr, true), FlowKey::FromPacket(c, nullptr, true));
+  // By default (as in Zeek) a query tagged VLAN 34 and its answer tagged 47 are one flow.
+  EXPECT_EQ(FlowKey::FromPacket(a, nullptr), FlowKey::FromPacket(b, nullptr));
+  EXPECT_EQ(SymmetricFlowHash(a), SymmetricFlowHash(b));
 }
 
 TEST(FlowKeyTest, ProtocolAndPortsSeparateFlows) {

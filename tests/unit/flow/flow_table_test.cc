@@ -87,6 +87,16 @@ TEST_F(FlowTableTest, MidstreamFromWellKnownPortIsServer) {
   EXPECT_EQ(f->server_port(), 80);
 }
 
+TEST_F(FlowTableTest, ServerOnlyPortMakesTheReceiverTheClient) {
+  // A DHCP server (67) answering a client (68): both ports are below 1024.
+  Flow* f = Track(Udp("128.2.6.152", 67, "128.2.6.189", 68, 0));
+  EXPECT_EQ(dir_, 1);
+  EXPECT_EQ(f->client_ip().ToString(), "128.2.6.189");
+  EXPECT_EQ(f->server_port(), 67);
+  Flow* g = Track(Udp("10.0.0.9", 68, "10.0.0.1", 67, 0));
+  EXPECT_EQ(g->client_port(), 68);
+}
+
 TEST_F(FlowTableTest, UdpClientDetection) {
   Flow* q = Track(Udp("10.0.0.5", 33333, "8.8.8.8", 53, 0));
   EXPECT_EQ(q->client_ip().ToString(), "10.0.0.5");
