@@ -35,7 +35,7 @@ struct CommandResult {
 };
 
 // Runs `command` through /bin/sh, capturing stdout+stderr.
-inline CommandResult Run(const std::string& command) {
+inline CommandResult RunCommand(const std::string& command) {
   CommandResult r;
   FILE* p = ::popen((command + " 2>&1").c_str(), "r");
   if (!p) return r;

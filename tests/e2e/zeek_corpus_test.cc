@@ -270,7 +270,7 @@ TEST_P(ZeekCorpusTest, RecordsMatchZeekBaselines) {
   const CorpusCase& c = GetParam();
   std::string trace = std::string(NW_CORPUS_DIR) + "/zeek/traces/" + c.trace;
   TempDir out;
-  CommandResult run = e2e::Run(std::string(NW_BINARY) + " replay " + Quote(trace) + " --json " +
+  CommandResult run = RunCommand(std::string(NW_BINARY) + " replay " + Quote(trace) + " --json " +
                           Quote(out.path()) + " -q");
   ASSERT_EQ(run.exit_code, 0) << run.output;
 
@@ -330,7 +330,7 @@ TEST(ZeekCorpusVlanTest, VlanInKeyMatchesZeeksTwoConnKeys) {
     TempDir out;
     std::string config = out.path() + "/c.toml";
     std::ofstream(config) << "[flow]\nvlan_in_key = " << (vlan_in_key ? "true" : "false") << "\n";
-    CommandResult run = e2e::Run(std::string(NW_BINARY) + " replay " + Quote(trace) + " --config " +
+    CommandResult run = RunCommand(std::string(NW_BINARY) + " replay " + Quote(trace) + " --config " +
                                  Quote(config) + " --json " + Quote(out.path() + "/r") + " -q");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     std::set<std::string> vlans;
