@@ -4,6 +4,10 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?= -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNW_WERROR=ON
 
+# ccache across clones: paths under this directory hash as relative ones.
+export CCACHE_BASEDIR := $(CURDIR)
+export CCACHE_NOHASHDIR := 1
+
 .PHONY: all deps build demo test test-unit test-sanitize fuzz bench clean
 
 all: build
