@@ -82,6 +82,10 @@ void AppendJsonString(std::string_view value, std::string* out) {
 }
 
 void AppendTime(TimestampUs ts, std::string* out) {
+  if (ts == 0) {  // unknown (e.g. no certificate seen): "", like every other unknown string
+    out->append("\"\"");
+    return;
+  }
   char buf[kIso8601Length + 2];
   buf[0] = '"';
   FormatIso8601(ts, buf + 1);

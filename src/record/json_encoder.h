@@ -1,5 +1,6 @@
 // src/record/json_encoder.h: encodes one record as one JSON line (Zeek-style JSON logs).
-// Field order is the schema's; every field is always present (empty string, 0, [] when unknown),
+// Field order is the schema's; every field is always present ("", 0, [] when unknown; a Time of 0
+// means unknown and is written ""),
 // so consumers see stable keys. `site` is appended last.
 //
 // Strings are bytes from the wire. Valid UTF-8 passes through; control characters become \uXXXX;

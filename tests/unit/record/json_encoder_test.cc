@@ -40,6 +40,17 @@ TEST(JsonEncoderTest, EscapesControlQuotesAndInvalidUtf8) {
   EXPECT_EQ(j["uri"].get<std::string>(), "/a\"b\\c\n\x01\\xff\xe4\xb8\xad");
 }
 
+TEST(JsonEncoderTest, UnknownTimeIsEmptyString) {
+  TlsRecord r;
+  r.ts = 1700000000123456LL;
+  std::string out;
+  EncodeJsonLine(r, "", &out);
+  auto j = nlohmann::json::parse(out);
+  EXPECT_EQ(j["ts"], "2023-11-14T22:13:20.123456Z");
+  EXPECT_EQ(j["cert_not_before"], "");
+  EXPECT_EQ(j["cert_not_after"], "");
+}
+
 TEST(RecordBatchTest, CountsAndClearsPerStream) {
   RecordBatch batch("S01", 64);
   SessionRecord s;
