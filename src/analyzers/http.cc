@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "analyzers/detecting_forwarder.h"
 #include "analyzers/http_body_decoder.h"
+#include "analyzers/registry.h"
 #include "record/schema.h"
 
 namespace netward::analyzers {
@@ -18,6 +20,30 @@ constexpr size_t kMaxLine = 8192;
 constexpr int kMaxHeaders = 128;
 constexpr uint64_t kMaxPending = 64;
 constexpr size_t kMaxMethod = 32;
+// Tunnels inside tunnels analysed at most (a CONNECT through a CONNECT tunnel is depth 2).
+constexpr int kMaxTunnelDepth = 2;
+// Client bytes sent after a CONNECT request, before its answer, kept for the tunnel (or, when
+// the CONNECT is refused, parsed as HTTP); beyond this they are a gap.
+constexpr size_t kMaxConnectHold = kMaxLine;
+constexpr uint16_t kDefaultConnectPort = 443;
+
+// The port of a CONNECT target ("host:port", "[v6]:port", maybe followed by " /"); 443 when it
+// names none or an invalid one.
+uint16_t ConnectPort(std::string_view uri) {
+  std::string_view target = uri.substr(0, uri.find(' '));
+  size_t colon = target.rfind(':');
+  size_t bracket = target.rfind(']');
+  if (colon == std::string_view::npos || (bracket != std::string_view::npos && bracket > colon))
+    return kDefaultConnectPort;
+  std::string_view digits = target.substr(colon + 1);
+  if (digits.empty() || digits.size() > 5) return kDefaultConnectPort;
+  uint32_t port = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return kDefaultConnectPort;
+    port = port * 10 + static_cast<uint32_t>(c - '0');
+  }
+  return port == 0 || port > 65535 ? kDefaultConnectPort : static_cast<uint16_t>(port);
+}
 
 bool IEquals(std::string_view a, std::string_view lower) {
   if (a.size() != lower.size()) return false;
@@ -100,6 +126,7 @@ struct Txn {
       resp_content_type, resp_version;
   uint16_t status = 0;
   uint64_t req_body_len = 0, resp_body_len = 0;
+  uint16_t connect_port = 0;  // CONNECT: the target's port
   bool is_head = false, is_connect = false, is_09 = false;
 
   void Reset(TimestampUs now) {
@@ -108,6 +135,7 @@ struct Txn {
     referrer.clear(), req_content_type.clear(), resp_content_type.clear(), resp_version.clear();
     status = 0;
     req_body_len = resp_body_len = 0;
+    connect_port = 0;
     is_head = is_connect = is_09 = false;
   }
 };
@@ -121,7 +149,9 @@ enum class State : uint8_t {
   kChunkEnd,    // the CRLF after a chunk's data
   kTrailers,
   kUntilClose,  // response body delimited by the end of the flow
-  kStopped,     // not HTTP any more (tunnel, garbage, gap): ignore the rest
+  kConnectWait,  // request side after a CONNECT: hold bytes until its answer
+  kTunnel,      // CONNECT accepted: bytes go to tunnel_
+  kStopped,     // not HTTP any more (101 upgrade, garbage, gap): ignore the rest
 };
 
 // Per-direction parser state.
@@ -150,6 +180,9 @@ struct Side {
 
 class HttpAnalyzer final : public Analyzer {
  public:
+  // `depth`: how many CONNECT tunnels this flow is inside (0 for a real TCP flow).
+  explicit HttpAnalyzer(int depth = 0) : depth_(depth) {}
+
   void Deliver(AnalyzerContext& ctx, Direction dir, std::span<const uint8_t> data) override {
     const int d = static_cast<int>(dir);
     Side& s = side_[d];
@@ -171,6 +204,18 @@ class HttpAnalyzer final : public Analyzer {
           Body(ctx, dir, data);
           data = {};
           break;
+        case State::kTunnel:
+          tunnel_.Deliver(ctx, dir, data);
+          data = {};
+          break;
+        case State::kConnectWait: {
+          size_t room = kMaxConnectHold - std::min(kMaxConnectHold, wait_buf_.size());
+          size_t take = wait_lost_ ? 0 : std::min(room, data.size());  // nothing after a hole
+          wait_buf_.append(reinterpret_cast<const char*>(data.data()), take);
+          wait_lost_ += data.size() - take;
+          data = {};
+          break;
+        }
         default: {
           if (dir == Direction::kToClient && s.state == State::kFirstLine && s.line.empty()) {
             Txn* t = head_seq_ < tail_seq_ ? &Slot(head_seq_) : nullptr;
@@ -196,8 +241,17 @@ class HttpAnalyzer final : public Analyzer {
   void Gap(AnalyzerContext& ctx, Direction dir, uint64_t length) override {
     Side& s = side_[static_cast<int>(dir)];
     if (s.state == State::kStopped) return;
+    if (s.state == State::kTunnel) {
+      tunnel_.Gap(ctx, dir, length);
+      return;
+    }
+    if (s.state == State::kConnectWait) {
+      wait_lost_ += length;
+      return;
+    }
     if ((s.state == State::kBody || s.state == State::kChunkData) && s.line.empty()) {
       uint64_t skip = std::min(length, s.remaining);
+      FlushBody(ctx, dir);            // what arrived before the hole is decoded,
       CountBody(dir, skip);           // sent but never seen: counted raw,
       s.decoder.Start(ContentCoding::kIdentity);  // and decoding cannot resume after a hole
       s.remaining -= skip;
@@ -216,6 +270,9 @@ class HttpAnalyzer final : public Analyzer {
   }
 
   void Finish(AnalyzerContext& ctx) override {
+    FlushBody(ctx, Direction::kToServer);  // a gzip body cut short by the end of the flow
+    FlushBody(ctx, Direction::kToClient);
+    tunnel_.Finish(ctx);
     Side& r = side_[1];
     if (r.state == State::kUntilClose) MessageDone(ctx, Direction::kToClient);
     if (resp_orphan_) {
@@ -373,6 +430,8 @@ class HttpAnalyzer final : public Analyzer {
     t->version.assign(t->is_09 ? std::string_view("0.9") : version);
     t->is_head = method == "HEAD";
     t->is_connect = method == "CONNECT";
+    if (t->is_connect) t->connect_port = ConnectPort(t->uri);
+    req_is_connect_ = t->is_connect;
     s.StartMessage();
     if (t->is_09) {
       SetUrlHint(ctx, *t);
@@ -466,7 +525,8 @@ class HttpAnalyzer final : public Analyzer {
     } else {
       return false;
     }
-    s.decoder.Start(s.coding);
+    s.decoder.Start(s.coding,
+                    s.state == State::kBody ? s.remaining : HttpBodyDecoder::kUnknownLength);
     return true;
   }
 
@@ -485,8 +545,14 @@ class HttpAnalyzer final : public Analyzer {
       return;
     }
     t->status = s.status;
-    const bool tunnel = s.status == 101 || (t->is_connect && s.status >= 200 && s.status < 300);
-    if (tunnel) {
+    const bool is_connect = t->is_connect;
+    const uint16_t connect_port = t->connect_port;
+    if (is_connect && s.status >= 200 && s.status < 300) {
+      MessageDone(ctx, Direction::kToClient);
+      StartTunnel(ctx, connect_port);
+      return;
+    }
+    if (s.status == 101) {  // protocol upgrade (WebSocket, h2c): not followed
       MessageDone(ctx, Direction::kToClient);
       side_[0].state = side_[1].state = State::kStopped;
       return;
@@ -495,6 +561,55 @@ class HttpAnalyzer final : public Analyzer {
         !StartBody(ctx, s, /*until_close_allowed=*/true)) {
       MessageDone(ctx, Direction::kToClient);
     }
+    if (is_connect) ReleaseConnectWait(ctx);  // refused: the client goes on speaking HTTP
+  }
+
+  // The CONNECT was accepted: from here both directions carry the tunnel's bytes, handed to the
+  // analyzer detected for them (as the probe detects a new flow's protocol, with the target's
+  // port). Client bytes sent before the answer go first.
+  void StartTunnel(AnalyzerContext& ctx, uint16_t port) {
+    side_[0].state = side_[1].state = State::kStopped;
+    if (depth_ >= kMaxTunnelDepth) {
+      ctx.Event("http.tunnel_too_deep");
+      wait_buf_.clear();
+      wait_lost_ = 0;
+      return;
+    }
+    side_[0].state = side_[1].state = State::kTunnel;
+    tunnel_.Start(port, &HttpAnalyzer::MakeInner, this);
+    if (!wait_buf_.empty()) {
+      tunnel_.Deliver(ctx, Direction::kToServer,
+                      std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(wait_buf_.data()),
+                                               wait_buf_.size()));
+    }
+    if (wait_lost_) tunnel_.Gap(ctx, Direction::kToServer, wait_lost_);
+    wait_buf_.clear();
+    wait_lost_ = 0;
+  }
+
+  // The CONNECT was refused: what the client sent meanwhile is parsed as HTTP. Must be the last
+  // thing the response side does for this message (the replay may grow the ring).
+  void ReleaseConnectWait(AnalyzerContext& ctx) {
+    if (side_[0].state != State::kConnectWait) return;
+    side_[0].state = State::kFirstLine;
+    replay_buf_.swap(wait_buf_);  // the replay may hold bytes again (another CONNECT)
+    const uint64_t lost = wait_lost_;
+    wait_buf_.clear();
+    wait_lost_ = 0;
+    if (!replay_buf_.empty()) {
+      Deliver(ctx, Direction::kToServer,
+              std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(replay_buf_.data()),
+                                       replay_buf_.size()));
+    }
+    if (lost) Gap(ctx, Direction::kToServer, lost);
+    replay_buf_.clear();
+  }
+
+  // Inner analyzers for tunnels: HTTP inside a tunnel knows its depth.
+  static std::unique_ptr<Analyzer> MakeInner(AppProtocol proto, void* user) {
+    if (proto == AppProtocol::kHttp)
+      return std::make_unique<HttpAnalyzer>(static_cast<HttpAnalyzer*>(user)->depth_ + 1);
+    return CreateAnalyzer(proto);
   }
 
   void MessageDone(AnalyzerContext& ctx, Direction dir) {
@@ -502,6 +617,7 @@ class HttpAnalyzer final : public Analyzer {
     s.state = State::kFirstLine;
     if (dir == Direction::kToServer) {
       req_active_ = false;
+      if (req_is_connect_) s.state = State::kConnectWait;  // what follows may be the tunnel
       return;
     }
     if (resp_orphan_) {
@@ -532,6 +648,14 @@ class HttpAnalyzer final : public Analyzer {
   void Body(AnalyzerContext& ctx, Direction dir, std::span<const uint8_t> bytes) {
     SinkArg arg{this, &ctx, dir};
     if (!side_[static_cast<int>(dir)].decoder.Feed(bytes, &HttpAnalyzer::OnDecoded, &arg))
+      ctx.Event("http.bad_content_encoding");
+  }
+
+  // Decodes a gzip body the decoder holds back for one-shot decoding (http_body_decoder.h)
+  // when it ends before its Content-Length.
+  void FlushBody(AnalyzerContext& ctx, Direction dir) {
+    SinkArg arg{this, &ctx, dir};
+    if (!side_[static_cast<int>(dir)].decoder.Flush(&HttpAnalyzer::OnDecoded, &arg))
       ctx.Event("http.bad_content_encoding");
   }
 
@@ -596,6 +720,12 @@ class HttpAnalyzer final : public Analyzer {
   Txn orphan_;
   Txn scratch_;             // requests over the pending cap are parsed into this
   record::HttpRecord rec_;  // reused for every record
+  const int depth_;         // tunnels around this flow
+  bool req_is_connect_ = false;  // the last request line was a CONNECT
+  std::string wait_buf_;    // kConnectWait's bytes (at most kMaxConnectHold)
+  uint64_t wait_lost_ = 0;  // kConnectWait's bytes beyond the cap or missing
+  std::string replay_buf_;  // wait_buf_ being parsed as HTTP after a refused CONNECT
+  DetectingForwarder tunnel_;
 };
 
 }  // namespace

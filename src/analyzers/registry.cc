@@ -5,6 +5,7 @@
 #include "analyzers/http.h"
 #include "analyzers/imap.h"
 #include "analyzers/pop3.h"
+#include "analyzers/quic.h"
 #include "analyzers/smtp.h"
 #include "analyzers/tls.h"
 
@@ -27,7 +28,7 @@ constexpr PortEntry kPortTable[] = {
     {6, 995, AppProtocol::kTls},    {6, 636, AppProtocol::kTls},   {6, 853, AppProtocol::kTls},
     {6, 5223, AppProtocol::kTls},   {6, 25, AppProtocol::kSmtp},   {6, 587, AppProtocol::kSmtp},
     {6, 2525, AppProtocol::kSmtp},  {6, 110, AppProtocol::kPop3},  {6, 143, AppProtocol::kImap},
-    {6, 21, AppProtocol::kFtp},
+    {6, 21, AppProtocol::kFtp},     {17, 443, AppProtocol::kQuic},
 };
 
 }  // namespace
@@ -42,6 +43,7 @@ std::string_view AppProtocolName(AppProtocol proto) {
     case AppProtocol::kPop3: return "pop3";
     case AppProtocol::kImap: return "imap";
     case AppProtocol::kFtp: return "ftp";
+    case AppProtocol::kQuic: return "quic";
   }
   return "";
 }
@@ -57,7 +59,8 @@ AppProtocol Detect(uint8_t ip_proto, uint16_t server_port, Direction dir,
                    std::span<const uint8_t> first_payload) {
   AppProtocol by_port = DetectByPort(ip_proto, server_port);
   if (ip_proto == 17) {
-    if (by_port == AppProtocol::kDns) return by_port;
+    if (by_port == AppProtocol::kDns || by_port == AppProtocol::kQuic) return by_port;
+    if (LooksLikeQuic(dir, first_payload)) return AppProtocol::kQuic;
     return LooksLikeDns(dir, first_payload) && (server_port == 53 || server_port == 5353)
                ? AppProtocol::kDns
                : AppProtocol::kNone;
@@ -94,6 +97,7 @@ std::unique_ptr<Analyzer> CreateAnalyzer(AppProtocol proto) {
     case AppProtocol::kPop3: return NewPop3Analyzer();
     case AppProtocol::kImap: return NewImapAnalyzer();
     case AppProtocol::kFtp: return NewFtpAnalyzer();
+    case AppProtocol::kQuic: return NewQuicAnalyzer();
   }
   return nullptr;
 }

@@ -14,7 +14,7 @@
 
 namespace netward::analyzers {
 
-enum class AppProtocol : uint8_t { kNone, kDns, kHttp, kTls, kSmtp, kPop3, kImap, kFtp };
+enum class AppProtocol : uint8_t { kNone, kDns, kHttp, kTls, kSmtp, kPop3, kImap, kFtp, kQuic };
 
 // "dns", "http", ...; "" for kNone.
 std::string_view AppProtocolName(AppProtocol proto);

@@ -128,6 +128,7 @@ void TlsAnalyzer::Start(AnalyzerContext& ctx) {
     rec_.dst_ip = ctx.flow->server_ip;
     rec_.dst_port = ctx.flow->server_port;
   }
+  rec_.transport = "tcp";
   if (ctx.hints && ctx.hints->app.empty()) ctx.hints->app = "tls";
 }
 

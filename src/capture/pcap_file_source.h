@@ -42,6 +42,7 @@ class PcapFileSource {
   PcapFileSource() = default;
 
   std::string path_;
+  std::unique_ptr<char[]> read_buffer_;  // the FILE's stdio buffer (setvbuf)
   pcap* handle_ = nullptr;
   int linktype_ = 0;
   uint64_t file_size_ = 0;

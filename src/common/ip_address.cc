@@ -17,10 +17,23 @@ std::optional<IpAddress> IpAddress::Parse(std::string_view text) {
 
 size_t IpAddress::Format(char* out) const {
   if (is_v4()) {
-    inet_ntop(AF_INET, bytes + 12, out, kMaxIpTextLength);
-  } else {
-    inet_ntop(AF_INET6, bytes, out, kMaxIpTextLength);
+    // Dotted decimal by hand: inet_ntop(AF_INET) goes through sprintf, and every session record
+    // formats two addresses. Same text (no leading zeros).
+    char* p = out;
+    for (int i = 12; i < 16; ++i) {
+      unsigned v = bytes[i];
+      if (v >= 100) {
+        *p++ = static_cast<char>('0' + v / 100);
+        *p++ = static_cast<char>('0' + v / 10 % 10);
+      } else if (v >= 10) {
+        *p++ = static_cast<char>('0' + v / 10);
+      }
+      *p++ = static_cast<char>('0' + v % 10);
+      *p++ = i < 15 ? '.' : '\0';
+    }
+    return static_cast<size_t>(p - out - 1);
   }
+  inet_ntop(AF_INET6, bytes, out, kMaxIpTextLength);
   return std::strlen(out);
 }
 

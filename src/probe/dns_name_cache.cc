@@ -10,10 +10,11 @@ DnsNameCache::DnsNameCache(size_t max_entries, TimestampUs min_keep, TimestampUs
       min_keep_(min_keep),
       max_keep_(max_keep) {}
 
-void DnsNameCache::History::Add(Entry e) {
+void DnsNameCache::History::Add(std::string_view name, TimestampUs resolved_at,
+                               TimestampUs expires_at) {
   // Answers normally come in time order; keep the list sorted if one does not.
-  if (size && entries[size - 1].name == e.name && entries[size - 1].resolved_at <= e.resolved_at) {
-    entries[size - 1].expires_at = std::max(entries[size - 1].expires_at, e.expires_at);
+  if (size && entries[size - 1].name == name && entries[size - 1].resolved_at <= resolved_at) {
+    entries[size - 1].expires_at = std::max(entries[size - 1].expires_at, expires_at);
     return;
   }
   if (size == kDepth) {
@@ -21,11 +22,13 @@ void DnsNameCache::History::Add(Entry e) {
     --size;
   }
   size_t i = size;
-  while (i > 0 && entries[i - 1].resolved_at > e.resolved_at) {
+  while (i > 0 && entries[i - 1].resolved_at > resolved_at) {
     entries[i] = std::move(entries[i - 1]);
     --i;
   }
-  entries[i] = std::move(e);
+  entries[i].name.assign(name);
+  entries[i].resolved_at = resolved_at;
+  entries[i].expires_at = expires_at;
   ++size;
 }
 
@@ -59,18 +62,17 @@ void DnsNameCache::OnDnsAnswer(const IpAddress& client, std::string_view name,
   if (name.empty()) return;
   TimestampUs keep = std::clamp<TimestampUs>(static_cast<TimestampUs>(ttl) * kUsPerSecond,
                                              min_keep_, max_keep_);
-  Entry entry{std::string(name), ts, ts + keep};
   Shard& shard = client_shards_[IpAddressHash()(client) % kShards];
   Shard& server_shard = client_shards_[IpAddressHash()(address) % kShards];
   {
     std::lock_guard<std::mutex> lock(shard.mu);
     Prune(shard, shard_limit_);
-    shard.by_pair[PairKey{client, address}].Add(entry);
+    shard.by_pair[PairKey{client, address}].Add(name, ts, ts + keep);
   }
   {
     std::lock_guard<std::mutex> lock(server_shard.mu);
     Prune(server_shard, shard_limit_);
-    server_shard.by_server[address].Add(std::move(entry));
+    server_shard.by_server[address].Add(name, ts, ts + keep);
   }
 }
 

@@ -42,7 +42,8 @@ class DnsNameCache : public analyzers::DnsObserver {
     static constexpr size_t kDepth = 4;
     std::array<Entry, kDepth> entries;
     uint8_t size = 0;
-    void Add(Entry e);
+    // Copies `name` only when it becomes a new entry (not when it renews the newest one).
+    void Add(std::string_view name, TimestampUs resolved_at, TimestampUs expires_at);
     const Entry* At(TimestampUs at) const;
     TimestampUs newest() const { return size ? entries[size - 1].resolved_at : 0; }
   };

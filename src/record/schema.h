@@ -34,7 +34,7 @@ namespace netward::record {
   X(U16, dst_port, "server port") \
   X(U16, vlan, "outer 802.1Q VLAN id, 0 if untagged") \
   X(String, mac, "client MAC address (aa:bb:cc:dd:ee:ff), empty if not Ethernet") \
-  X(String, app, "detected application protocol (http, tls, dns, smtp, pop3, imap, ftp), empty if unknown") \
+  X(String, app, "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp), empty if unknown") \
   X(String, host, "best name for the server: HTTP Host, TLS SNI, or the DNS name the client resolved to dst_ip") \
   X(String, url, "first HTTP request of the flow as http://host/uri") \
   X(U64, bytes_up, "IP bytes client to server") \
@@ -83,6 +83,7 @@ namespace netward::record {
   X(U16, src_port, "client port") \
   X(Ip, dst_ip, "server") \
   X(U16, dst_port, "server port") \
+  X(String, transport, "tcp, or quic for TLS inside QUIC") \
   X(String, version, "negotiated version (TLSv12, TLSv13 ...)") \
   X(String, sni, "server_name from the ClientHello") \
   X(StringList, alpn, "ALPN protocols offered by the client") \

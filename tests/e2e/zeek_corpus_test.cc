@@ -40,14 +40,9 @@ constexpr KnownDifference kKnownDifferences[] = {
      "Zeek attaches no analyzer and logs nothing"},
     {"http/http_09.pcap", "scripts.base.protocols.http.http-09/http.log",
      "Zeek logs an empty second transaction after each HTTP/0.9 exchange; netward does not"},
-    {"http/connect-with-smtp.pcap", "scripts.base.protocols.http.http-connect/smtp.log",
-     "traffic inside an HTTP CONNECT tunnel is not analyzed yet (the CONNECT request and the "
-     "session are recorded)"},
     {"tls/smtp-starttls.pcap", "scripts.base.protocols.smtp.starttls/smtp.log",
      "a mail record is written only for a transaction (MAIL FROM seen); this session only "
      "upgrades to TLS, which its tls record shows"},
-    {"quic/quicv2-http3-443.pcap", "scripts.base.protocols.quic.quicv2-http3-443/ssl.log",
-     "QUIC is not analyzed yet (its UDP session is recorded)"},
     {"tunnels/vxlan.pcap", "core.tunnels.vxlan/conn.log",
      "netward records the sessions inside a tunnel, not the tunnel's own outer UDP flow"},
 };

@@ -26,6 +26,7 @@ struct Step {
 
 struct Outcome {
   std::vector<nlohmann::json> recs;
+  std::vector<nlohmann::json> mail, tls;  // from protocols inside CONNECT tunnels
   std::map<std::string, int> events;
   SessionHints hints;
   std::string resp_body;  // what content_hook got as "http.resp_body"
@@ -49,6 +50,8 @@ Outcome RunSteps(const std::vector<Step>& steps, size_t chunk = 0) {
   }
   a->Finish(h.ctx);
   o.recs = ParseLines(h.batch, record::StreamId::kHttp);
+  o.mail = ParseLines(h.batch, record::StreamId::kMail);
+  o.tls = ParseLines(h.batch, record::StreamId::kTls);
   o.events = h.events.counts;
   o.hints = h.hints;
   return o;
@@ -60,6 +63,8 @@ Outcome RunAllChunkings(const std::vector<Step>& steps) {
   for (size_t chunk : {1, 2, 7}) {
     Outcome o = RunSteps(steps, chunk);
     EXPECT_EQ(o.recs, whole.recs) << "chunk " << chunk;
+    EXPECT_EQ(o.mail, whole.mail) << "chunk " << chunk;
+    EXPECT_EQ(o.tls, whole.tls) << "chunk " << chunk;
     EXPECT_EQ(o.events, whole.events) << "chunk " << chunk;
     EXPECT_EQ(o.resp_body, whole.resp_body) << "chunk " << chunk;
   }
@@ -227,23 +232,167 @@ TEST(HttpTest, Http09) {
   EXPECT_EQ(bad.events.size(), 1u);
 }
 
-TEST(HttpTest, ConnectTurnsTheFlowIntoATunnel) {
-  // http/connect-with-smtp.pcap
-  Outcome o = RunAllChunkings({
-      {kUp, "CONNECT mailin03.sul.t-online.de:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE "
-            "5.01; Windows NT 5.0)\r\n\r\n"},
-      {kDown, "HTTP/1.0 200 Connection established\r\n\r\n"},
-      {kDown, "220 mailin03.sul.t-online.de T-Online ESMTP receiver fssmtpd ready.\r\n"},
-      {kUp, "HELO 208.191.73.21\r\n"},
-      {kDown, "250 Ok.\r\n"},
-  });
+// http/connect-with-smtp.pcap: a mail sent through an HTTP proxy.
+const std::vector<Step> kConnectWithSmtp = {
+    {kUp, "CONNECT mailin03.sul.t-online.de:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE "
+          "5.01; Windows NT 5.0)\r\n\r\n"},
+    {kDown, "HTTP/1.0 200 Connection established\r\n\r\n"},
+    {kDown, "220 mailin03.sul.t-online.de T-Online ESMTP receiver fssmtpd ready.\r\n"},
+    {kUp, "HELO 208.191.73.21\r\n"},
+    {kDown, "250 Ok.\r\n"},
+    {kUp, "MAIL FROM:<nhfjenna_neumann@lycos.com>\r\n"},
+    {kDown, "250 Ok.\r\n"},
+    {kUp, "RCPT TO:<thenightwatch@t-online.de>\r\n"},
+    {kDown, "250 Ok.\r\n"},
+    {kUp, "DATA\r\n"},
+    {kDown, "354 Ok, start with data.\r\n"},
+    {kUp, "From: Sybille Ostermann <nhfjenna_neumann@lycos.com>\r\nTo: "
+          "thenightwatch@t-online.de\r\nSubject: Hier sind die dicken Girls hemmungloser denn "
+          "je.. grcu\r\nDate: Tue, 2 Mar 2004 13:57:49 +0100\r\n\r\nbody\r\n.\r\n"},
+    {kDown, "250 Message accepted.\r\n"},
+    {kUp, "QUIT\r\n"},
+    {kDown, "221 mailin03.sul.t-online.de closing.\r\n"},
+};
+
+TEST(HttpTest, ConnectTunnelIsAnalyzedByTheProtocolInside) {
+  Outcome o = RunAllChunkings(kConnectWithSmtp);
   ASSERT_EQ(o.recs.size(), 1u);
   EXPECT_EQ(o.recs[0]["method"], "CONNECT");
   EXPECT_EQ(o.recs[0]["uri"], "mailin03.sul.t-online.de:25 /");
   EXPECT_EQ(o.recs[0]["version"], "1.0");
   EXPECT_EQ(o.recs[0]["status"], 200);
+  ASSERT_EQ(o.mail.size(), 1u);
+  EXPECT_EQ(o.mail[0]["helo"], "208.191.73.21");
+  EXPECT_EQ(o.mail[0]["mail_from"], "nhfjenna_neumann@lycos.com");
+  EXPECT_EQ(o.mail[0]["rcpt_to"], nlohmann::json::array({"thenightwatch@t-online.de"}));
+  EXPECT_EQ(o.mail[0]["subject"], "Hier sind die dicken Girls hemmungloser denn je.. grcu");
+  EXPECT_EQ(o.mail[0]["src_port"], 40000);  // the proxy connection's addresses
+  EXPECT_EQ(o.mail[0]["dst_port"], 80);
   EXPECT_TRUE(o.events.empty());
+  EXPECT_EQ(o.hints.app, "http");
   EXPECT_EQ(o.hints.host, "mailin03.sul.t-online.de:25");
+}
+
+std::string TlsRecord(std::string_view body) {
+  std::string r = FromHex("16 0301");
+  r.push_back(static_cast<char>(body.size() >> 8));
+  r.push_back(static_cast<char>(body.size() & 0xff));
+  r.append(body);
+  return r;
+}
+
+// A TLS record holding a minimal ClientHello naming `sni`.
+std::string ClientHello(const std::string& sni) {
+  std::string b = FromHex("0303");
+  b.append(32, '\x11');
+  b.append(FromHex("00 0004 1301 c02f 01 00"));  // session id, ciphers, compression
+  std::string ext = FromHex("0000");
+  auto be16 = [](size_t n) { return std::string{static_cast<char>(n >> 8), static_cast<char>(n)}; };
+  std::string list = FromHex("00") + be16(sni.size()) + sni;
+  std::string data = be16(list.size()) + list;
+  ext += be16(data.size()) + data;
+  b += be16(ext.size()) + ext;
+  std::string hs = FromHex("01 00");
+  hs += be16(b.size()) + b;
+  return TlsRecord(hs);
+}
+
+TEST(HttpTest, ConnectTo443CarriesTls) {
+  const std::string hello = ClientHello("tunnel.example.org");
+  for (bool early : {false, true}) {  // the ClientHello may come before the proxy's answer
+    std::vector<Step> steps = {
+        {kUp, "CONNECT www.example.com:443 HTTP/1.1\r\nHost: www.example.com:443\r\n\r\n"}};
+    if (early) steps.push_back({kUp, hello});
+    steps.push_back({kDown, "HTTP/1.1 200 OK\r\n\r\n"});
+    if (!early) steps.push_back({kUp, hello});
+    Outcome o = RunAllChunkings(steps);
+    ASSERT_EQ(o.recs.size(), 1u) << early;
+    EXPECT_EQ(o.recs[0]["status"], 200);
+    ASSERT_EQ(o.tls.size(), 1u) << early;
+    EXPECT_EQ(o.tls[0]["sni"], "tunnel.example.org");
+    EXPECT_EQ(o.hints.app, "http");
+    EXPECT_EQ(o.hints.host, "www.example.com:443");  // the first Host, not the SNI
+    EXPECT_TRUE(o.events.empty());
+  }
+  // No port in the target: 443 is assumed.
+  Outcome o = RunAllChunkings({{kUp, "CONNECT www.example.com HTTP/1.1\r\n\r\n"},
+                               {kDown, "HTTP/1.1 200 OK\r\n\r\n"},
+                               {kUp, hello}});
+  ASSERT_EQ(o.tls.size(), 1u);
+}
+
+TEST(HttpTest, RefusedConnectLeavesHttp) {
+  // A 407 (the client sent its next request early): no tunnel, what follows is HTTP again.
+  Outcome o = RunAllChunkings({
+      {kUp, "CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n"},
+      {kUp, "GET /x HTTP/1.1\r\nHost: h\r\n\r\n"},
+      {kDown, "HTTP/1.1 407 Proxy Authentication Required\r\nContent-Length: 3\r\n\r\nno!"},
+      {kDown, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"},
+  });
+  ASSERT_EQ(o.recs.size(), 2u);
+  EXPECT_EQ(o.recs[0]["status"], 407);
+  EXPECT_EQ(o.recs[1]["uri"], "/x");
+  EXPECT_EQ(o.recs[1]["status"], 200);
+  EXPECT_TRUE(o.tls.empty());
+  EXPECT_TRUE(o.events.empty());
+}
+
+TEST(HttpTest, NestedTunnelsStopAtDepthTwo) {
+  std::vector<Step> steps = {
+      {kUp, "CONNECT proxy2:8080 HTTP/1.1\r\nHost: proxy2:8080\r\n\r\n"},
+      {kDown, "HTTP/1.1 200 OK\r\n\r\n"},
+      {kUp, "CONNECT mail:25 HTTP/1.1\r\nHost: mail:25\r\n\r\n"},
+      {kDown, "HTTP/1.1 200 OK\r\n\r\n"},
+      {kDown, "220 mail ESMTP\r\n"},
+      {kUp, "HELO me\r\n"},
+      {kDown, "250 Ok.\r\n"},
+      {kUp, "MAIL FROM:<a@b.c>\r\n"},
+      {kDown, "250 Ok.\r\n"},
+      {kUp, "QUIT\r\n"},
+  };
+  Outcome two = RunAllChunkings(steps);
+  ASSERT_EQ(two.recs.size(), 2u);  // both CONNECTs
+  ASSERT_EQ(two.mail.size(), 1u);
+  EXPECT_EQ(two.mail[0]["mail_from"], "a@b.c");
+  EXPECT_TRUE(two.events.empty());
+  EXPECT_EQ(two.hints.host, "proxy2:8080");
+
+  // A third level: its CONNECT is recorded, its tunnel is not followed.
+  steps.resize(2);
+  steps.insert(steps.end(), {{kUp, "CONNECT proxy3:8080 HTTP/1.1\r\nHost: p3\r\n\r\n"},
+                             {kDown, "HTTP/1.1 200 OK\r\n\r\n"},
+                             {kUp, "CONNECT mail:25 HTTP/1.1\r\nHost: mail:25\r\n\r\n"},
+                             {kDown, "HTTP/1.1 200 OK\r\n\r\n"},
+                             {kDown, "220 mail ESMTP\r\n"},
+                             {kUp, "HELO me\r\nMAIL FROM:<a@b.c>\r\n"}});
+  Outcome three = RunAllChunkings(steps);
+  EXPECT_EQ(three.recs.size(), 3u);
+  EXPECT_TRUE(three.mail.empty());
+  EXPECT_EQ(three.events["http.tunnel_too_deep"], 1);
+}
+
+TEST(HttpTest, TunnelGapsAndUnknownProtocols) {
+  // Unrecognisable bytes on an unknown port: dropped after 16 bytes, nothing recorded.
+  Outcome o = RunAllChunkings({{kUp, "CONNECT h:7777 HTTP/1.1\r\n\r\n"},
+                               {kDown, "HTTP/1.1 200 OK\r\n\r\n"},
+                               {kUp, std::string(100, 'z')},
+                               {kDown, std::string(100, 'y')}});
+  EXPECT_EQ(o.recs.size(), 1u);
+  EXPECT_TRUE(o.mail.empty() && o.tls.empty());
+  EXPECT_TRUE(o.events.empty());
+
+  // A gap inside the tunnel goes to the inner analyzer, which carries on (or stops) on its own.
+  AnalyzerHarness h(6, 3128);
+  auto a = NewHttpAnalyzer();
+  h.Deliver(*a, kUp, "CONNECT mail:25 HTTP/1.1\r\n\r\n");
+  h.Deliver(*a, kDown, "HTTP/1.1 200 OK\r\n\r\n220 mail ESMTP\r\n");
+  a->Gap(h.ctx, kDown, 10);
+  a->Gap(h.ctx, kUp, 10);
+  h.Deliver(*a, kUp, "MAIL FROM:<a@b.c>\r\n");
+  a->Finish(h.ctx);
+  a->Finish(h.ctx);
+  EXPECT_EQ(ParseLines(h.batch, record::StreamId::kHttp).size(), 1u);
+  EXPECT_EQ(h.events["http.content_gap"], 0);
 }
 
 TEST(HttpTest, MalformedInputsCountEvents) {

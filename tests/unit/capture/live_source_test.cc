@@ -38,14 +38,15 @@ TEST(LiveSourceTest, LoopbackCaptureWithFilter) {
   auto src = LiveSource::Open(options);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
 
-  // Idle: Next() returns false within ~50 ms.
+  // Idle: Next() returns false instead of blocking (~50 ms; the bound is loose because a loaded
+  // CI machine may deschedule us: this checks "does not block", not speed).
   RawPacket raw;
   auto t0 = std::chrono::steady_clock::now();
   Result<bool> idle = (*src)->Next(&raw);
   auto waited = std::chrono::steady_clock::now() - t0;
   ASSERT_TRUE(idle.ok());
   EXPECT_FALSE(*idle);
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count(), 150);
+  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(waited).count(), 3000);
 
   int fd = socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(fd, 0);
