@@ -1,6 +1,5 @@
-// tests/fuzz/fuzz_quic.cc: the quic analyzer on arbitrary input. The input is cut on "\x00\xffNW"
-// into chunks; chunk i goes in direction i%2 (even: to server), each copied into an exact-size
-// heap buffer so ASan catches any overread; each chunk is one datagram.
+// tests/fuzz/fuzz_quic.cc: the QUIC analyzer and LooksLikeQuic on arbitrary conversations
+// (analyzer_fuzz_harness.h says how the input is read; each chunk is one datagram).
 // The first input byte picks the mode: even, chunks are raw datagrams (header parsing, keys,
 // decryption failures); odd, each chunk is the plaintext payload (frames) of a QUIC v1 client
 // Initial that the harness protects itself, so frame parsing, CRYPTO reassembly and the
@@ -13,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "analyzer_fuzz_harness.h"
 #include "analyzers/quic.h"
 #include "analyzers/quic_initial.h"
 #include "record/record_batch.h"
@@ -20,11 +20,6 @@
 namespace {
 
 using netward::analyzers::quic_detail::InitialKeys;
-
-class NullEvents : public netward::analyzers::EventCounter {
- public:
-  void Count(std::string_view) override {}
-};
 
 constexpr uint8_t kDcid[8] = {0x83, 0x94, 0xc8, 0xf0, 0x3e, 0x51, 0x57, 0x08};
 
@@ -76,7 +71,8 @@ std::vector<uint8_t> Protect(const InitialKeys& k, std::string_view payload, uin
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace netward::analyzers;
+  using namespace netward;
+  using analyzers::Direction;
   bool encrypt = false;
   if (size > 0) {
     encrypt = (data[0] & 1) != 0;
@@ -84,46 +80,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   static InitialKeys keys = [] {
     InitialKeys k{};
-    quic_detail::DeriveClientInitialKeys(quic_detail::kQuicV1, std::span<const uint8_t>(kDcid, 8),
-                                         &k);
+    analyzers::quic_detail::DeriveClientInitialKeys(analyzers::quic_detail::kQuicV1,
+                                                    std::span<const uint8_t>(kDcid, 8), &k);
     return k;
   }();
-  FlowEndpoints flow;
-  flow.client_ip = netward::IpAddress::FromV4HostOrder(0x0a000001);
-  flow.server_ip = netward::IpAddress::FromV4HostOrder(0x0a000002);
-  flow.client_port = 40000;
-  flow.server_port = 443;
-  flow.ip_proto = 17;
-  SessionHints hints;
-  netward::record::RecordBatch batch("F", 1 << 16);
-  NullEvents events;
-  AnalyzerContext ctx;
-  ctx.flow = &flow;
-  ctx.out = &batch;
-  ctx.hints = &hints;
-  ctx.events = &events;
-  auto analyzer = NewQuicAnalyzer();
-  static constexpr char kSep[] = "\x00\xffNW";
-  std::string_view in(reinterpret_cast<const char*>(data), size);
-  size_t i = 0;
-  while (true) {
-    size_t sep = in.find(std::string_view(kSep, 4));
-    std::string_view chunk = in.substr(0, sep);
-    Direction dir = (i % 2 == 0) ? Direction::kToServer : Direction::kToClient;
-    {
-      std::vector<uint8_t> bytes = encrypt && dir == Direction::kToServer
-                                       ? Protect(keys, chunk, static_cast<uint16_t>(i / 2))
-                                       : std::vector<uint8_t>(chunk.begin(), chunk.end());
-      std::vector<uint8_t> buf(bytes.begin(), bytes.end());  // exact size
-      (void)LooksLikeQuic(dir, std::span<const uint8_t>(buf.data(), buf.size()));
-      analyzer->Deliver(ctx, dir, std::span<const uint8_t>(buf.data(), buf.size()));
-    }
-    ctx.now += 1000;
-    if (batch.full()) batch.Clear();
-    ++i;
-    if (sep == std::string_view::npos) break;
-    in.remove_prefix(sep + 4);
+  fuzz::ChunkTransform protect;
+  if (encrypt) {
+    protect = [](std::string_view chunk, Direction dir, size_t i) {
+      return dir == Direction::kToServer ? Protect(keys, chunk, static_cast<uint16_t>(i / 2))
+                                         : std::vector<uint8_t>(chunk.begin(), chunk.end());
+    };
   }
-  analyzer->Finish(ctx);
+  fuzz::FeedConversation(analyzers::NewQuicAnalyzer(), 17, 443, data, size,
+                         analyzers::LooksLikeQuic, protect);
   return 0;
 }
