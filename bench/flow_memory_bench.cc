@@ -1,7 +1,8 @@
 // bench/flow_memory_bench.cc: memory per idle flow and insertion rate of one FlowTable.
 // Creates N concurrent flows (default 1,000,000; first argument overrides), one packet each,
 // 3 UDP : 1 TCP SYN, then prints RSS growth / N (from /proc/self/statm), sizeof(Flow) and the
-// insertion rate, then the rate of a second pass that finds every flow. Usage: flow_memory_bench [flows]
+// insertion rate, then the rate of a second pass that finds every flow. Usage: flow_memory_bench
+// [flows]
 #include <unistd.h>
 
 #include <chrono>
@@ -73,9 +74,10 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "expected %zu flows, table holds %zu\n", flows, table.size());
     return 1;
   }
-  std::printf("flows=%zu rss_bytes_per_flow=%ld sizeof_flow=%zu insert_rate=%.0f/s "
-              "lookup_rate=%.0f/s\n",
-              flows, (rss_after - rss_before) / static_cast<long>(flows), sizeof(flow::Flow),
-              flows / secs, flows / lookup_secs);
+  std::printf(
+      "flows=%zu rss_bytes_per_flow=%ld sizeof_flow=%zu insert_rate=%.0f/s "
+      "lookup_rate=%.0f/s\n",
+      flows, (rss_after - rss_before) / static_cast<long>(flows), sizeof(flow::Flow), flows / secs,
+      flows / lookup_secs);
   return 0;
 }

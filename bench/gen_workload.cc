@@ -141,8 +141,8 @@ Host RandomClient(Rng& rng, bool v6) {
     h.addr[0] = 10, h.addr[1] = 20, h.addr[2] = static_cast<uint8_t>(id >> 8);
     h.addr[3] = static_cast<uint8_t>(id & 0xff);
   }
-  const uint8_t mac[6] = {0x02, 0x10, 0x20, 0x00, static_cast<uint8_t>(id >> 8),
-                          static_cast<uint8_t>(id)};
+  const uint8_t mac[6] = {
+      0x02, 0x10, 0x20, 0x00, static_cast<uint8_t>(id >> 8), static_cast<uint8_t>(id)};
   std::memcpy(h.mac, mac, 6);
   return h;
 }
@@ -237,7 +237,9 @@ uint16_t FoldChecksum(uint64_t sum) {  // sum of little-endian words -> network-
   return c;  // stored as-is (little-endian memory == the big-endian checksum's bytes)
 }
 
-void Put16(uint8_t* p, uint32_t v) { p[0] = static_cast<uint8_t>(v >> 8), p[1] = static_cast<uint8_t>(v); }
+void Put16(uint8_t* p, uint32_t v) {
+  p[0] = static_cast<uint8_t>(v >> 8), p[1] = static_cast<uint8_t>(v);
+}
 void Put32(uint8_t* p, uint32_t v) {
   p[0] = static_cast<uint8_t>(v >> 24), p[1] = static_cast<uint8_t>(v >> 16);
   p[2] = static_cast<uint8_t>(v >> 8), p[3] = static_cast<uint8_t>(v);
@@ -253,8 +255,8 @@ struct Endpoints {
 class PacketBuilder {
  public:
   // Builds Ethernet/IP/(TCP|UDP) around payload; returns the frame length. dir 0 = a->b.
-  uint32_t Build(const Endpoints& e, int dir, int proto, uint8_t flags, uint32_t seq,
-                 uint32_t ack, const uint8_t* payload, uint32_t plen, bool syn_options) {
+  uint32_t Build(const Endpoints& e, int dir, int proto, uint8_t flags, uint32_t seq, uint32_t ack,
+                 const uint8_t* payload, uint32_t plen, bool syn_options) {
     const Host& s = dir == 0 ? e.a : e.b;
     const Host& d = dir == 0 ? e.b : e.a;
     uint16_t sport = dir == 0 ? e.aport : e.bport;
@@ -409,7 +411,17 @@ class Flow {
   }
 
  private:
-  enum State { kStSyn, kStRefused, kStSynAck, kStAck3, kStData, kStFin1, kStFin2, kStFin3, kStDone };
+  enum State {
+    kStSyn,
+    kStRefused,
+    kStSynAck,
+    kStAck3,
+    kStData,
+    kStFin1,
+    kStFin2,
+    kStFin3,
+    kStDone
+  };
 
   const uint8_t* MsgData(const Msg& m, const Pools& pools) const {
     return m.pool ? pools.random.data() + m.off
@@ -418,8 +430,8 @@ class Flow {
 
   uint32_t NextUdp(PacketBuilder& b, const Pools& pools) {
     const Msg& m = msgs_[cur_];
-    uint32_t n = b.Build(e_, m.dir, 17, 0, 0, 0, MsgData(m, pools), static_cast<uint32_t>(m.len),
-                         false);
+    uint32_t n =
+        b.Build(e_, m.dir, 17, 0, 0, 0, MsgData(m, pools), static_cast<uint32_t>(m.len), false);
     if (++cur_ == msgs_.size()) state_ = kStDone;
     return n;
   }
@@ -473,12 +485,18 @@ class Factory {
 
   std::unique_ptr<Flow> Make(Category c) {
     switch (c) {
-      case kHttp: return Http();
-      case kTls: return Tls();
-      case kBulk: return Bulk();
-      case kDnsUdp: return rng_.Chance(75) ? Dns() : PlainUdp();
-      case kSmtp: return Smtp();
-      default: return Short();
+      case kHttp:
+        return Http();
+      case kTls:
+        return Tls();
+      case kBulk:
+        return Bulk();
+      case kDnsUdp:
+        return rng_.Chance(75) ? Dns() : PlainUdp();
+      case kSmtp:
+        return Smtp();
+      default:
+        return Short();
     }
   }
 
@@ -505,7 +523,8 @@ class Factory {
     std::string p = "/";
     for (int i = 0, n = static_cast<int>(rng_.Range(1, 3)); i < n; ++i)
       p += std::string(kWords[rng_.Below(kWordCount)]) + (i + 1 < n ? "/" : "");
-    if (rng_.Chance(50)) p += rng_.Chance(50) ? ".html" : "?id=" + std::to_string(rng_.Below(99999));
+    if (rng_.Chance(50))
+      p += rng_.Chance(50) ? ".html" : "?id=" + std::to_string(rng_.Below(99999));
     return p;
   }
 
@@ -514,8 +533,8 @@ class Factory {
     std::string host = Domain();
     for (int r = 0, n = static_cast<int>(rng_.Range(1, 4)); r < n; ++r) {
       bool post = rng_.Chance(15);
-      std::string req = std::string(post ? "POST " : "GET ") + Path() + " HTTP/1.1\r\nHost: " +
-                        host +
+      std::string req = std::string(post ? "POST " : "GET ") + Path() +
+                        " HTTP/1.1\r\nHost: " + host +
                         "\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:120.0) "
                         "Gecko/20100101 Firefox/120.0\r\nAccept: */*\r\n"
                         "Accept-Encoding: gzip, deflate\r\nConnection: keep-alive\r\n";
@@ -528,8 +547,9 @@ class Factory {
       req += "\r\n";
       req += body;
       f->Add(0, req);
-      std::string resp = "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-                         "Content-Type: text/html; charset=utf-8\r\n";
+      std::string resp =
+          "HTTP/1.1 200 OK\r\nServer: nginx\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
+          "Content-Type: text/html; charset=utf-8\r\n";
       unsigned kind = static_cast<unsigned>(rng_.Below(10));
       if (kind < 3) {  // gzip
         const std::string& gz = pools_.gzip_bodies[rng_.Below(pools_.gzip_bodies.size())];
@@ -548,8 +568,8 @@ class Factory {
         }
         resp += "0\r\n\r\n";
       } else {
-        std::string_view t = Text(rng_.Chance(20) ? rng_.Range(100000, 1500000)
-                                                  : rng_.Range(300, 60000));
+        std::string_view t =
+            Text(rng_.Chance(20) ? rng_.Range(100000, 1500000) : rng_.Range(300, 60000));
         resp += "Content-Length: " + std::to_string(t.size()) + "\r\n\r\n";
         resp += t;
       }
@@ -592,15 +612,17 @@ class Factory {
     ext += '\0';
     U16(ext, sni.size());
     ext += sni;
-    ext.append("\x00\x17\x00\x00", 4);          // extended_master_secret
-    ext.append("\xff\x01\x00\x01\x00", 5);      // renegotiation_info
+    ext.append("\x00\x17\x00\x00", 4);      // extended_master_secret
+    ext.append("\xff\x01\x00\x01\x00", 5);  // renegotiation_info
     ext.append("\x00\x0a\x00\x0a\x00\x08\x00\x1d\x00\x17\x00\x18\x00\x19", 14);  // groups
-    ext.append("\x00\x0b\x00\x02\x01\x00", 6);  // ec_point_formats
-    ext.append("\x00\x23\x00\x00", 4);          // session_ticket
-    ext.append("\x00\x10\x00\x0e\x00\x0c\x02h2\x08http/1.1", 18);  // ALPN
-    ext.append("\x00\x05\x00\x05\x01\x00\x00\x00\x00", 9);          // status_request
-    ext.append("\x00\x0d\x00\x12\x00\x10\x04\x03\x08\x04\x04\x01\x05\x03\x08\x05\x05\x01\x08\x06"
-               "\x06\x01", 22);  // signature_algorithms
+    ext.append("\x00\x0b\x00\x02\x01\x00", 6);                                   // ec_point_formats
+    ext.append("\x00\x23\x00\x00", 4);                                           // session_ticket
+    ext.append("\x00\x10\x00\x0e\x00\x0c\x02h2\x08http/1.1", 18);                // ALPN
+    ext.append("\x00\x05\x00\x05\x01\x00\x00\x00\x00", 9);                       // status_request
+    ext.append(
+        "\x00\x0d\x00\x12\x00\x10\x04\x03\x08\x04\x04\x01\x05\x03\x08\x05\x05\x01\x08\x06"
+        "\x06\x01",
+        22);  // signature_algorithms
     if (offer13) {
       ext.append("\x00\x33\x00\x26\x00\x24\x00\x1d\x00\x20", 10);  // key_share x25519
       RandomBytes(ext, 32);
@@ -735,8 +757,10 @@ class Factory {
     Endpoints e{RandomClient(rng_, v6), RandomClient(rng_, v6),
                 static_cast<uint16_t>(rng_.Range(1024, 65535)), 53};
     std::memcpy(e.b.mac, "\x02\x10\x20\xff\x00\x35", 6);  // the site's resolver
-    if (v6) e.b.addr[15] = 53, e.b.addr[14] = 0;
-    else e.b.addr[2] = 0, e.b.addr[3] = 53;
+    if (v6)
+      e.b.addr[15] = 53, e.b.addr[14] = 0;
+    else
+      e.b.addr[2] = 0, e.b.addr[3] = 53;
     auto f = std::make_unique<Flow>(kDnsUdp, e, true);
     for (int q = 0, n = static_cast<int>(rng_.Range(1, 4)); q < n; ++q) {
       const std::string& name = Domain();
@@ -796,16 +820,18 @@ class Factory {
     std::string to = std::string(kWords[rng_.Below(kWordCount)]) + "@example.net";
     f->Add(1, "220 mx.example.net ESMTP Postfix\r\n");
     f->Add(0, "EHLO client." + dom + "\r\n");
-    f->Add(1, "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n"
-              "250 SMTPUTF8\r\n");
+    f->Add(1,
+           "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n"
+           "250 SMTPUTF8\r\n");
     f->Add(0, "MAIL FROM:<" + from + ">\r\n");
     f->Add(1, "250 2.1.0 Ok\r\n");
     f->Add(0, "RCPT TO:<" + to + ">\r\n");
     f->Add(1, "250 2.1.5 Ok\r\n");
     f->Add(0, "DATA\r\n");
     f->Add(1, "354 End data with <CR><LF>.<CR><LF>\r\n");
-    std::string msg = "From: <" + from + ">\r\nTo: <" + to + ">\r\nSubject: " +
-                      kWords[rng_.Below(kWordCount)] + " " + kWords[rng_.Below(kWordCount)] +
+    std::string msg = "From: <" + from + ">\r\nTo: <" + to +
+                      ">\r\nSubject: " + kWords[rng_.Below(kWordCount)] + " " +
+                      kWords[rng_.Below(kWordCount)] +
                       " report\r\nDate: Mon, 01 Jan 2024 00:00:00 +0000\r\nMessage-ID: <" +
                       std::to_string(rng_.Next()) + "@" + dom +
                       ">\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n";

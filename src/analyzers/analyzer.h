@@ -55,11 +55,11 @@ class EventCounter {
 
 struct AnalyzerContext {
   const FlowEndpoints* flow = nullptr;
-  TimestampUs now = 0;                     // timestamp of the packet being delivered
-  record::RecordBatch* out = nullptr;      // append records here
-  SessionHints* hints = nullptr;           // fill app/host/url
-  DnsObserver* dns_observer = nullptr;     // may be null
-  EventCounter* events = nullptr;          // may be null
+  TimestampUs now = 0;                  // timestamp of the packet being delivered
+  record::RecordBatch* out = nullptr;   // append records here
+  SessionHints* hints = nullptr;        // fill app/host/url
+  DnsObserver* dns_observer = nullptr;  // may be null
+  EventCounter* events = nullptr;       // may be null
   // Optional: HTTP bodies (decoded), SMTP message bodies, for content filtering later. May be null.
   // Called with (stream name e.g. "http.resp_body", bytes) as they are decoded.
   void (*content_hook)(void* user, std::string_view what, std::string_view bytes) = nullptr;

@@ -56,7 +56,7 @@ class DetectingForwarder {
   AppProtocol proto_ = AppProtocol::kNone;
   Factory factory_ = nullptr;
   void* factory_user_ = nullptr;
-  std::string held_;    // first bytes of held_dir_, while undecided
+  std::string held_;  // first bytes of held_dir_, while undecided
   int held_dir_ = -1;
   std::unique_ptr<Analyzer> inner_;
 };

@@ -90,8 +90,7 @@ class DnsAnalyzer final : public Analyzer {
           continue;
         }
       }
-      size_t want = s.buf.size() < 2 ? 2 - s.buf.size()
-                                     : 2 + Get16(s.buf, 0) - s.buf.size();
+      size_t want = s.buf.size() < 2 ? 2 - s.buf.size() : 2 + Get16(s.buf, 0) - s.buf.size();
       size_t take = std::min(want, data.size());
       s.buf.insert(s.buf.end(), data.begin(), data.begin() + static_cast<ptrdiff_t>(take));
       data = data.subspan(take);
@@ -186,8 +185,8 @@ class DnsAnalyzer final : public Analyzer {
       if (type == 41) continue;  // OPT does not belong here; ignore it
       if (rec_.answers.size() >= kMaxAnswers) continue;
       rec_.answers.emplace_back();
-      DnsNameError e = detail::FormatDnsRdata(msg, type, rdata, rdlen, scratch_,
-                                              &rec_.answers.back());
+      DnsNameError e =
+          detail::FormatDnsRdata(msg, type, rdata, rdlen, scratch_, &rec_.answers.back());
       if (e != DnsNameError::kOk) {
         ctx.Event(detail::DnsNameErrorEvent(e));
         rec_.answers.pop_back();
@@ -288,8 +287,7 @@ bool PlausibleMessage(Direction dir, std::span<const uint8_t> msg) {
     if (detail::ReadDnsName(msg, &pos, &name) != DnsNameError::kOk) return false;
     if (pos + 4 > msg.size()) return false;
     const uint16_t qclass = Get16(msg, pos + 2) & 0x7FFF;  // mDNS: top bit = unicast response
-    if (qclass != 1 && qclass != 3 && qclass != 4 && qclass != 254 && qclass != 255)
-      return false;
+    if (qclass != 1 && qclass != 3 && qclass != 4 && qclass != 254 && qclass != 255) return false;
     if (Get16(msg, pos) == 0) return false;
     pos += 4;
   }

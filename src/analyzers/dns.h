@@ -26,7 +26,7 @@ bool LooksLikeDns(Direction dir, std::span<const uint8_t> first_bytes);
 
 // Event names counted by the DNS analyzer (docs/events.md).
 inline constexpr std::array<std::string_view, 6> kDnsEvents = {
-    "dns.truncated_message", "dns.bad_label",         "dns.compression_loop",
+    "dns.truncated_message", "dns.bad_label",          "dns.compression_loop",
     "dns.name_too_long",     "dns.unmatched_response", "dns.too_many_pending",
 };
 

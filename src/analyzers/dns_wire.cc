@@ -44,11 +44,16 @@ DnsNameError ReadDnsName(std::span<const uint8_t> msg, size_t* pos, std::string*
 
 std::string_view DnsNameErrorEvent(DnsNameError e) {
   switch (e) {
-    case DnsNameError::kOk: return "";
-    case DnsNameError::kTruncated: return "dns.truncated_message";
-    case DnsNameError::kBadLabel: return "dns.bad_label";
-    case DnsNameError::kCompressionLoop: return "dns.compression_loop";
-    case DnsNameError::kTooLong: return "dns.name_too_long";
+    case DnsNameError::kOk:
+      return "";
+    case DnsNameError::kTruncated:
+      return "dns.truncated_message";
+    case DnsNameError::kBadLabel:
+      return "dns.bad_label";
+    case DnsNameError::kCompressionLoop:
+      return "dns.compression_loop";
+    case DnsNameError::kTooLong:
+      return "dns.name_too_long";
   }
   return "";
 }
@@ -63,54 +68,102 @@ void AppendNumber(uint64_t v, std::string* out) {
 
 std::string_view TypeName(uint16_t type) {
   switch (type) {
-    case 1: return "A";
-    case 2: return "NS";
-    case 5: return "CNAME";
-    case 6: return "SOA";
-    case 12: return "PTR";
-    case 13: return "HINFO";
-    case 15: return "MX";
-    case 16: return "TXT";
-    case 17: return "RP";
-    case 18: return "AFSDB";
-    case 24: return "SIG";
-    case 25: return "KEY";
-    case 28: return "AAAA";
-    case 29: return "LOC";
-    case 33: return "SRV";
-    case 35: return "NAPTR";
-    case 36: return "KX";
-    case 37: return "CERT";
-    case 38: return "A6";
-    case 39: return "DNAME";
-    case 41: return "OPT";
-    case 42: return "APL";
-    case 43: return "DS";
-    case 44: return "SSHFP";
-    case 45: return "IPSECKEY";
-    case 46: return "RRSIG";
-    case 47: return "NSEC";
-    case 48: return "DNSKEY";
-    case 49: return "DHCID";
-    case 50: return "NSEC3";
-    case 51: return "NSEC3PARAM";
-    case 52: return "TLSA";
-    case 55: return "HIP";
-    case 59: return "CDS";
-    case 60: return "CDNSKEY";
-    case 61: return "OPENPGPKEY";
-    case 64: return "SVCB";
-    case 65: return "HTTPS";
-    case 99: return "SPF";
-    case 249: return "TKEY";
-    case 250: return "TSIG";
-    case 251: return "IXFR";
-    case 252: return "AXFR";
-    case 255: return "ANY";  // Zeek writes "*"
-    case 256: return "URI";
-    case 257: return "CAA";
-    case 32768: return "TA";
-    case 32769: return "DLV";
+    case 1:
+      return "A";
+    case 2:
+      return "NS";
+    case 5:
+      return "CNAME";
+    case 6:
+      return "SOA";
+    case 12:
+      return "PTR";
+    case 13:
+      return "HINFO";
+    case 15:
+      return "MX";
+    case 16:
+      return "TXT";
+    case 17:
+      return "RP";
+    case 18:
+      return "AFSDB";
+    case 24:
+      return "SIG";
+    case 25:
+      return "KEY";
+    case 28:
+      return "AAAA";
+    case 29:
+      return "LOC";
+    case 33:
+      return "SRV";
+    case 35:
+      return "NAPTR";
+    case 36:
+      return "KX";
+    case 37:
+      return "CERT";
+    case 38:
+      return "A6";
+    case 39:
+      return "DNAME";
+    case 41:
+      return "OPT";
+    case 42:
+      return "APL";
+    case 43:
+      return "DS";
+    case 44:
+      return "SSHFP";
+    case 45:
+      return "IPSECKEY";
+    case 46:
+      return "RRSIG";
+    case 47:
+      return "NSEC";
+    case 48:
+      return "DNSKEY";
+    case 49:
+      return "DHCID";
+    case 50:
+      return "NSEC3";
+    case 51:
+      return "NSEC3PARAM";
+    case 52:
+      return "TLSA";
+    case 55:
+      return "HIP";
+    case 59:
+      return "CDS";
+    case 60:
+      return "CDNSKEY";
+    case 61:
+      return "OPENPGPKEY";
+    case 64:
+      return "SVCB";
+    case 65:
+      return "HTTPS";
+    case 99:
+      return "SPF";
+    case 249:
+      return "TKEY";
+    case 250:
+      return "TSIG";
+    case 251:
+      return "IXFR";
+    case 252:
+      return "AXFR";
+    case 255:
+      return "ANY";  // Zeek writes "*"
+    case 256:
+      return "URI";
+    case 257:
+      return "CAA";
+    case 32768:
+      return "TA";
+    case 32769:
+      return "DLV";
   }
   return {};
 }
@@ -133,8 +186,8 @@ void AppendDnsTypeName(uint16_t type, std::string* out) {
 
 void AppendDnsRcodeName(uint16_t rcode, std::string* out) {
   static constexpr std::string_view kNames[] = {
-      "NOERROR", "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
-      "YXDOMAIN", "YXRRSET", "NXRRSET", "NOTAUTH",  "NOTZONE",
+      "NOERROR",  "FORMERR", "SERVFAIL", "NXDOMAIN", "NOTIMP",  "REFUSED",
+      "YXDOMAIN", "YXRRSET", "NXRRSET",  "NOTAUTH",  "NOTZONE",
   };
   if (rcode < std::size(kNames)) {
     out->append(kNames[rcode]);
@@ -143,24 +196,27 @@ void AppendDnsRcodeName(uint16_t rcode, std::string* out) {
   }
 }
 
-DnsNameError FormatDnsRdata(std::span<const uint8_t> msg, uint16_t type, size_t off,
-                            uint16_t rdlen, std::string_view owner, std::string* out) {
+DnsNameError FormatDnsRdata(std::span<const uint8_t> msg, uint16_t type, size_t off, uint16_t rdlen,
+                            std::string_view owner, std::string* out) {
   out->clear();
   const size_t end = off + rdlen;
   if (end > msg.size()) return DnsNameError::kTruncated;
   std::string name;  // only for types that print a name besides their prefix
   size_t p = off;
   switch (type) {
-    case 1:  // A
+    case 1:     // A
     case 28: {  // AAAA
       if (rdlen != (type == 1 ? 4 : 16)) return DnsNameError::kTruncated;
-      IpAddress a = type == 1 ? IpAddress::FromV4(msg.data() + off)
-                              : IpAddress::FromV6(msg.data() + off);
+      IpAddress a =
+          type == 1 ? IpAddress::FromV4(msg.data() + off) : IpAddress::FromV6(msg.data() + off);
       char buf[kMaxIpTextLength];
       out->append(buf, a.Format(buf));
       return DnsNameError::kOk;
     }
-    case 2: case 5: case 12: case 39:  // NS, CNAME, PTR, DNAME: the target name
+    case 2:
+    case 5:
+    case 12:
+    case 39:  // NS, CNAME, PTR, DNAME: the target name
       return ReadDnsName(msg, &p, out);
     case 6:  // SOA: Zeek logs the primary name server (mname)
       return ReadDnsName(msg, &p, out);

@@ -18,9 +18,9 @@ inline constexpr int kDnsMaxPointerDepth = 16;
 inline constexpr size_t kDnsMaxNameLength = 255;
 
 // Reads the name starting at msg[*pos] into *out as dotted text ("" for the root), ASCII
-// letters lowercased as Zeek does (dns.log shows names lowercased whatever the wire case). On kOk *pos
-// is just past the name's bytes in place (a pointer counts 2 bytes). On an error *out holds the
-// labels read so far and *pos is unspecified.
+// letters lowercased as Zeek does (dns.log shows names lowercased whatever the wire case). On kOk
+// *pos is just past the name's bytes in place (a pointer counts 2 bytes). On an error *out holds
+// the labels read so far and *pos is unspecified.
 DnsNameError ReadDnsName(std::span<const uint8_t> msg, size_t* pos, std::string* out);
 
 // The event counted for `e` ("dns.bad_label", ...); "" for kOk.

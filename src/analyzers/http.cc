@@ -105,10 +105,14 @@ bool ParseChunkSize(std::string_view line, uint64_t* out) {
   for (; i < line.size(); ++i) {
     char c = line[i];
     int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else break;
+    if (c >= '0' && c <= '9')
+      v = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      v = c - 'A' + 10;
+    else
+      break;
     if (++digits > 15) return false;  // 2^60 and beyond: overflow attempts, not real chunks
     n = n * 16 + static_cast<uint64_t>(v);
   }
@@ -122,8 +126,8 @@ bool ParseChunkSize(std::string_view line, uint64_t* out) {
 // One request/response pair. Ring slots are reused so their strings keep their capacity.
 struct Txn {
   TimestampUs ts = 0;
-  std::string method, uri, version, host, user_agent, referrer, req_content_type,
-      resp_content_type, resp_version;
+  std::string method, uri, version, host, user_agent, referrer, req_content_type, resp_content_type,
+      resp_version;
   uint16_t status = 0;
   uint64_t req_body_len = 0, resp_body_len = 0;
   uint16_t connect_port = 0;  // CONNECT: the target's port
@@ -141,17 +145,17 @@ struct Txn {
 };
 
 enum class State : uint8_t {
-  kFirstLine,   // request or status line (empty lines before it are skipped)
+  kFirstLine,  // request or status line (empty lines before it are skipped)
   kHeaders,
-  kBody,        // `remaining` bytes of Content-Length body
+  kBody,  // `remaining` bytes of Content-Length body
   kChunkSize,
-  kChunkData,   // `remaining` bytes of the current chunk
-  kChunkEnd,    // the CRLF after a chunk's data
+  kChunkData,  // `remaining` bytes of the current chunk
+  kChunkEnd,   // the CRLF after a chunk's data
   kTrailers,
-  kUntilClose,  // response body delimited by the end of the flow
+  kUntilClose,   // response body delimited by the end of the flow
   kConnectWait,  // request side after a CONNECT: hold bytes until its answer
-  kTunnel,      // CONNECT accepted: bytes go to tunnel_
-  kStopped,     // not HTTP any more (101 upgrade, garbage, gap): ignore the rest
+  kTunnel,       // CONNECT accepted: bytes go to tunnel_
+  kStopped,      // not HTTP any more (101 upgrade, garbage, gap): ignore the rest
 };
 
 // Per-direction parser state.
@@ -195,8 +199,10 @@ class HttpAnalyzer final : public Analyzer {
           data = data.subspan(take);
           s.remaining -= take;
           if (s.remaining == 0) {
-            if (s.state == State::kBody) MessageDone(ctx, dir);
-            else s.state = State::kChunkEnd;
+            if (s.state == State::kBody)
+              MessageDone(ctx, dir);
+            else
+              s.state = State::kChunkEnd;
           }
           break;
         }
@@ -251,14 +257,16 @@ class HttpAnalyzer final : public Analyzer {
     }
     if ((s.state == State::kBody || s.state == State::kChunkData) && s.line.empty()) {
       uint64_t skip = std::min(length, s.remaining);
-      FlushBody(ctx, dir);            // what arrived before the hole is decoded,
-      CountBody(dir, skip);           // sent but never seen: counted raw,
+      FlushBody(ctx, dir);                        // what arrived before the hole is decoded,
+      CountBody(dir, skip);                       // sent but never seen: counted raw,
       s.decoder.Start(ContentCoding::kIdentity);  // and decoding cannot resume after a hole
       s.remaining -= skip;
       length -= skip;
       if (s.remaining == 0) {
-        if (s.state == State::kBody) MessageDone(ctx, dir);
-        else s.state = State::kChunkEnd;
+        if (s.state == State::kBody)
+          MessageDone(ctx, dir);
+        else
+          s.state = State::kChunkEnd;
       }
       if (length == 0) return;
     } else if (s.state == State::kUntilClose) {
@@ -343,13 +351,17 @@ class HttpAnalyzer final : public Analyzer {
     switch (s.state) {
       case State::kFirstLine:
         if (line.empty()) return;
-        if (dir == Direction::kToServer) RequestLine(ctx, line);
-        else StatusLine(ctx, line);
+        if (dir == Direction::kToServer)
+          RequestLine(ctx, line);
+        else
+          StatusLine(ctx, line);
         return;
       case State::kHeaders:
         if (line.empty()) {
-          if (dir == Direction::kToServer) EndOfRequestHeaders(ctx);
-          else EndOfResponseHeaders(ctx);
+          if (dir == Direction::kToServer)
+            EndOfRequestHeaders(ctx);
+          else
+            EndOfResponseHeaders(ctx);
         } else {
           Header(ctx, dir, line);
         }
@@ -374,8 +386,10 @@ class HttpAnalyzer final : public Analyzer {
         return;
       }
       case State::kTrailers:
-        if (line.empty()) MessageDone(ctx, dir);
-        else if (++s.header_count == kMaxHeaders + 1) ctx.Event("http.too_many_headers");
+        if (line.empty())
+          MessageDone(ctx, dir);
+        else if (++s.header_count == kMaxHeaders + 1)
+          ctx.Event("http.too_many_headers");
         return;
       default:
         return;
@@ -386,7 +400,8 @@ class HttpAnalyzer final : public Analyzer {
     Side& s = side_[0];
     size_t sp = line.find(' ');
     std::string_view method = line.substr(0, sp);
-    std::string_view rest = sp == std::string_view::npos ? std::string_view() : Trim(line.substr(sp + 1));
+    std::string_view rest =
+        sp == std::string_view::npos ? std::string_view() : Trim(line.substr(sp + 1));
     bool ok = !method.empty() && method.size() <= kMaxMethod &&
               std::all_of(method.begin(), method.end(), IsTokenChar);
     std::string_view uri, version;
@@ -452,8 +467,10 @@ class HttpAnalyzer final : public Analyzer {
               (rest.size() == 3 || rest[3] == ' ' || rest[3] == '\t');
     uint16_t status = 0;
     for (size_t i = 0; ok && i < 3; ++i) {
-      if (rest[i] < '0' || rest[i] > '9') ok = false;
-      else status = static_cast<uint16_t>(status * 10 + (rest[i] - '0'));
+      if (rest[i] < '0' || rest[i] > '9')
+        ok = false;
+      else
+        status = static_cast<uint16_t>(status * 10 + (rest[i] - '0'));
     }
     if (!ok) {
       ctx.Event("http.bad_status_line");
@@ -505,9 +522,12 @@ class HttpAnalyzer final : public Analyzer {
     } else if (IEquals(name, "content-type")) {
       set_first(dir == Direction::kToServer ? t->req_content_type : t->resp_content_type);
     } else if (dir == Direction::kToServer) {
-      if (IEquals(name, "host")) set_first(t->host);
-      else if (IEquals(name, "user-agent")) set_first(t->user_agent);
-      else if (IEquals(name, "referer")) set_first(t->referrer);
+      if (IEquals(name, "host"))
+        set_first(t->host);
+      else if (IEquals(name, "user-agent"))
+        set_first(t->user_agent);
+      else if (IEquals(name, "referer"))
+        set_first(t->referrer);
     }
   }
 
@@ -711,20 +731,20 @@ class HttpAnalyzer final : public Analyzer {
   }
 
   Side side_[2];
-  std::vector<Txn> ring_;   // outstanding requests, seq % kMaxPending; grows to kMaxPending
-  uint64_t head_seq_ = 0;   // oldest request not yet emitted
-  uint64_t tail_seq_ = 0;   // next request's seq
-  uint64_t req_seq_ = 0;    // the request being parsed, if req_active_
+  std::vector<Txn> ring_;  // outstanding requests, seq % kMaxPending; grows to kMaxPending
+  uint64_t head_seq_ = 0;  // oldest request not yet emitted
+  uint64_t tail_seq_ = 0;  // next request's seq
+  uint64_t req_seq_ = 0;   // the request being parsed, if req_active_
   bool req_active_ = false;
   bool resp_orphan_ = false;  // the response being parsed answers no seen request: orphan_
   Txn orphan_;
-  Txn scratch_;             // requests over the pending cap are parsed into this
-  record::HttpRecord rec_;  // reused for every record
-  const int depth_;         // tunnels around this flow
+  Txn scratch_;                  // requests over the pending cap are parsed into this
+  record::HttpRecord rec_;       // reused for every record
+  const int depth_;              // tunnels around this flow
   bool req_is_connect_ = false;  // the last request line was a CONNECT
-  std::string wait_buf_;    // kConnectWait's bytes (at most kMaxConnectHold)
-  uint64_t wait_lost_ = 0;  // kConnectWait's bytes beyond the cap or missing
-  std::string replay_buf_;  // wait_buf_ being parsed as HTTP after a refused CONNECT
+  std::string wait_buf_;         // kConnectWait's bytes (at most kMaxConnectHold)
+  uint64_t wait_lost_ = 0;       // kConnectWait's bytes beyond the cap or missing
+  std::string replay_buf_;       // wait_buf_ being parsed as HTTP after a refused CONNECT
   DetectingForwarder tunnel_;
 };
 

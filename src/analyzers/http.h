@@ -31,10 +31,10 @@ bool LooksLikeHttp(Direction dir, std::span<const uint8_t> first_bytes);
 
 // Event names counted by the HTTP analyzer (docs/events.md).
 inline constexpr std::array<std::string_view, 12> kHttpEvents = {
-    "http.line_too_long",     "http.too_many_headers", "http.bad_request_line",
-    "http.bad_status_line",   "http.bad_chunk_size",   "http.te_cl_conflict",
+    "http.line_too_long",      "http.too_many_headers",     "http.bad_request_line",
+    "http.bad_status_line",    "http.bad_chunk_size",       "http.te_cl_conflict",
     "http.bad_content_length", "http.bad_content_encoding", "http.content_gap",
-    "http.too_many_pending",  "http.unmatched_response", "http.tunnel_too_deep",
+    "http.too_many_pending",   "http.unmatched_response",   "http.tunnel_too_deep",
 };
 
 }  // namespace netward::analyzers

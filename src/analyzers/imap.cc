@@ -67,8 +67,8 @@ class ImapAnalyzer final : public Analyzer {
   bool capture_user_ = false;     // the client literal being skipped is the LOGIN user
   bool sasl_plain_wait_ = false;  // next client line is the AUTHENTICATE PLAIN response
   bool dead_[2] = {false, false};
-  std::string login_tag_;         // tag of the LOGIN/AUTHENTICATE awaiting its answer (a
-                                  // pipelined second login records the first at once)
+  std::string login_tag_;  // tag of the LOGIN/AUTHENTICATE awaiting its answer (a
+                           // pipelined second login records the first at once)
   std::string starttls_tag_;
   std::string user_;
   std::string scratch_;

@@ -57,7 +57,8 @@ bool DecodeWord(std::string_view word, std::string* out, size_t max_out) {
   std::string_view text = inner.substr(q1 + 3);
   const bool utf8 = EqualsIgnoreCase(charset, "utf-8") || EqualsIgnoreCase(charset, "utf8") ||
                     EqualsIgnoreCase(charset, "us-ascii");
-  const bool latin1 = EqualsIgnoreCase(charset, "iso-8859-1") || EqualsIgnoreCase(charset, "latin1");
+  const bool latin1 =
+      EqualsIgnoreCase(charset, "iso-8859-1") || EqualsIgnoreCase(charset, "latin1");
   if (!utf8 && !latin1) return false;
   std::string decoded;
   if (enc == 'b') {

@@ -20,10 +20,10 @@ using quic_detail::InitialKeys;
 using quic_detail::LongHeader;
 using quic_detail::PacketType;
 
-constexpr size_t kMaxCrypto = 64 * 1024;  // CRYPTO stream bytes kept (the ClientHello)
-constexpr size_t kMaxRanges = 16;         // out-of-order CRYPTO pieces tracked
-constexpr size_t kMaxKeySlots = 4;        // Initial key derivations per flow
-constexpr int kMaxFailures = 16;          // bad or undecryptable Initials before giving up
+constexpr size_t kMaxCrypto = 64 * 1024;     // CRYPTO stream bytes kept (the ClientHello)
+constexpr size_t kMaxRanges = 16;            // out-of-order CRYPTO pieces tracked
+constexpr size_t kMaxKeySlots = 4;           // Initial key derivations per flow
+constexpr int kMaxFailures = 16;             // bad or undecryptable Initials before giving up
 constexpr size_t kMinClientDatagram = 1200;  // RFC 9000 14.1
 constexpr uint8_t kClientHello = 1;
 
@@ -38,11 +38,16 @@ constexpr uint64_t kConnectionClose = 0x1c;
 // The TLS version as the TLS analyzer (and Zeek) writes it.
 std::string VersionText(uint16_t v) {
   switch (v) {
-    case 0x0301: return "TLSv10";
-    case 0x0302: return "TLSv11";
-    case 0x0303: return "TLSv12";
-    case 0x0304: return "TLSv13";
-    default: break;
+    case 0x0301:
+      return "TLSv10";
+    case 0x0302:
+      return "TLSv11";
+    case 0x0303:
+      return "TLSv12";
+    case 0x0304:
+      return "TLSv13";
+    default:
+      break;
   }
   char buf[24];
   if ((v >> 8) == 0x7f) {
@@ -70,8 +75,8 @@ class QuicAnalyzer final : public Analyzer {
   };
 
   void Initial(AnalyzerContext& ctx, std::span<const uint8_t> packet, const LongHeader& h);
-  bool Open(std::span<const uint8_t> packet, const LongHeader& h,
-            std::span<const uint8_t>* payload, int64_t* pn);
+  bool Open(std::span<const uint8_t> packet, const LongHeader& h, std::span<const uint8_t>* payload,
+            int64_t* pn);
   bool TryInstalled(std::span<const uint8_t> packet, const LongHeader& h,
                     std::span<const uint8_t>* payload, int64_t* pn);
   int Slot(uint32_t version, std::span<const uint8_t> dcid);
@@ -85,7 +90,7 @@ class QuicAnalyzer final : public Analyzer {
   void Failure();
   void Stop();
 
-  bool done_ = false;          // record written or flow given up: every datagram is ignored
+  bool done_ = false;  // record written or flow given up: every datagram is ignored
   bool seen_initial_ = false;
   bool too_long_counted_ = false;
   int failures_ = 0;
@@ -95,7 +100,7 @@ class QuicAnalyzer final : public Analyzer {
   uint8_t first_dcid_len_ = 0;
   KeySlot slots_[kMaxKeySlots];
   size_t slot_count_ = 0;
-  int installed_ = -1;         // slot whose keys the decryptor holds
+  int installed_ = -1;  // slot whose keys the decryptor holds
   quic_detail::InitialDecryptor decryptor_;
   std::vector<uint8_t> packet_buf_;  // one packet being decrypted (reused)
   std::vector<uint8_t> crypto_;      // CRYPTO stream from offset 0, up to kMaxCrypto
@@ -168,8 +173,8 @@ int QuicAnalyzer::Slot(uint32_t version, std::span<const uint8_t> dcid) {
 bool QuicAnalyzer::TryInstalled(std::span<const uint8_t> packet, const LongHeader& h,
                                 std::span<const uint8_t>* payload, int64_t* pn) {
   packet_buf_.assign(packet.begin(), packet.end());  // decrypted in place; capacity is reused
-  return decryptor_.Decrypt(std::span<uint8_t>(packet_buf_.data(), packet_buf_.size()),
-                            h.pn_offset, largest_pn_, payload, pn);
+  return decryptor_.Decrypt(std::span<uint8_t>(packet_buf_.data(), packet_buf_.size()), h.pn_offset,
+                            largest_pn_, payload, pn);
 }
 
 // Keys come from the client's first DCID (RFC 9001 5.2), for the packet's version (compatible
@@ -248,8 +253,7 @@ bool QuicAnalyzer::ReadFrames(AnalyzerContext& ctx, std::span<const uint8_t> p) 
   return true;
 }
 
-void QuicAnalyzer::AddCrypto(AnalyzerContext& ctx, uint64_t offset,
-                             std::span<const uint8_t> data) {
+void QuicAnalyzer::AddCrypto(AnalyzerContext& ctx, uint64_t offset, std::span<const uint8_t> data) {
   if (data.empty()) return;
   const uint64_t end64 = offset + data.size();
   if (end64 > kMaxCrypto) {

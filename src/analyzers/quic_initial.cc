@@ -200,9 +200,11 @@ bool InitialDecryptor::Decrypt(std::span<uint8_t> packet, size_t pn_offset, int6
   uint8_t* tag = ct + ct_len;
   int len = 0;
   if (EVP_DecryptInit_ex(aead_ctx_, nullptr, nullptr, nullptr, nonce) != 1 ||
-      EVP_DecryptUpdate(aead_ctx_, nullptr, &len, packet.data(), static_cast<int>(header_len)) != 1 ||
+      EVP_DecryptUpdate(aead_ctx_, nullptr, &len, packet.data(), static_cast<int>(header_len)) !=
+          1 ||
       EVP_DecryptUpdate(aead_ctx_, ct, &len, ct, static_cast<int>(ct_len)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(aead_ctx_, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagLength), tag) != 1 ||
+      EVP_CIPHER_CTX_ctrl(aead_ctx_, EVP_CTRL_GCM_SET_TAG, static_cast<int>(kTagLength), tag) !=
+          1 ||
       EVP_DecryptFinal_ex(aead_ctx_, ct + len, &len) != 1) {
     return false;
   }

@@ -5,11 +5,11 @@
 // Nothing here allocates per packet; a decryptor is used by one thread.
 #pragma once
 
+#include <openssl/types.h>  // EVP_CIPHER_CTX (declaration only)
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
-
-#include <openssl/types.h>  // EVP_CIPHER_CTX (declaration only)
 
 namespace netward::analyzers::quic_detail {
 
@@ -85,7 +85,7 @@ class InitialDecryptor {
                std::span<const uint8_t>* payload, int64_t* pn);
 
  private:
-  EVP_CIPHER_CTX* hp_ctx_ = nullptr;   // AES-128-ECB, header protection mask
+  EVP_CIPHER_CTX* hp_ctx_ = nullptr;    // AES-128-ECB, header protection mask
   EVP_CIPHER_CTX* aead_ctx_ = nullptr;  // AES-128-GCM, payload
   uint8_t iv_[12] = {};
   bool has_keys_ = false;

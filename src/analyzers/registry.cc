@@ -20,30 +20,39 @@ struct PortEntry {
 
 // The well-known ports. Content detection (below) can override these.
 constexpr PortEntry kPortTable[] = {
-    {17, 53, AppProtocol::kDns},    {6, 53, AppProtocol::kDns},    {17, 5353, AppProtocol::kDns},
-    {17, 5355, AppProtocol::kDns},  {6, 80, AppProtocol::kHttp},   {6, 8080, AppProtocol::kHttp},
-    {6, 8000, AppProtocol::kHttp},  {6, 8008, AppProtocol::kHttp}, {6, 8888, AppProtocol::kHttp},
-    {6, 3128, AppProtocol::kHttp},  {6, 81, AppProtocol::kHttp},   {6, 443, AppProtocol::kTls},
-    {6, 8443, AppProtocol::kTls},   {6, 465, AppProtocol::kTls},   {6, 993, AppProtocol::kTls},
-    {6, 995, AppProtocol::kTls},    {6, 636, AppProtocol::kTls},   {6, 853, AppProtocol::kTls},
-    {6, 5223, AppProtocol::kTls},   {6, 25, AppProtocol::kSmtp},   {6, 587, AppProtocol::kSmtp},
-    {6, 2525, AppProtocol::kSmtp},  {6, 110, AppProtocol::kPop3},  {6, 143, AppProtocol::kImap},
-    {6, 21, AppProtocol::kFtp},     {17, 443, AppProtocol::kQuic},
+    {17, 53, AppProtocol::kDns},   {6, 53, AppProtocol::kDns},    {17, 5353, AppProtocol::kDns},
+    {17, 5355, AppProtocol::kDns}, {6, 80, AppProtocol::kHttp},   {6, 8080, AppProtocol::kHttp},
+    {6, 8000, AppProtocol::kHttp}, {6, 8008, AppProtocol::kHttp}, {6, 8888, AppProtocol::kHttp},
+    {6, 3128, AppProtocol::kHttp}, {6, 81, AppProtocol::kHttp},   {6, 443, AppProtocol::kTls},
+    {6, 8443, AppProtocol::kTls},  {6, 465, AppProtocol::kTls},   {6, 993, AppProtocol::kTls},
+    {6, 995, AppProtocol::kTls},   {6, 636, AppProtocol::kTls},   {6, 853, AppProtocol::kTls},
+    {6, 5223, AppProtocol::kTls},  {6, 25, AppProtocol::kSmtp},   {6, 587, AppProtocol::kSmtp},
+    {6, 2525, AppProtocol::kSmtp}, {6, 110, AppProtocol::kPop3},  {6, 143, AppProtocol::kImap},
+    {6, 21, AppProtocol::kFtp},    {17, 443, AppProtocol::kQuic},
 };
 
 }  // namespace
 
 std::string_view AppProtocolName(AppProtocol proto) {
   switch (proto) {
-    case AppProtocol::kNone: return "";
-    case AppProtocol::kDns: return "dns";
-    case AppProtocol::kHttp: return "http";
-    case AppProtocol::kTls: return "tls";
-    case AppProtocol::kSmtp: return "smtp";
-    case AppProtocol::kPop3: return "pop3";
-    case AppProtocol::kImap: return "imap";
-    case AppProtocol::kFtp: return "ftp";
-    case AppProtocol::kQuic: return "quic";
+    case AppProtocol::kNone:
+      return "";
+    case AppProtocol::kDns:
+      return "dns";
+    case AppProtocol::kHttp:
+      return "http";
+    case AppProtocol::kTls:
+      return "tls";
+    case AppProtocol::kSmtp:
+      return "smtp";
+    case AppProtocol::kPop3:
+      return "pop3";
+    case AppProtocol::kImap:
+      return "imap";
+    case AppProtocol::kFtp:
+      return "ftp";
+    case AppProtocol::kQuic:
+      return "quic";
   }
   return "";
 }
@@ -89,15 +98,24 @@ AppProtocol Detect(uint8_t ip_proto, uint16_t server_port, Direction dir,
 
 std::unique_ptr<Analyzer> CreateAnalyzer(AppProtocol proto) {
   switch (proto) {
-    case AppProtocol::kNone: return nullptr;
-    case AppProtocol::kDns: return NewDnsAnalyzer();
-    case AppProtocol::kHttp: return NewHttpAnalyzer();
-    case AppProtocol::kTls: return NewTlsAnalyzer();
-    case AppProtocol::kSmtp: return NewSmtpAnalyzer();
-    case AppProtocol::kPop3: return NewPop3Analyzer();
-    case AppProtocol::kImap: return NewImapAnalyzer();
-    case AppProtocol::kFtp: return NewFtpAnalyzer();
-    case AppProtocol::kQuic: return NewQuicAnalyzer();
+    case AppProtocol::kNone:
+      return nullptr;
+    case AppProtocol::kDns:
+      return NewDnsAnalyzer();
+    case AppProtocol::kHttp:
+      return NewHttpAnalyzer();
+    case AppProtocol::kTls:
+      return NewTlsAnalyzer();
+    case AppProtocol::kSmtp:
+      return NewSmtpAnalyzer();
+    case AppProtocol::kPop3:
+      return NewPop3Analyzer();
+    case AppProtocol::kImap:
+      return NewImapAnalyzer();
+    case AppProtocol::kFtp:
+      return NewFtpAnalyzer();
+    case AppProtocol::kQuic:
+      return NewQuicAnalyzer();
   }
   return nullptr;
 }

@@ -13,12 +13,23 @@ namespace netward::analyzers {
 namespace {
 
 constexpr size_t kMaxLine = 8192;
-constexpr size_t kMaxField = 1024;      // helo, addresses, header values
+constexpr size_t kMaxField = 1024;  // helo, addresses, header values
 constexpr size_t kMaxRecipients = 100;
-constexpr size_t kQueueSize = 64;       // pipelined commands awaiting a reply
+constexpr size_t kQueueSize = 64;  // pipelined commands awaiting a reply
 
 enum class Cmd : uint8_t {
-  kOther, kHelo, kMail, kRcpt, kData, kDataEnd, kBdat, kBdatLast, kRset, kQuit, kStartTls, kAuth
+  kOther,
+  kHelo,
+  kMail,
+  kRcpt,
+  kData,
+  kDataEnd,
+  kBdat,
+  kBdatLast,
+  kRset,
+  kQuit,
+  kStartTls,
+  kAuth
 };
 
 enum class ClientMode : uint8_t { kCommands, kData, kBdat, kTls, kDead };
@@ -65,17 +76,17 @@ class SmtpAnalyzer final : public Analyzer {
   std::array<Cmd, kQueueSize> queue_{};
   size_t q_head_ = 0, q_size_ = 0;
   bool greeting_seen_ = false;
-  bool in_reply_ = false;         // inside a multi-line reply
+  bool in_reply_ = false;  // inside a multi-line reply
   uint64_t bdat_remaining_ = 0;
   bool bdat_last_ = false;
-  bool data_started_ = false;     // a DATA body line was seen (for a rejected DATA)
+  bool data_started_ = false;  // a DATA body line was seen (for a rejected DATA)
 
   std::string helo_;
   std::string auth_user_;
   // The transaction being built.
   record::MailRecord rec_;
   bool in_txn_ = false;
-  bool in_body_ = false;          // past the header block of the message
+  bool in_body_ = false;  // past the header block of the message
   Header last_header_ = Header::kNone;
   std::string raw_subject_;
 
@@ -274,12 +285,20 @@ void SmtpAnalyzer::OnMessageLine(AnalyzerContext& ctx, std::string_view line) {
     if (line.front() == ' ' || line.front() == '\t') {  // folded continuation
       std::string* target = nullptr;
       switch (last_header_) {
-        case Header::kFrom: target = &rec_.header_from; break;
-        case Header::kSubject: target = &raw_subject_; break;
-        case Header::kMessageId: target = &rec_.message_id; break;
-        case Header::kNone: break;
+        case Header::kFrom:
+          target = &rec_.header_from;
+          break;
+        case Header::kSubject:
+          target = &raw_subject_;
+          break;
+        case Header::kMessageId:
+          target = &rec_.message_id;
+          break;
+        case Header::kNone:
+          break;
       }
-      if (target && target->size() < kMaxField) target->append(Field(line).substr(0, kMaxField - target->size()));
+      if (target && target->size() < kMaxField)
+        target->append(Field(line).substr(0, kMaxField - target->size()));
       return;
     }
     const size_t colon = line.find(':');

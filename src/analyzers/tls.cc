@@ -37,13 +37,20 @@ constexpr uint8_t kServerHelloDone = 14;
 
 std::string VersionText(uint16_t v) {
   switch (v) {
-    case 0x0002: return "SSLv2";
-    case 0x0300: return "SSLv3";
-    case 0x0301: return "TLSv10";
-    case 0x0302: return "TLSv11";
-    case 0x0303: return "TLSv12";
-    case 0x0304: return "TLSv13";
-    default: break;
+    case 0x0002:
+      return "SSLv2";
+    case 0x0300:
+      return "SSLv3";
+    case 0x0301:
+      return "TLSv10";
+    case 0x0302:
+      return "TLSv11";
+    case 0x0303:
+      return "TLSv12";
+    case 0x0304:
+      return "TLSv13";
+    default:
+      break;
   }
   char buf[24];
   if ((v >> 8) == 0x7f) {
@@ -85,22 +92,21 @@ class TlsAnalyzer final : public Analyzer {
   struct Side {
     uint8_t hdr[5];
     size_t hdr_have = 0;
-    size_t rec_remaining = 0;   // body bytes of the current record still to come
+    size_t rec_remaining = 0;  // body bytes of the current record still to come
     uint8_t rec_type = 0;
-    bool dead = false;          // stopped parsing (bad input or gap)
-    bool encrypted = false;     // after ChangeCipherSpec
+    bool dead = false;       // stopped parsing (bad input or gap)
+    bool encrypted = false;  // after ChangeCipherSpec
     bool any_record = false;
     // Handshake layer.
     uint8_t hs_hdr[4];
     size_t hs_hdr_have = 0;
     size_t hs_len = 0;
     size_t hs_have = 0;
-    std::string hs_body;        // first kMaxHandshakeBuffer bytes of the current message
+    std::string hs_body;  // first kMaxHandshakeBuffer bytes of the current message
   };
 
   void RecordStart(AnalyzerContext& ctx, Direction dir, Side& s);
-  void HandshakeBytes(AnalyzerContext& ctx, Direction dir, Side& s,
-                      std::span<const uint8_t> data);
+  void HandshakeBytes(AnalyzerContext& ctx, Direction dir, Side& s, std::span<const uint8_t> data);
   void HandshakeMessage(AnalyzerContext& ctx, Direction dir, uint8_t type,
                         std::span<const uint8_t> body, bool complete);
   void ServerHello(AnalyzerContext& ctx, std::span<const uint8_t> body);
@@ -110,7 +116,7 @@ class TlsAnalyzer final : public Analyzer {
 
   Side sides_[2];
   record::TlsRecord rec_;
-  bool started_ = false;        // something worth a record was seen
+  bool started_ = false;  // something worth a record was seen
   bool emitted_ = false;
   bool client_hello_seen_ = false;
   bool server_hello_seen_ = false;
@@ -291,8 +297,8 @@ void TlsAnalyzer::ServerHello(AnalyzerContext& ctx, std::span<const uint8_t> b) 
   }
   selected_version_ = static_cast<uint16_t>(b[0] << 8 | b[1]);
   size_t pos = 34;
-  pos += 1 + b[34];  // session id
-  pos += 3;          // cipher suite + compression
+  pos += 1 + b[34];                // session id
+  pos += 3;                        // cipher suite + compression
   if (pos + 2 > b.size()) return;  // no extensions
   size_t ext_len = static_cast<size_t>(b[pos] << 8 | b[pos + 1]);
   pos += 2;

@@ -167,12 +167,12 @@ bool ParseClientHello(std::span<const uint8_t> body, ClientHelloInfo* info) {
   Reader r(body);
   std::span<const uint8_t> s;
   if (!r.U16(&info->legacy_version)) return false;
-  if (!r.Skip(32)) return false;      // random
-  if (!r.Vec(1, &s)) return false;    // session id
-  if (!r.Vec(2, &s)) return false;    // cipher suites
+  if (!r.Skip(32)) return false;    // random
+  if (!r.Vec(1, &s)) return false;  // session id
+  if (!r.Vec(2, &s)) return false;  // cipher suites
   ReadU16List(s, &info->ciphers);
-  if (!r.Vec(1, &s)) return false;    // compression methods
-  if (r.done()) return true;          // no extensions (SSLv3 style)
+  if (!r.Vec(1, &s)) return false;  // compression methods
+  if (r.done()) return true;        // no extensions (SSLv3 style)
   std::span<const uint8_t> exts;
   if (!r.Vec(2, &exts)) return false;
   Reader e(exts);
@@ -213,16 +213,36 @@ std::string Ja4(const ClientHelloInfo& ch, bool quic) {
   }
   if (version == 0) version = ch.legacy_version;
   switch (version) {
-    case 0x0304: out.append("13"); break;
-    case 0x0303: out.append("12"); break;
-    case 0x0302: out.append("11"); break;
-    case 0x0301: out.append("10"); break;
-    case 0x0300: out.append("s3"); break;
-    case 0x0002: out.append("s2"); break;
-    case 0xfeff: out.append("d1"); break;
-    case 0xfefd: out.append("d2"); break;
-    case 0xfefc: out.append("d3"); break;
-    default: out.append("00"); break;
+    case 0x0304:
+      out.append("13");
+      break;
+    case 0x0303:
+      out.append("12");
+      break;
+    case 0x0302:
+      out.append("11");
+      break;
+    case 0x0301:
+      out.append("10");
+      break;
+    case 0x0300:
+      out.append("s3");
+      break;
+    case 0x0002:
+      out.append("s2");
+      break;
+    case 0xfeff:
+      out.append("d1");
+      break;
+    case 0xfefd:
+      out.append("d2");
+      break;
+    case 0xfefc:
+      out.append("d3");
+      break;
+    default:
+      out.append("00");
+      break;
   }
   out.push_back(ch.has_sni_ext ? 'd' : 'i');
 

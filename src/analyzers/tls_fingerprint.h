@@ -13,14 +13,14 @@ namespace netward::analyzers::tls_detail {
 
 struct ClientHelloInfo {
   uint16_t legacy_version = 0;
-  std::vector<uint16_t> ciphers;         // in wire order, GREASE included
-  std::vector<uint16_t> extensions;      // in wire order, GREASE included
-  std::vector<uint16_t> groups;          // supported_groups (10)
-  std::vector<uint8_t> point_formats;    // ec_point_formats (11)
-  std::vector<uint16_t> sig_algs;        // signature_algorithms (13)
-  std::vector<uint16_t> versions;        // supported_versions (43)
-  std::vector<std::string> alpn;         // application_layer_protocol_negotiation (16)
-  std::string sni;                       // first host_name of server_name (0)
+  std::vector<uint16_t> ciphers;       // in wire order, GREASE included
+  std::vector<uint16_t> extensions;    // in wire order, GREASE included
+  std::vector<uint16_t> groups;        // supported_groups (10)
+  std::vector<uint8_t> point_formats;  // ec_point_formats (11)
+  std::vector<uint16_t> sig_algs;      // signature_algorithms (13)
+  std::vector<uint16_t> versions;      // supported_versions (43)
+  std::vector<std::string> alpn;       // application_layer_protocol_negotiation (16)
+  std::string sni;                     // first host_name of server_name (0)
   bool has_sni_ext = false;
 };
 

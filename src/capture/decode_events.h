@@ -14,44 +14,44 @@
 namespace netward::capture {
 
 // X(enumerator, "name", is_skip): is_skip says whether the packet was dropped by the decoder.
-#define NW_DECODE_EVENTS(X)                                                      \
-  X(kEthernetTruncated, "ethernet.truncated", true)                              \
-  X(kVlanTruncated, "vlan.truncated", true)                                      \
-  X(kPppoeTruncated, "pppoe.truncated", true)                                    \
-  X(kPppTruncated, "ppp.truncated", true)                                        \
-  X(kMplsTruncated, "mpls.truncated", true)                                      \
-  X(kMplsUnsupportedPayload, "mpls.unsupported_payload", true)                   \
-  X(kSllTruncated, "sll.truncated", true)                                        \
-  X(kNullTruncated, "null.truncated", true)                                      \
-  X(kNflogTruncated, "nflog.truncated", true)                                    \
-  X(kNflogNoPayload, "nflog.no_payload", true)                                   \
-  X(kLinkUnsupported, "link.unsupported", true)                                  \
-  X(kL3NotIp, "l3.not_ip", true)                                                 \
-  X(kIpBadVersion, "ip.bad_version", true)                                       \
-  X(kIpv4TruncatedHeader, "ipv4.truncated_header", true)                         \
-  X(kIpv4BadHeaderLength, "ipv4.bad_header_length", true)                        \
-  X(kIpv4BadTotalLength, "ipv4.bad_total_length", true)                         \
-  X(kIpv4Truncated, "ipv4.truncated", true)                                      \
-  X(kIpv6TruncatedHeader, "ipv6.truncated_header", true)                         \
-  X(kIpv6Truncated, "ipv6.truncated", true)                                      \
-  X(kIpv6BadExtensionHeader, "ipv6.bad_extension_header", true)                  \
-  X(kIpv6Routing0Header, "ipv6.routing0_header", false)                          \
-  X(kIpv6AtomicFragment, "ipv6.atomic_fragment", false)                          \
-  X(kIpSnaplenTruncated, "ip.snaplen_truncated", false)                          \
-  X(kTcpTruncatedHeader, "tcp.truncated_header", true)                           \
-  X(kTcpBadDataOffset, "tcp.bad_data_offset", true)                              \
-  X(kUdpTruncatedHeader, "udp.truncated_header", true)                           \
-  X(kUdpBadLength, "udp.bad_length", false)                                      \
-  X(kIcmpTruncatedHeader, "icmp.truncated_header", true)                         \
-  X(kFragTruncated, "frag.truncated", true)                                      \
-  X(kFragOverlap, "frag.overlap", false)                                         \
-  X(kFragInconsistent, "frag.inconsistent", true)                                \
-  X(kFragTimeout, "frag.timeout", false)                                         \
-  X(kFragTooBig, "frag.too_big", true)                                           \
-  X(kFragTooMany, "frag.too_many", true)                                         \
-  X(kFragMemoryCap, "frag.memory_cap", true)                                     \
-  X(kGreTruncated, "gre.truncated", true)                                        \
-  X(kGreUnsupported, "gre.unsupported", true)                                    \
+#define NW_DECODE_EVENTS(X)                                     \
+  X(kEthernetTruncated, "ethernet.truncated", true)             \
+  X(kVlanTruncated, "vlan.truncated", true)                     \
+  X(kPppoeTruncated, "pppoe.truncated", true)                   \
+  X(kPppTruncated, "ppp.truncated", true)                       \
+  X(kMplsTruncated, "mpls.truncated", true)                     \
+  X(kMplsUnsupportedPayload, "mpls.unsupported_payload", true)  \
+  X(kSllTruncated, "sll.truncated", true)                       \
+  X(kNullTruncated, "null.truncated", true)                     \
+  X(kNflogTruncated, "nflog.truncated", true)                   \
+  X(kNflogNoPayload, "nflog.no_payload", true)                  \
+  X(kLinkUnsupported, "link.unsupported", true)                 \
+  X(kL3NotIp, "l3.not_ip", true)                                \
+  X(kIpBadVersion, "ip.bad_version", true)                      \
+  X(kIpv4TruncatedHeader, "ipv4.truncated_header", true)        \
+  X(kIpv4BadHeaderLength, "ipv4.bad_header_length", true)       \
+  X(kIpv4BadTotalLength, "ipv4.bad_total_length", true)         \
+  X(kIpv4Truncated, "ipv4.truncated", true)                     \
+  X(kIpv6TruncatedHeader, "ipv6.truncated_header", true)        \
+  X(kIpv6Truncated, "ipv6.truncated", true)                     \
+  X(kIpv6BadExtensionHeader, "ipv6.bad_extension_header", true) \
+  X(kIpv6Routing0Header, "ipv6.routing0_header", false)         \
+  X(kIpv6AtomicFragment, "ipv6.atomic_fragment", false)         \
+  X(kIpSnaplenTruncated, "ip.snaplen_truncated", false)         \
+  X(kTcpTruncatedHeader, "tcp.truncated_header", true)          \
+  X(kTcpBadDataOffset, "tcp.bad_data_offset", true)             \
+  X(kUdpTruncatedHeader, "udp.truncated_header", true)          \
+  X(kUdpBadLength, "udp.bad_length", false)                     \
+  X(kIcmpTruncatedHeader, "icmp.truncated_header", true)        \
+  X(kFragTruncated, "frag.truncated", true)                     \
+  X(kFragOverlap, "frag.overlap", false)                        \
+  X(kFragInconsistent, "frag.inconsistent", true)               \
+  X(kFragTimeout, "frag.timeout", false)                        \
+  X(kFragTooBig, "frag.too_big", true)                          \
+  X(kFragTooMany, "frag.too_many", true)                        \
+  X(kFragMemoryCap, "frag.memory_cap", true)                    \
+  X(kGreTruncated, "gre.truncated", true)                       \
+  X(kGreUnsupported, "gre.unsupported", true)                   \
   X(kTunnelTooDeep, "tunnel.too_deep", true)
 
 enum class DecodeEvent : uint8_t {

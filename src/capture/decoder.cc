@@ -96,8 +96,10 @@ DecodeResult Decoder::EtherType(uint16_t type, Bytes b, DecodedPacket* out) {
         if (b.len < 4) return Skip(DecodeEvent::kVlanTruncated);
         uint16_t id = Load16(b.p) & 0x0fff;
         if (out->tunnel_depth == 0) {
-          if (tags == 0) out->vlan = id;
-          else if (tags == 1) out->inner_vlan = id;
+          if (tags == 0)
+            out->vlan = id;
+          else if (tags == 1)
+            out->inner_vlan = id;
         }
         ++tags;
         type = Load16(b.p + 2);

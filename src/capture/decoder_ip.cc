@@ -75,8 +75,8 @@ DecodeResult Decoder::Ipv4(Bytes b, DecodedPacket* out) {
   FragmentKey key{out->src_ip, out->dst_ip, Load16(b.p + 4), proto, false};
   const uint8_t* data = nullptr;
   size_t data_len = 0;
-  switch (reassembler_.Add(key, now_, offset, more, body.p, body.len, &counters_, &data,
-                           &data_len)) {
+  switch (
+      reassembler_.Add(key, now_, offset, more, body.p, body.len, &counters_, &data, &data_len)) {
     case IpReassembler::Outcome::kHeld:
       return DecodeResult::kFragmentHeld;
     case IpReassembler::Outcome::kDropped:
@@ -109,12 +109,12 @@ DecodeResult Decoder::Ipv6Extensions(uint8_t next, Bytes b, size_t consumed, boo
   for (;;) {
     size_t hdr_len;
     switch (next) {
-      case 0:     // hop-by-hop options
-      case 43:    // routing
-      case 60:    // destination options
-      case 135:   // mobility
-      case 139:   // HIP
-      case 140:   // shim6
+      case 0:    // hop-by-hop options
+      case 43:   // routing
+      case 60:   // destination options
+      case 135:  // mobility
+      case 139:  // HIP
+      case 140:  // shim6
         if (b.len < 8) return Skip(DecodeEvent::kIpv6BadExtensionHeader);
         hdr_len = (b.p[1] + 1u) * 8;
         if (next == 43) {
@@ -125,7 +125,7 @@ DecodeResult Decoder::Ipv6Extensions(uint8_t next, Bytes b, size_t consumed, boo
             out->dst_ip = IpAddress::FromV6(b.p + hdr_len - 16);
         }
         break;
-      case 51:    // authentication header
+      case 51:  // authentication header
         if (b.len < 8) return Skip(DecodeEvent::kIpv6BadExtensionHeader);
         hdr_len = (b.p[1] + 2u) * 4;
         break;
@@ -148,8 +148,8 @@ DecodeResult Decoder::Ipv6Extensions(uint8_t next, Bytes b, size_t consumed, boo
         FragmentKey key{out->src_ip, out->dst_ip, id, inner, true};
         const uint8_t* data = nullptr;
         size_t data_len = 0;
-        switch (reassembler_.Add(key, now_, offset, more, b.p, b.len, &counters_, &data,
-                                 &data_len)) {
+        switch (
+            reassembler_.Add(key, now_, offset, more, b.p, b.len, &counters_, &data, &data_len)) {
           case IpReassembler::Outcome::kHeld:
             out->ip_proto = inner;
             return DecodeResult::kFragmentHeld;
@@ -239,9 +239,9 @@ DecodeResult Decoder::Gre(Bytes b, DecodedPacket* out) {
   switch (flags & 0x7) {
     case 0:
       if (flags & 0x4000) return Skip(DecodeEvent::kGreUnsupported);  // source routing
-      if (flags & 0x8000) hdr += 4;                                    // checksum + reserved
-      if (flags & 0x2000) hdr += 4;                                    // key
-      if (flags & 0x1000) hdr += 4;                                    // sequence
+      if (flags & 0x8000) hdr += 4;                                   // checksum + reserved
+      if (flags & 0x2000) hdr += 4;                                   // key
+      if (flags & 0x1000) hdr += 4;                                   // sequence
       break;
     case 1:
       if (proto != 0x880B || !(flags & 0x2000)) return Skip(DecodeEvent::kGreUnsupported);
@@ -279,8 +279,9 @@ DecodeResult Decoder::Gre(Bytes b, DecodedPacket* out) {
   }
 }
 
-// VXLAN (udp/4789), Teredo (udp/3544, or any port to/from 2001:0::/32), GTP-U (udp/2152), GRE-in-UDP (udp/4754). A payload that
-// does not look like the tunnel is left as a plain UDP packet.
+// VXLAN (udp/4789), Teredo (udp/3544, or any port to/from 2001:0::/32), GTP-U (udp/2152),
+// GRE-in-UDP (udp/4754). A payload that does not look like the tunnel is left as a plain UDP
+// packet.
 bool Decoder::UdpTunnel(Bytes p, DecodedPacket* out, DecodeResult* result) {
   const uint16_t sport = out->src_port, dport = out->dst_port;
   if (dport == kPortVxlan) {

@@ -128,8 +128,9 @@ IpReassembler::Outcome IpReassembler::Add(const FragmentKey& key, TimestampUs no
     d.have.resize(w + 1);
   }
 
-  if (d.total_known && ((d.have.size() == 1 && d.have[0].first == 0 && d.have[0].second == d.total) ||
-                        (d.total == 0 && d.have.empty()))) {
+  if (d.total_known &&
+      ((d.have.size() == 1 && d.have[0].first == 0 && d.have[0].second == d.total) ||
+       (d.total == 0 && d.have.empty()))) {
     bytes_held_ -= d.bytes.capacity();
     completed_.swap(d.bytes);
     table_.erase(it);

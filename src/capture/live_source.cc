@@ -13,7 +13,8 @@ Status ActivateError(const std::string& ifname, int rc, pcap_t* p) {
   std::string detail = pcap_geterr(p);
   switch (rc) {
     case PCAP_ERROR_NO_SUCH_DEVICE:
-      return Status::NotFound(ifname, "no such interface" + (detail.empty() ? "" : " (" + detail + ")"));
+      return Status::NotFound(ifname,
+                              "no such interface" + (detail.empty() ? "" : " (" + detail + ")"));
     case PCAP_ERROR_PERM_DENIED:
       return Status::InvalidArgument(
           ifname, "permission denied: capturing needs root or CAP_NET_RAW (" + detail + ")");
@@ -54,7 +55,8 @@ Result<std::unique_ptr<LiveSource>> LiveSource::Open(const LiveOptions& options)
     int set = pcap_setfilter(p, &prog);
     pcap_freecode(&prog);
     if (set != 0) {
-      return Status::IOError(options.interface, std::string("cannot set filter: ") + pcap_geterr(p));
+      return Status::IOError(options.interface,
+                             std::string("cannot set filter: ") + pcap_geterr(p));
     }
   }
   src->linktype_ = pcap_datalink(p);

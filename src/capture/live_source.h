@@ -26,8 +26,8 @@ struct LiveOptions {
 class LiveSource {
  public:
   struct Stats {
-    uint64_t received = 0;  // pcap_stats ps_recv
-    uint64_t dropped = 0;   // ps_drop: dropped by the kernel (buffer full)
+    uint64_t received = 0;    // pcap_stats ps_recv
+    uint64_t dropped = 0;     // ps_drop: dropped by the kernel (buffer full)
     uint64_t if_dropped = 0;  // ps_ifdrop: dropped by the interface/driver
   };
 

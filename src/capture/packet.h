@@ -12,12 +12,12 @@ namespace netward::capture {
 
 // Link types we decode (values are libpcap's DLT_/LINKTYPE_ numbers).
 enum LinkType : int {
-  kLinkNull = 0,         // BSD loopback: 4-byte host-order address family
+  kLinkNull = 0,  // BSD loopback: 4-byte host-order address family
   kLinkEthernet = 1,
-  kLinkPpp = 9,          // raw PPP with 2- or 4-byte header
-  kLinkRaw = 101,        // raw IPv4/IPv6 (also DLT_RAW 12/14)
+  kLinkPpp = 9,    // raw PPP with 2- or 4-byte header
+  kLinkRaw = 101,  // raw IPv4/IPv6 (also DLT_RAW 12/14)
   kLinkLinuxSll = 113,
-  kLinkLoop = 108,       // OpenBSD loopback: 4-byte network-order family
+  kLinkLoop = 108,  // OpenBSD loopback: 4-byte network-order family
   kLinkNflog = 239,
   kLinkLinuxSll2 = 276,
 };
@@ -52,10 +52,10 @@ struct DecodedPacket {
   uint8_t tcp_flags = 0;  // kTcpSyn | kTcpAck ... (TCP only)
   uint8_t icmp_type = 0;
   uint8_t icmp_code = 0;
-  uint16_t vlan = 0;        // outermost 802.1Q/802.1ad VLAN id, 0 if untagged
-  uint16_t inner_vlan = 0;  // second VLAN id (QinQ), 0 if none
-  bool has_mac = false;     // src_mac/dst_mac are set (Ethernet frames)
-  uint8_t tunnel_depth = 0; // how many tunnels (GRE, IP-in-IP, ...) were removed
+  uint16_t vlan = 0;         // outermost 802.1Q/802.1ad VLAN id, 0 if untagged
+  uint16_t inner_vlan = 0;   // second VLAN id (QinQ), 0 if none
+  bool has_mac = false;      // src_mac/dst_mac are set (Ethernet frames)
+  uint8_t tunnel_depth = 0;  // how many tunnels (GRE, IP-in-IP, ...) were removed
   uint8_t src_mac[6] = {};
   uint8_t dst_mac[6] = {};
   uint32_t tcp_seq = 0;

@@ -15,8 +15,10 @@ constexpr size_t kReadBufferBytes = size_t{1} << 20;
 std::string ShellQuote(const std::string& s) {
   std::string q = "'";
   for (char c : s) {
-    if (c == '\'') q += "'\\''";
-    else q += c;
+    if (c == '\'')
+      q += "'\\''";
+    else
+      q += c;
   }
   return q + "'";
 }
@@ -108,8 +110,8 @@ Result<bool> PcapFileSource::Next(RawPacket* out) {
     return true;
   }
   if (rc == PCAP_ERROR_BREAK) return false;  // -2: end of file
-  return Status::Corruption(path_, "packet " + std::to_string(packets_ + 1) + ": " +
-                                       pcap_geterr(handle_));
+  return Status::Corruption(path_,
+                            "packet " + std::to_string(packets_ + 1) + ": " + pcap_geterr(handle_));
 }
 
 uint64_t PcapFileSource::bytes_read() const {

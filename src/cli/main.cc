@@ -1,7 +1,6 @@
 // src/cli/main.cc: the `netward` binary. One subcommand per file (replay_command.cc, ...);
 // this file only builds the command tree and dispatches.
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "cli/commands.h"

@@ -74,7 +74,8 @@ void RunProbe(const ProbeOptions& opts) {
 void RegisterProbe(CLI::App& app) {
   auto opts = std::make_shared<ProbeOptions>();
   CLI::App* cmd = app.add_subcommand(
-      "probe", "Capture live traffic on the configured interfaces and write records until stopped.");
+      "probe",
+      "Capture live traffic on the configured interfaces and write records until stopped.");
   cmd->add_option("-c,--config", opts->config_path, "Probe config (TOML); see docs/config.md")
       ->required()
       ->check(CLI::ExistingFile);

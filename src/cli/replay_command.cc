@@ -78,7 +78,8 @@ void RunReplay(const ReplayOptions& opts) {
   }
   if (!opts.quiet) {
     PrintSummary(*result, std::cout);
-    if (!config.json_dir.empty()) std::cout << "records written to " << config.json_dir << "/<stream>.jsonl\n";
+    if (!config.json_dir.empty())
+      std::cout << "records written to " << config.json_dir << "/<stream>.jsonl\n";
   }
 }
 
@@ -88,7 +89,8 @@ void RegisterReplay(CLI::App& app) {
   auto opts = std::make_shared<ReplayOptions>();
   CLI::App* cmd = app.add_subcommand(
       "replay", "Process capture files (pcap or pcapng) as fast as possible and write records.");
-  cmd->add_option("files", opts->files, "Capture files, processed in order as one stream of packets")
+  cmd->add_option("files", opts->files,
+                  "Capture files, processed in order as one stream of packets")
       ->required();
   cmd->add_option("--json", opts->json_dir,
                   "Write records as JSON lines to DIR/<stream>.jsonl (session, dns, http, tls, "
@@ -97,8 +99,9 @@ void RegisterReplay(CLI::App& app) {
                   "Analysis threads; flows are sharded by a symmetric hash (default 1, or the "
                   "config's `workers`)")
       ->check(CLI::Range(1, 256));
-  cmd->add_option("-c,--config", opts->config_path,
-                  "Probe config (TOML) for site code, flow timeouts and limits; [capture] is ignored")
+  cmd->add_option(
+         "-c,--config", opts->config_path,
+         "Probe config (TOML) for site code, flow timeouts and limits; [capture] is ignored")
       ->check(CLI::ExistingFile);
   cmd->add_option("--site", opts->site, "Site code stamped on every record (overrides the config)");
   cmd->add_flag("-q,--quiet", opts->quiet, "No progress line and no summary");

@@ -37,8 +37,9 @@ void PrintSummary(const probe::RunSummary& s, std::ostream& out) {
   if (s.kernel_drops) out << "kernel drops " << s.kernel_drops << "\n";
   out << "records\n";
   for (size_t i = 0; i < record::kStreamCount; ++i) {
-    out << "  " << std::left << std::setw(10) << record::StreamName(static_cast<record::StreamId>(i))
-        << std::right << s.records[i] << "\n";
+    out << "  " << std::left << std::setw(10)
+        << record::StreamName(static_cast<record::StreamId>(i)) << std::right << s.records[i]
+        << "\n";
   }
   if (!s.skipped.empty()) {
     out << "decode anomalies and skipped packets (docs/decoding.md)\n";

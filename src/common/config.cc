@@ -11,13 +11,20 @@ ConfigDocument::~ConfigDocument() = default;
 namespace {
 const char* TypeName(const toml::node& n) {
   switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a float";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a float";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::table:
+      return "a table";
+    default:
+      return "a date/time";
   }
 }
 
@@ -152,8 +159,8 @@ void ConfigSection::StringList(const std::string& key, std::vector<std::string>*
   for (size_t i = 0; i < arr->size(); ++i) {
     auto s = (*arr)[i].as_string();
     if (!s) {
-      Error(key, "element " + std::to_string(i) + " should be a string, got " +
-                     TypeName((*arr)[i]));
+      Error(key,
+            "element " + std::to_string(i) + " should be a string, got " + TypeName((*arr)[i]));
       return;
     }
     values.push_back(s->get());
@@ -173,12 +180,18 @@ bool ParseDuration(const std::string& text, int64_t* out_us) {
   if (pos == 0) return false;
   std::string unit = text.substr(pos);
   int64_t mult;
-  if (unit.empty() || unit == "s") mult = 1000000;
-  else if (unit == "ms") mult = 1000;
-  else if (unit == "m") mult = 60LL * 1000000;
-  else if (unit == "h") mult = 3600LL * 1000000;
-  else if (unit == "d") mult = 86400LL * 1000000;
-  else return false;
+  if (unit.empty() || unit == "s")
+    mult = 1000000;
+  else if (unit == "ms")
+    mult = 1000;
+  else if (unit == "m")
+    mult = 60LL * 1000000;
+  else if (unit == "h")
+    mult = 3600LL * 1000000;
+  else if (unit == "d")
+    mult = 86400LL * 1000000;
+  else
+    return false;
   *out_us = value * mult;
   return true;
 }
@@ -194,8 +207,9 @@ void ConfigSection::Duration(const std::string& key, int64_t* out_us, int64_t mi
     if (us % 1000000 == 0) return std::to_string(us / 1000000) + "s";
     return std::to_string(us / 1000) + "ms";
   };
-  std::string expect = "expected a duration from " + describe(min_us) + " to " + describe(max_us) +
-                       " (seconds as an integer, or a string like \"30s\", \"5m\", \"2h\", \"250ms\")";
+  std::string expect =
+      "expected a duration from " + describe(min_us) + " to " + describe(max_us) +
+      " (seconds as an integer, or a string like \"30s\", \"5m\", \"2h\", \"250ms\")";
   if (auto i = n->as_integer()) {
     value = i->get() * 1000000;
   } else if (auto s = n->as_string()) {

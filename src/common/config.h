@@ -44,7 +44,8 @@ class ConfigSection {
   ConfigSection(const toml::table* table, std::string file, std::string path,
                 std::vector<std::string>* errors);
 
-  void String(const std::string& key, std::string* out, const std::vector<std::string>& allowed = {});
+  void String(const std::string& key, std::string* out,
+              const std::vector<std::string>& allowed = {});
   void Int(const std::string& key, int64_t* out, int64_t min, int64_t max);
   void Bool(const std::string& key, bool* out);
   void StringList(const std::string& key, std::vector<std::string>* out);

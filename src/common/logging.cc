@@ -16,10 +16,18 @@ void Log(LogLevel level, std::string_view message) {
   if (level < g_level.load(std::memory_order_relaxed)) return;
   const char* tag = "";
   switch (level) {
-    case LogLevel::kDebug: tag = "debug: "; break;
-    case LogLevel::kInfo: tag = ""; break;
-    case LogLevel::kWarning: tag = "warning: "; break;
-    case LogLevel::kError: tag = "error: "; break;
+    case LogLevel::kDebug:
+      tag = "debug: ";
+      break;
+    case LogLevel::kInfo:
+      tag = "";
+      break;
+    case LogLevel::kWarning:
+      tag = "warning: ";
+      break;
+    case LogLevel::kError:
+      tag = "error: ";
+      break;
   }
   std::string line = "netward: ";
   line += tag;

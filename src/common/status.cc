@@ -24,13 +24,27 @@ std::string Status::ToString() const {
   if (!state_) return "OK";
   const char* name = "Unknown";
   switch (state_->code) {
-    case Code::kOk: name = "OK"; break;
-    case Code::kNotFound: name = "NotFound"; break;
-    case Code::kCorruption: name = "Corruption"; break;
-    case Code::kInvalidArgument: name = "InvalidArgument"; break;
-    case Code::kIOError: name = "IOError"; break;
-    case Code::kNotSupported: name = "NotSupported"; break;
-    case Code::kResourceExhausted: name = "ResourceExhausted"; break;
+    case Code::kOk:
+      name = "OK";
+      break;
+    case Code::kNotFound:
+      name = "NotFound";
+      break;
+    case Code::kCorruption:
+      name = "Corruption";
+      break;
+    case Code::kInvalidArgument:
+      name = "InvalidArgument";
+      break;
+    case Code::kIOError:
+      name = "IOError";
+      break;
+    case Code::kNotSupported:
+      name = "NotSupported";
+      break;
+    case Code::kResourceExhausted:
+      name = "ResourceExhausted";
+      break;
   }
   return std::string(name) + ": " + state_->message;
 }

@@ -50,7 +50,7 @@ bool Digits(std::string_view s, size_t pos, size_t n, int* value) {
 }  // namespace
 
 void FormatIso8601(TimestampUs ts, char* out) {
-  constexpr TimestampUs kMin = -62167219200LL * kUsPerSecond;     // 0000-01-01
+  constexpr TimestampUs kMin = -62167219200LL * kUsPerSecond;           // 0000-01-01
   constexpr TimestampUs kMax = 253402300799LL * kUsPerSecond + 999999;  // 9999-12-31
   if (ts < kMin) ts = kMin;
   if (ts > kMax) ts = kMax;

@@ -39,7 +39,7 @@ enum FlowTcpState : uint8_t {
 // FlowTable's bookkeeping; nobody else touches it.
 struct FlowTableLinks {
   static constexpr uint32_t kNil = 0xffffffffu;
-  uint32_t index = kNil;  // position in the table's pool
+  uint32_t index = kNil;                            // position in the table's pool
   uint32_t lru_prev = kNil, lru_next = kNil;        // idle list of `list` (by last_ts)
   uint32_t active_prev = kNil, active_next = kNil;  // active-timeout list (by interval_start_ts)
   uint8_t list = 0;
@@ -57,9 +57,9 @@ struct Flow {
   TcpReassembler streams[2];           // TCP only; indexed by direction
   uint8_t client_mac[6] = {};          // source MAC of the client's first Ethernet frame
   bool has_client_mac = false;
-  bool client_is_lower = true;         // client is key.lower_ip/lower_port
-  uint16_t vlan = 0;                   // outer VLAN id of the flow's first packet
-  uint8_t tcp_state[2] = {};           // FlowTcpState bits per direction
+  bool client_is_lower = true;  // client is key.lower_ip/lower_port
+  uint16_t vlan = 0;            // outer VLAN id of the flow's first packet
+  uint8_t tcp_state[2] = {};    // FlowTcpState bits per direction
   FlowTableLinks table_links;
 
   TcpReassembler& stream(int direction) { return streams[direction]; }

@@ -15,8 +15,8 @@ inline uint64_t Mix(uint64_t x) {
 
 }  // namespace
 
-FlowKey FlowKey::FromPacket(const capture::DecodedPacket& p,
-                            bool* packet_is_from_lower_endpoint, bool with_vlan) {
+FlowKey FlowKey::FromPacket(const capture::DecodedPacket& p, bool* packet_is_from_lower_endpoint,
+                            bool with_vlan) {
   FlowKey k;
   int c = std::memcmp(p.src_ip.bytes, p.dst_ip.bytes, 16);
   bool src_lower = c < 0 || (c == 0 && p.src_port <= p.dst_port);

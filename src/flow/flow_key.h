@@ -16,13 +16,13 @@
 namespace netward::flow {
 
 struct FlowKey {
-  IpAddress lower_ip;       // endpoint with the smaller (ip, port), compared ip bytes first
+  IpAddress lower_ip;  // endpoint with the smaller (ip, port), compared ip bytes first
   IpAddress upper_ip;
   uint16_t lower_port = 0;
   uint16_t upper_port = 0;
-  uint16_t vlan = 0;        // outer VLAN id, 0 if untagged
+  uint16_t vlan = 0;  // outer VLAN id, 0 if untagged
   uint8_t ip_proto = 0;
-  uint8_t reserved = 0;     // always 0 (keeps memcmp equality exact)
+  uint8_t reserved = 0;  // always 0 (keeps memcmp equality exact)
 
   // The key of `p`'s flow. If `packet_is_from_lower_endpoint` is not null it is set to whether
   // p's source is lower_ip/lower_port (true also when both endpoints are equal). `with_vlan`:
@@ -39,9 +39,9 @@ struct FlowKey {
 };
 static_assert(sizeof(FlowKey) == 40, "FlowKey must have no padding");
 
-// FlowKey::FromPacket(p, nullptr, with_vlan).Hash(): the same for both directions of a flow. The probe uses
-// it to pick a worker (e.g. hash % workers); FlowTable re-mixes it, so sharding by its low bits
-// does not cluster a worker's table.
+// FlowKey::FromPacket(p, nullptr, with_vlan).Hash(): the same for both directions of a flow. The
+// probe uses it to pick a worker (e.g. hash % workers); FlowTable re-mixes it, so sharding by its
+// low bits does not cluster a worker's table.
 uint64_t SymmetricFlowHash(const capture::DecodedPacket& p, bool with_vlan = false);
 
 }  // namespace netward::flow

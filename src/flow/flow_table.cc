@@ -93,8 +93,7 @@ void FlowTable::RemoveSlot(const Flow* flow) {
   // Backward-shift deletion: pull later entries of the probe run into the hole when their home
   // position allows it, so lookups never need tombstones.
   uint32_t hole = i;
-  for (uint32_t j = (i + 1) & slot_mask_; slots_[j].index_plus_one != 0;
-       j = (j + 1) & slot_mask_) {
+  for (uint32_t j = (i + 1) & slot_mask_; slots_[j].index_plus_one != 0; j = (j + 1) & slot_mask_) {
     uint32_t home = slots_[j].hash & slot_mask_;
     // Move j into hole unless home lies cyclically in (hole, j].
     bool home_after_hole = ((j - home) & slot_mask_) < ((j - hole) & slot_mask_);
@@ -108,18 +107,25 @@ void FlowTable::RemoveSlot(const Flow* flow) {
 
 FlowTable::ListId FlowTable::ListFor(const Flow& f) const {
   switch (f.key.ip_proto) {
-    case capture::kIpProtoTcp: return f.tcp_finished() ? kListTcpClosed : kListTcp;
-    case capture::kIpProtoUdp: return kListUdp;
-    default: return kListOther;
+    case capture::kIpProtoTcp:
+      return f.tcp_finished() ? kListTcpClosed : kListTcp;
+    case capture::kIpProtoUdp:
+      return kListUdp;
+    default:
+      return kListOther;
   }
 }
 
 TimestampUs FlowTable::TimeoutOf(ListId list) const {
   switch (list) {
-    case kListTcp: return options_.tcp_idle_timeout;
-    case kListTcpClosed: return options_.tcp_closed_timeout;
-    case kListUdp: return options_.udp_idle_timeout;
-    default: return options_.other_idle_timeout;
+    case kListTcp:
+      return options_.tcp_idle_timeout;
+    case kListTcpClosed:
+      return options_.tcp_closed_timeout;
+    case kListUdp:
+      return options_.udp_idle_timeout;
+    default:
+      return options_.other_idle_timeout;
   }
 }
 
@@ -197,8 +203,19 @@ namespace {
 // Ports on which only servers listen, for deciding who opened a flow seen without its start.
 bool IsServicePort(uint16_t port) {
   switch (port) {
-    case 53: case 67: case 69: case 123: case 137: case 138: case 161: case 389: case 500:
-    case 514: case 1812: case 1813: case 4500:
+    case 53:
+    case 67:
+    case 69:
+    case 123:
+    case 137:
+    case 138:
+    case 161:
+    case 389:
+    case 500:
+    case 514:
+    case 1812:
+    case 1813:
+    case 4500:
       return true;
     default:
       return false;
@@ -239,9 +256,9 @@ Flow* FlowTable::Track(const capture::DecodedPacket& p, int* direction, bool* cr
       // A reply from a service: a well-known source port towards an ephemeral one, or a port
       // only servers use (DHCP's 67 answers 68, both below 1024) towards one that is not.
       // A broadcast or multicast destination is never the client.
-      client_is_sender = IsGroupAddress(p.dst_ip) ||
-                         !((p.src_port < 1024 && p.dst_port >= 1024) ||
-                           (IsServicePort(p.src_port) && !IsServicePort(p.dst_port)));
+      client_is_sender =
+          IsGroupAddress(p.dst_ip) || !((p.src_port < 1024 && p.dst_port >= 1024) ||
+                                        (IsServicePort(p.src_port) && !IsServicePort(p.dst_port)));
     }
     f->vlan = p.vlan;
     f->client_is_lower = client_is_sender == from_lower;
@@ -280,8 +297,8 @@ void FlowTable::AddTcpSegment(Flow* flow, int direction, const capture::DecodedP
                               StreamReceiver* receiver) {
   uint32_t missing = p.payload_wire_len > p.payload_len ? p.payload_wire_len - p.payload_len : 0;
   flow->streams[direction].AddSegment(p.tcp_seq, p.tcp_flags,
-                                      std::span<const uint8_t>(p.payload, p.payload_len),
-                                      receiver, direction, missing);
+                                      std::span<const uint8_t>(p.payload, p.payload_len), receiver,
+                                      direction, missing);
 }
 
 void FlowTable::Close(Flow* flow, CloseReason reason) {

@@ -29,7 +29,7 @@
 namespace netward::flow {
 
 struct FlowTableOptions {
-  size_t max_flows = 1 << 20;                          // at most 2^32 - 2
+  size_t max_flows = 1 << 20;  // at most 2^32 - 2
   // Whether the outer VLAN id is part of the flow key. Off by default (as in Zeek): on a mirror
   // port the two directions of one connection may carry different tags. Turn it on where
   // address spaces overlap between VLANs.

@@ -27,16 +27,16 @@ constexpr size_t kReassemblyBlockData = sizeof(ReassemblyBlock::data);
 
 // Counters for the whole table's reassembly (FlowTableStats::reassembly).
 struct ReassemblyStats {
-  uint64_t retransmit_bytes = 0;     // bytes at or below the delivered point, dropped
-  uint64_t overlap_bytes = 0;        // bytes that overlapped buffered data (first data kept)
-  uint64_t overlap_mismatch = 0;     // "tcp.overlap_mismatch": overlaps whose bytes differed
-  uint64_t gaps = 0;                 // OnStreamGap calls
-  uint64_t gap_bytes = 0;            // sum of their lengths
-  uint64_t flow_cap_hits = 0;        // a direction hit reassembly_flow_cap
-  uint64_t global_cap_hits = 0;      // the table hit reassembly_global_cap
-  uint64_t dropped_bytes = 0;        // buffered bytes freed undelivered (Release, close)
-  uint64_t bogus_segments = 0;       // segments >= 1 GiB ahead of the stream, ignored
-  uint64_t buffered_bytes = 0;       // block memory in use now
+  uint64_t retransmit_bytes = 0;  // bytes at or below the delivered point, dropped
+  uint64_t overlap_bytes = 0;     // bytes that overlapped buffered data (first data kept)
+  uint64_t overlap_mismatch = 0;  // "tcp.overlap_mismatch": overlaps whose bytes differed
+  uint64_t gaps = 0;              // OnStreamGap calls
+  uint64_t gap_bytes = 0;         // sum of their lengths
+  uint64_t flow_cap_hits = 0;     // a direction hit reassembly_flow_cap
+  uint64_t global_cap_hits = 0;   // the table hit reassembly_global_cap
+  uint64_t dropped_bytes = 0;     // buffered bytes freed undelivered (Release, close)
+  uint64_t bogus_segments = 0;    // segments >= 1 GiB ahead of the stream, ignored
+  uint64_t buffered_bytes = 0;    // block memory in use now
   uint64_t peak_buffered_bytes = 0;
 };
 

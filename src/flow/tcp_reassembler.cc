@@ -85,8 +85,8 @@ void TcpReassembler::Insert(uint32_t seq, std::span<const uint8_t> data, StreamR
       continue;
     }
     // A hole in what is buffered: up to the next block, or to the end of the segment.
-    size_t piece = b ? std::min<size_t>(static_cast<size_t>(SeqDiff(b->seq, cur)), remaining)
-                     : remaining;
+    size_t piece =
+        b ? std::min<size_t>(static_cast<size_t>(SeqDiff(b->seq, cur)), remaining) : remaining;
     Emit(cur, data.subspan(pos, piece), r, dir);
     pos += piece;
   }
@@ -96,13 +96,12 @@ void TcpReassembler::Insert(uint32_t seq, std::span<const uint8_t> data, StreamR
 
 // `data` covers a range that no buffered block covers. Delivers it if it is next, else buffers
 // it; when a cap forbids buffering, skips holes (declaring gaps) until it can do either.
-void TcpReassembler::Emit(uint32_t seq, std::span<const uint8_t> data, StreamReceiver* r,
-                          int dir) {
+void TcpReassembler::Emit(uint32_t seq, std::span<const uint8_t> data, StreamReceiver* r, int dir) {
   while (!data.empty()) {
     int32_t ahead = SeqDiff(seq, next_seq_);
     if (ahead < 0) {  // a gap skipped past part of it
-      size_t trim = std::min<size_t>(static_cast<size_t>(-static_cast<int64_t>(ahead)),
-                                     data.size());
+      size_t trim =
+          std::min<size_t>(static_cast<size_t>(-static_cast<int64_t>(ahead)), data.size());
       data = data.subspan(trim);
       seq += static_cast<uint32_t>(trim);
       continue;

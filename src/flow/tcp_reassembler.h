@@ -79,7 +79,7 @@ class TcpReassembler {
   ReassemblyBlock* head_ = nullptr;  // buffered blocks, sorted by seq, disjoint, all > next_seq_
   ReassemblyBlock* tail_ = nullptr;
   uint32_t next_seq_ = 0;
-  uint32_t fin_seq_ = 0;             // seq of the FIN (one past the last data byte)
+  uint32_t fin_seq_ = 0;  // seq of the FIN (one past the last data byte)
   uint32_t buffered_blocks_ = 0;
   uint8_t flags_ = 0;
 };

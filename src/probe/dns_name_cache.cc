@@ -11,7 +11,7 @@ DnsNameCache::DnsNameCache(size_t max_entries, TimestampUs min_keep, TimestampUs
       max_keep_(max_keep) {}
 
 void DnsNameCache::History::Add(std::string_view name, TimestampUs resolved_at,
-                               TimestampUs expires_at) {
+                                TimestampUs expires_at) {
   // Answers normally come in time order; keep the list sorted if one does not.
   if (size && entries[size - 1].name == name && entries[size - 1].resolved_at <= resolved_at) {
     entries[size - 1].expires_at = std::max(entries[size - 1].expires_at, expires_at);
@@ -60,8 +60,8 @@ void DnsNameCache::Prune(Shard& shard, size_t limit) {
 void DnsNameCache::OnDnsAnswer(const IpAddress& client, std::string_view name,
                                const IpAddress& address, uint32_t ttl, TimestampUs ts) {
   if (name.empty()) return;
-  TimestampUs keep = std::clamp<TimestampUs>(static_cast<TimestampUs>(ttl) * kUsPerSecond,
-                                             min_keep_, max_keep_);
+  TimestampUs keep =
+      std::clamp<TimestampUs>(static_cast<TimestampUs>(ttl) * kUsPerSecond, min_keep_, max_keep_);
   Shard& shard = client_shards_[IpAddressHash()(client) % kShards];
   Shard& server_shard = client_shards_[IpAddressHash()(address) % kShards];
   {

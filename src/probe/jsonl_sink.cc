@@ -1,9 +1,10 @@
 #include "probe/jsonl_sink.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 
 namespace netward::probe {
 

@@ -54,9 +54,10 @@ struct PacketBatch {
 // so memory stays bounded and no packet is dropped in replay).
 class WorkerThread {
  public:
-  WorkerThread(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
-               bool live)
-      : worker_(config, sink, names, /*feed_names=*/false), flush_interval_(config.flush_interval), live_(live) {
+  WorkerThread(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live)
+      : worker_(config, sink, names, /*feed_names=*/false),
+        flush_interval_(config.flush_interval),
+        live_(live) {
     thread_ = std::thread([this] { Run(); });
   }
   ~WorkerThread() { Stop(); }
@@ -119,9 +120,9 @@ class WorkerThread {
       } else if (live_) {
         packet_now = std::max(packet_now, NowUs());  // idle link: time still passes
       }
-      bool flush_due = std::chrono::duration_cast<std::chrono::microseconds>(
-                           Clock::now() - last_flush)
-                           .count() >= flush_interval_;
+      bool flush_due =
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - last_flush)
+              .count() >= flush_interval_;
       if (flush_due) last_flush = Clock::now();
       worker_.Tick(packet_now, flush_due);
     }
@@ -373,7 +374,10 @@ Result<RunSummary> Pipeline::Live(const std::atomic<bool>& stop,
   }
   for (auto& t : readers) t.join();
   dispatcher.Finish(&summary);
-  for (auto& src : sources) { auto st = src->stats(); summary.kernel_drops += st.dropped + st.if_dropped; }
+  for (auto& src : sources) {
+    auto st = src->stats();
+    summary.kernel_drops += st.dropped + st.if_dropped;
+  }
   for (auto& d : decoders) AddDecodeCounters(*d, &summary);
   summary.packets = packets.load();
   summary.bytes = bytes.load();

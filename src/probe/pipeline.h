@@ -21,11 +21,11 @@
 namespace netward::probe {
 
 struct RunSummary {
-  uint64_t packets = 0;        // frames read
-  uint64_t bytes = 0;          // captured bytes of those frames
-  uint64_t decoded = 0;        // frames that yielded an IP packet
-  uint64_t flows = 0;          // flows created
-  uint64_t kernel_drops = 0;   // live only: dropped by the kernel/interface
+  uint64_t packets = 0;       // frames read
+  uint64_t bytes = 0;         // captured bytes of those frames
+  uint64_t decoded = 0;       // frames that yielded an IP packet
+  uint64_t flows = 0;         // flows created
+  uint64_t kernel_drops = 0;  // live only: dropped by the kernel/interface
   std::array<uint64_t, record::kStreamCount> records{};
   std::map<std::string, uint64_t> skipped;  // decode skip/anomaly reason -> count
   std::map<std::string, uint64_t> events;   // analyzer event -> count
@@ -34,8 +34,8 @@ struct RunSummary {
 
 struct Progress {
   uint64_t packets = 0;
-  uint64_t bytes = 0;         // bytes of packets read so far
-  uint64_t file_bytes_done = 0;   // position in the files, for a percentage
+  uint64_t bytes = 0;            // bytes of packets read so far
+  uint64_t file_bytes_done = 0;  // position in the files, for a percentage
   uint64_t file_bytes_total = 0;
   double seconds = 0;
 };
@@ -49,7 +49,8 @@ class Pipeline {
   // Reads every file in order (pcap or pcapng). IOError/InvalidArgument naming the file if one
   // cannot be read; records from files before it have reached the sink. `progress` (may be empty)
   // is called about twice a second from the calling thread.
-  Result<RunSummary> Replay(const std::vector<std::string>& files, const ProgressCallback& progress);
+  Result<RunSummary> Replay(const std::vector<std::string>& files,
+                            const ProgressCallback& progress);
 
   // Captures on config.interfaces until `stop` becomes true (checked at least every 100 ms).
   // `on_ready` is called once every interface is open.

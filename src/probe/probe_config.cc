@@ -58,8 +58,9 @@ Result<ProbeConfig> FromDocument(const ConfigDocument& doc, bool require_interfa
                        "mirror port or gateway interface to capture on)");
     }
     if (c.json_dir.empty()) {
-      errors.push_back(doc.name() +
-                       ": [output] json_dir: required, e.g. json_dir = \"/var/lib/netward/records\"");
+      errors.push_back(
+          doc.name() +
+          ": [output] json_dir: required, e.g. json_dir = \"/var/lib/netward/records\"");
     }
   }
   Status st = ConfigErrors(errors);

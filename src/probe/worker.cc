@@ -39,10 +39,14 @@ flow::FlowTableOptions TableOptions(const ProbeConfig& c) {
 
 const char* ProtoName(uint8_t ip_proto, char* buf) {
   switch (ip_proto) {
-    case 6: return "tcp";
-    case 17: return "udp";
-    case 1: return "icmp";
-    case 58: return "icmp6";
+    case 6:
+      return "tcp";
+    case 17:
+      return "udp";
+    case 1:
+      return "icmp";
+    case 58:
+      return "icmp6";
     default:
       std::snprintf(buf, 4, "%u", ip_proto);
       return buf;
@@ -83,12 +87,12 @@ void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data
     if (f.is_tcp() && (app->probe_direction < 0 || app->probe_direction == direction)) {
       app->probe_direction = direction;
       app->probe_bytes.append(reinterpret_cast<const char*>(data.data()), data.size());
-      sample = std::span<const uint8_t>(
-          reinterpret_cast<const uint8_t*>(app->probe_bytes.data()), app->probe_bytes.size());
+      sample = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(app->probe_bytes.data()),
+                                        app->probe_bytes.size());
     }
     analyzers::AppProtocol proto = analyzers::Detect(f.key.ip_proto, f.server_port(), dir, sample);
-    if (proto == analyzers::AppProtocol::kNone && f.is_tcp() &&
-        app->probe_direction == direction && app->probe_bytes.size() < kProbeBytes) {
+    if (proto == analyzers::AppProtocol::kNone && f.is_tcp() && app->probe_direction == direction &&
+        app->probe_bytes.size() < kProbeBytes) {
       return;  // too few bytes to tell yet: hold them
     }
     app->detected = true;
@@ -100,9 +104,9 @@ void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data
       // The held bytes come first in their direction; `data` is part of them when it came from
       // the same direction.
       const int held_direction = app->probe_direction;
-      RunAnalyzer(*app, held_direction,
-                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()),
-                                           held.size()));
+      RunAnalyzer(
+          *app, held_direction,
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
       if (held_direction == direction) return;
     }
   }
@@ -184,16 +188,15 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
     std::string held = std::move(app->probe_bytes);
     app->probe_bytes.clear();
     app->detected = true;
-    auto proto = analyzers::Detect(f.key.ip_proto, f.server_port(),
-                                   static_cast<analyzers::Direction>(app->probe_direction),
-                                   std::span<const uint8_t>(
-                                       reinterpret_cast<const uint8_t*>(held.data()), held.size()));
+    auto proto = analyzers::Detect(
+        f.key.ip_proto, f.server_port(), static_cast<analyzers::Direction>(app->probe_direction),
+        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
     app->analyzer = analyzers::CreateAnalyzer(proto);
     if (app->analyzer) {
       app->hints.app = analyzers::AppProtocolName(proto);
-      RunAnalyzer(*app, app->probe_direction,
-                  std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()),
-                                           held.size()));
+      RunAnalyzer(
+          *app, app->probe_direction,
+          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
     }
   }
   if (final && app && app->analyzer) {

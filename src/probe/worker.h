@@ -28,7 +28,9 @@ struct WorkerStats {
   std::map<std::string, uint64_t, std::less<>> events;  // analyzer events by name
 };
 
-class Worker : public flow::FlowObserver, public flow::StreamReceiver, public analyzers::EventCounter {
+class Worker : public flow::FlowObserver,
+               public flow::StreamReceiver,
+               public analyzers::EventCounter {
  public:
   // `sink` and `names` are shared and must outlive the worker. With `feed_names` the worker's
   // DNS analyzers fill `names`; without, the caller does (the multi-threaded pipeline feeds it

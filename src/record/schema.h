@@ -4,8 +4,8 @@
 //
 // Field kinds and their JSON form:
 //   Time   int64 microseconds since the epoch, UTC   -> "2026-11-22T10:04:05.123456Z"
-//   String std::string (bytes as seen on the wire)   -> JSON string (see json_encoder.h on escaping)
-//   Ip     IpAddress                                 -> "192.0.2.1" / "2001:db8::1"
+//   String std::string (bytes as seen on the wire)   -> JSON string (see json_encoder.h on
+//   escaping) Ip     IpAddress                                 -> "192.0.2.1" / "2001:db8::1"
 //   U16/U32/U64 unsigned integers                    -> number
 //   StringList std::vector<std::string>              -> array of strings
 //   U32List    std::vector<uint32_t>                 -> array of numbers
@@ -24,112 +24,117 @@ namespace netward::record {
 
 // One session (flow): who talked to whom, how much, and the best name known for the server.
 // close: fin | rst | timeout | eof (the capture ended) | evicted (flow table full).
-#define NW_SESSION_FIELDS(X) \
-  X(Time, ts, "first packet of the flow") \
-  X(Time, end_ts, "last packet of the flow (or of this snapshot)") \
-  X(String, proto, "tcp, udp, icmp, icmp6 or the IP protocol number") \
-  X(Ip, src_ip, "client (the side that opened the flow)") \
-  X(U16, src_port, "client port") \
-  X(Ip, dst_ip, "server") \
-  X(U16, dst_port, "server port") \
-  X(U16, vlan, "outer 802.1Q VLAN id, 0 if untagged") \
-  X(String, mac, "client MAC address (aa:bb:cc:dd:ee:ff), empty if not Ethernet") \
-  X(String, app, "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp), empty if unknown") \
-  X(String, host, "best name for the server: HTTP Host, TLS SNI, or the DNS name the client resolved to dst_ip") \
-  X(String, url, "first HTTP request of the flow as http://host/uri") \
-  X(U64, bytes_up, "IP bytes client to server") \
-  X(U64, bytes_down, "IP bytes server to client") \
-  X(U64, pkts_up, "packets client to server") \
-  X(U64, pkts_down, "packets server to client") \
-  X(String, close, "fin, rst, timeout, eof (capture ended or probe stopped) or evicted (flow table full)")
+#define NW_SESSION_FIELDS(X)                                                                       \
+  X(Time, ts, "first packet of the flow")                                                          \
+  X(Time, end_ts, "last packet of the flow (or of this snapshot)")                                 \
+  X(String, proto, "tcp, udp, icmp, icmp6 or the IP protocol number")                              \
+  X(Ip, src_ip, "client (the side that opened the flow)")                                          \
+  X(U16, src_port, "client port")                                                                  \
+  X(Ip, dst_ip, "server")                                                                          \
+  X(U16, dst_port, "server port")                                                                  \
+  X(U16, vlan, "outer 802.1Q VLAN id, 0 if untagged")                                              \
+  X(String, mac, "client MAC address (aa:bb:cc:dd:ee:ff), empty if not Ethernet")                  \
+  X(String, app,                                                                                   \
+    "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp), empty if "       \
+    "unknown")                                                                                     \
+  X(String, host,                                                                                  \
+    "best name for the server: HTTP Host, TLS SNI, or the DNS name the client resolved to dst_ip") \
+  X(String, url, "first HTTP request of the flow as http://host/uri")                              \
+  X(U64, bytes_up, "IP bytes client to server")                                                    \
+  X(U64, bytes_down, "IP bytes server to client")                                                  \
+  X(U64, pkts_up, "packets client to server")                                                      \
+  X(U64, pkts_down, "packets server to client")                                                    \
+  X(String, close,                                                                                 \
+    "fin, rst, timeout, eof (capture ended or probe stopped) or evicted (flow table full)")
 
 // One DNS transaction (query and its answer, or a query alone). proto: udp | tcp.
-#define NW_DNS_FIELDS(X) \
-  X(Time, ts, "time of the query (of the response if no query was seen)") \
-  X(Ip, src_ip, "client") \
-  X(U16, src_port, "client port") \
-  X(Ip, dst_ip, "DNS server") \
-  X(U16, dst_port, "server port") \
-  X(String, proto, "udp or tcp") \
-  X(U16, trans_id, "DNS transaction id") \
-  X(String, query, "first question name, as on the wire") \
-  X(String, qtype, "question type name (A, AAAA, MX, TYPE65534 ...)") \
+#define NW_DNS_FIELDS(X)                                                              \
+  X(Time, ts, "time of the query (of the response if no query was seen)")             \
+  X(Ip, src_ip, "client")                                                             \
+  X(U16, src_port, "client port")                                                     \
+  X(Ip, dst_ip, "DNS server")                                                         \
+  X(U16, dst_port, "server port")                                                     \
+  X(String, proto, "udp or tcp")                                                      \
+  X(U16, trans_id, "DNS transaction id")                                              \
+  X(String, query, "first question name, as on the wire")                             \
+  X(String, qtype, "question type name (A, AAAA, MX, TYPE65534 ...)")                 \
   X(String, rcode, "response code name (NOERROR, NXDOMAIN ...), empty if unanswered") \
-  X(StringList, answers, "answer section in text form (addresses, names, TXT ...)") \
+  X(StringList, answers, "answer section in text form (addresses, names, TXT ...)")   \
   X(U32List, ttls, "TTL of each answer, seconds")
 
 // One HTTP request/response pair. Body lengths are after transfer- and content-decoding.
-#define NW_HTTP_FIELDS(X) \
-  X(Time, ts, "time of the request") \
-  X(Ip, src_ip, "client") \
-  X(U16, src_port, "client port") \
-  X(Ip, dst_ip, "server") \
-  X(U16, dst_port, "server port") \
-  X(String, method, "request method") \
-  X(String, host, "Host header") \
-  X(String, uri, "request target as sent") \
-  X(String, version, "HTTP version of the request (1.0, 1.1, 0.9)") \
-  X(U16, status, "response status code, 0 if no response") \
-  X(String, user_agent, "User-Agent header") \
-  X(String, referrer, "Referer header") \
-  X(String, content_type, "Content-Type of the response (else of the request)") \
+#define NW_HTTP_FIELDS(X)                                                        \
+  X(Time, ts, "time of the request")                                             \
+  X(Ip, src_ip, "client")                                                        \
+  X(U16, src_port, "client port")                                                \
+  X(Ip, dst_ip, "server")                                                        \
+  X(U16, dst_port, "server port")                                                \
+  X(String, method, "request method")                                            \
+  X(String, host, "Host header")                                                 \
+  X(String, uri, "request target as sent")                                       \
+  X(String, version, "HTTP version of the request (1.0, 1.1, 0.9)")              \
+  X(U16, status, "response status code, 0 if no response")                       \
+  X(String, user_agent, "User-Agent header")                                     \
+  X(String, referrer, "Referer header")                                          \
+  X(String, content_type, "Content-Type of the response (else of the request)")  \
   X(U64, req_body_len, "request body bytes after transfer and content decoding") \
   X(U64, resp_body_len, "response body bytes after transfer and content decoding")
 
 // One TLS handshake. cert_* come from the server's first certificate (TLS 1.2 and below).
-#define NW_TLS_FIELDS(X) \
-  X(Time, ts, "time of the ClientHello") \
-  X(Ip, src_ip, "client") \
-  X(U16, src_port, "client port") \
-  X(Ip, dst_ip, "server") \
-  X(U16, dst_port, "server port") \
-  X(String, transport, "tcp, or quic for TLS inside QUIC") \
-  X(String, version, "negotiated version (TLSv12, TLSv13 ...)") \
-  X(String, sni, "server_name from the ClientHello") \
-  X(StringList, alpn, "ALPN protocols offered by the client") \
-  X(String, ja3, "JA3 client fingerprint (MD5 hex)") \
-  X(String, ja4, "JA4 client fingerprint") \
+#define NW_TLS_FIELDS(X)                                                              \
+  X(Time, ts, "time of the ClientHello")                                              \
+  X(Ip, src_ip, "client")                                                             \
+  X(U16, src_port, "client port")                                                     \
+  X(Ip, dst_ip, "server")                                                             \
+  X(U16, dst_port, "server port")                                                     \
+  X(String, transport, "tcp, or quic for TLS inside QUIC")                            \
+  X(String, version, "negotiated version (TLSv12, TLSv13 ...)")                       \
+  X(String, sni, "server_name from the ClientHello")                                  \
+  X(StringList, alpn, "ALPN protocols offered by the client")                         \
+  X(String, ja3, "JA3 client fingerprint (MD5 hex)")                                  \
+  X(String, ja4, "JA4 client fingerprint")                                            \
   X(String, cert_subject, "server certificate subject (RFC 2253), TLS 1.2 and below") \
-  X(String, cert_issuer, "server certificate issuer (RFC 2253)") \
-  X(Time, cert_not_before, "certificate validity start") \
+  X(String, cert_issuer, "server certificate issuer (RFC 2253)")                      \
+  X(Time, cert_not_before, "certificate validity start")                              \
   X(Time, cert_not_after, "certificate validity end")
 
 // One mail transaction (SMTP) or login (POP3/IMAP). proto: smtp | pop3 | imap.
-#define NW_MAIL_FIELDS(X) \
-  X(Time, ts, "time the transaction (or login) began") \
-  X(Ip, src_ip, "client") \
-  X(U16, src_port, "client port") \
-  X(Ip, dst_ip, "server") \
-  X(U16, dst_port, "server port") \
-  X(String, proto, "smtp, pop3 or imap") \
-  X(String, helo, "HELO/EHLO argument") \
-  X(String, mail_from, "envelope sender (MAIL FROM)") \
-  X(StringList, rcpt_to, "envelope recipients (RCPT TO)") \
-  X(String, header_from, "From: header of the message") \
+#define NW_MAIL_FIELDS(X)                                           \
+  X(Time, ts, "time the transaction (or login) began")              \
+  X(Ip, src_ip, "client")                                           \
+  X(U16, src_port, "client port")                                   \
+  X(Ip, dst_ip, "server")                                           \
+  X(U16, dst_port, "server port")                                   \
+  X(String, proto, "smtp, pop3 or imap")                            \
+  X(String, helo, "HELO/EHLO argument")                             \
+  X(String, mail_from, "envelope sender (MAIL FROM)")               \
+  X(StringList, rcpt_to, "envelope recipients (RCPT TO)")           \
+  X(String, header_from, "From: header of the message")             \
   X(String, subject, "Subject: header, MIME encoded-words decoded") \
-  X(String, message_id, "Message-ID: header") \
-  X(String, auth_user, "user name from SMTP AUTH, POP3 USER/APOP or IMAP LOGIN (never the password)")
+  X(String, message_id, "Message-ID: header")                       \
+  X(String, auth_user,                                              \
+    "user name from SMTP AUTH, POP3 USER/APOP or IMAP LOGIN (never the password)")
 
 // One FTP command that moves or names a file (RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, ...).
-#define NW_FTP_FIELDS(X) \
-  X(Time, ts, "time of the command") \
-  X(Ip, src_ip, "client") \
-  X(U16, src_port, "client port") \
-  X(Ip, dst_ip, "server") \
-  X(U16, dst_port, "server port") \
-  X(String, user, "user name given with USER") \
+#define NW_FTP_FIELDS(X)                                                     \
+  X(Time, ts, "time of the command")                                         \
+  X(Ip, src_ip, "client")                                                    \
+  X(U16, src_port, "client port")                                            \
+  X(Ip, dst_ip, "server")                                                    \
+  X(U16, dst_port, "server port")                                            \
+  X(String, user, "user name given with USER")                               \
   X(String, command, "RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, MKD or RMD") \
-  X(String, arg, "the file or directory name") \
-  X(U16, reply_code, "final reply code from the server, 0 if none") \
+  X(String, arg, "the file or directory name")                               \
+  X(U16, reply_code, "final reply code from the server, 0 if none")          \
   X(String, reply_msg, "final reply text")
 
 // The list of streams: X(StreamName, snake_name, FIELDS macro).
-#define NW_STREAMS(X)                          \
-  X(Session, session, NW_SESSION_FIELDS)       \
-  X(Dns, dns, NW_DNS_FIELDS)                   \
-  X(Http, http, NW_HTTP_FIELDS)                \
-  X(Tls, tls, NW_TLS_FIELDS)                   \
-  X(Mail, mail, NW_MAIL_FIELDS)                \
+#define NW_STREAMS(X)                    \
+  X(Session, session, NW_SESSION_FIELDS) \
+  X(Dns, dns, NW_DNS_FIELDS)             \
+  X(Http, http, NW_HTTP_FIELDS)          \
+  X(Tls, tls, NW_TLS_FIELDS)             \
+  X(Mail, mail, NW_MAIL_FIELDS)          \
   X(Ftp, ftp, NW_FTP_FIELDS)
 
 namespace field_type {
@@ -164,18 +169,18 @@ bool StreamFromName(std::string_view name, StreamId* id);
 // f(std::string_view field_name, FieldRef&) in declaration order.
 #define NW_FIELD_MEMBER(Type, name, doc) field_type::Type name{};
 #define NW_FIELD_VISIT(Type, name, doc) f(std::string_view(#name), name);
-#define NW_STREAM_STRUCT(Name, sname, FIELDS)                            \
-  struct Name##Record {                                                  \
-    static constexpr StreamId kStream = StreamId::k##Name;               \
-    FIELDS(NW_FIELD_MEMBER)                                              \
-    template <typename F>                                                \
-    void ForEachField(F&& f) {                                           \
-      FIELDS(NW_FIELD_VISIT)                                             \
-    }                                                                    \
-    template <typename F>                                                \
-    void ForEachField(F&& f) const {                                     \
-      FIELDS(NW_FIELD_VISIT)                                             \
-    }                                                                    \
+#define NW_STREAM_STRUCT(Name, sname, FIELDS)              \
+  struct Name##Record {                                    \
+    static constexpr StreamId kStream = StreamId::k##Name; \
+    FIELDS(NW_FIELD_MEMBER)                                \
+    template <typename F>                                  \
+    void ForEachField(F&& f) {                             \
+      FIELDS(NW_FIELD_VISIT)                               \
+    }                                                      \
+    template <typename F>                                  \
+    void ForEachField(F&& f) const {                       \
+      FIELDS(NW_FIELD_VISIT)                               \
+    }                                                      \
   };
 NW_STREAMS(NW_STREAM_STRUCT)
 #undef NW_STREAM_STRUCT

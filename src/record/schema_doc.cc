@@ -17,11 +17,11 @@ const char* JsonType(std::string_view kind) {
 
 std::string SchemaMarkdown() {
   std::string md;
-#define NW_DOC_FIELD(Type, name, doc)                                             \
+#define NW_DOC_FIELD(Type, name, doc) \
   md += std::string("| `") + #name + "` | " + JsonType(#Type) + " | " + doc + " |\n";
-#define NW_DOC_STREAM(Name, sname, FIELDS)                                        \
+#define NW_DOC_STREAM(Name, sname, FIELDS)                                                     \
   md += std::string("### ") + #sname + "\n\n| field | JSON type | meaning |\n|---|---|---|\n"; \
-  FIELDS(NW_DOC_FIELD)                                                            \
+  FIELDS(NW_DOC_FIELD)                                                                         \
   md += "| `site` | string | site code from the probe config |\n\n";
   NW_STREAMS(NW_DOC_STREAM)
 #undef NW_DOC_STREAM

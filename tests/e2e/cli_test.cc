@@ -34,7 +34,7 @@ TEST(CliTest, HelpAtEveryLevel) {
 TEST(CliTest, ReplayOfTheDemoCaptureWritesEveryStream) {
   TempDir out;
   auto r = RunCommand(Netward("replay " + std::string(NW_SOURCE_DIR) + "/demo/demo.pcap --json " +
-                       Quote(out.path()) + " --site DEMO01"));
+                              Quote(out.path()) + " --site DEMO01"));
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("Gbit/s"), std::string::npos);
   for (const char* stream : {"session", "dns", "http", "tls", "mail", "ftp"}) {
@@ -53,8 +53,8 @@ TEST(CliTest, ReplayOfTheDemoCaptureWritesEveryStream) {
   EXPECT_EQ(mail[0]["mail_from"], "alice@example.test");
   // Replaying again appends instead of overwriting.
   size_t sessions = ReadRecords(out.path(), "session").size();
-  ASSERT_EQ(RunCommand(Netward("replay " + std::string(NW_SOURCE_DIR) + "/demo/demo.pcap -q --json " +
-                        Quote(out.path())))
+  ASSERT_EQ(RunCommand(Netward("replay " + std::string(NW_SOURCE_DIR) +
+                               "/demo/demo.pcap -q --json " + Quote(out.path())))
                 .exit_code,
             0);
   EXPECT_EQ(ReadRecords(out.path(), "session").size(), 2 * sessions);
@@ -113,8 +113,8 @@ TEST(CliTest, UnwritableOutputIsAnErrorNotSilence) {
   TempDir dir;
   std::string file = dir.path() + "/plain-file";
   std::ofstream(file) << "x";
-  auto r = RunCommand(Netward("replay " + std::string(NW_SOURCE_DIR) + "/demo/demo.pcap --json " +
-                       Quote(file)));
+  auto r = RunCommand(
+      Netward("replay " + std::string(NW_SOURCE_DIR) + "/demo/demo.pcap --json " + Quote(file)));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("plain-file"), std::string::npos) << r.output;
 }

@@ -97,8 +97,8 @@ ZeekLog ReadZeekLog(const std::string& path) {
 }
 
 struct CorpusCase {
-  std::string trace;                  // relative to traces/
-  std::vector<std::string> baselines; // relative to baselines/, e.g. opt.basic/dns.log
+  std::string trace;                   // relative to traces/
+  std::vector<std::string> baselines;  // relative to baselines/, e.g. opt.basic/dns.log
 };
 
 void PrintTo(const CorpusCase& c, std::ostream* os) { *os << c.trace; }
@@ -266,7 +266,7 @@ TEST_P(ZeekCorpusTest, RecordsMatchZeekBaselines) {
   std::string trace = std::string(NW_CORPUS_DIR) + "/zeek/traces/" + c.trace;
   TempDir out;
   CommandResult run = RunCommand(std::string(NW_BINARY) + " replay " + Quote(trace) + " --json " +
-                          Quote(out.path()) + " -q");
+                                 Quote(out.path()) + " -q");
   ASSERT_EQ(run.exit_code, 0) << run.output;
 
   std::set<std::string> tuples;
@@ -325,8 +325,9 @@ TEST(ZeekCorpusVlanTest, VlanInKeyMatchesZeeksTwoConnKeys) {
     TempDir out;
     std::string config = out.path() + "/c.toml";
     std::ofstream(config) << "[flow]\nvlan_in_key = " << (vlan_in_key ? "true" : "false") << "\n";
-    CommandResult run = RunCommand(std::string(NW_BINARY) + " replay " + Quote(trace) + " --config " +
-                                 Quote(config) + " --json " + Quote(out.path() + "/r") + " -q");
+    CommandResult run =
+        RunCommand(std::string(NW_BINARY) + " replay " + Quote(trace) + " --config " +
+                   Quote(config) + " --json " + Quote(out.path() + "/r") + " -q");
     EXPECT_EQ(run.exit_code, 0) << run.output;
     std::set<std::string> vlans;
     size_t n = 0;

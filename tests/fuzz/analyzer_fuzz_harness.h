@@ -20,8 +20,8 @@ namespace netward::fuzz {
 
 using LooksLikeFn = bool (*)(analyzers::Direction, std::span<const uint8_t>);
 // Turns chunk `index` (in `dir`) into the bytes to deliver; empty function: the chunk itself.
-using ChunkTransform =
-    std::function<std::vector<uint8_t>(std::string_view chunk, analyzers::Direction dir, size_t index)>;
+using ChunkTransform = std::function<std::vector<uint8_t>(std::string_view chunk,
+                                                          analyzers::Direction dir, size_t index)>;
 
 class NullEvents : public analyzers::EventCounter {
  public:
@@ -72,8 +72,8 @@ inline void FeedConversation(std::unique_ptr<analyzers::Analyzer> analyzer, uint
     if (ip_proto == 6 && chunk.size() >= 4 && std::memcmp(chunk.data(), "\x00GAP", 4) == 0) {
       analyzer->Gap(ctx, dir, 1000);
     } else {
-      std::vector<uint8_t> bytes = transform ? transform(chunk, dir, i)
-                                             : std::vector<uint8_t>(chunk.begin(), chunk.end());
+      std::vector<uint8_t> bytes =
+          transform ? transform(chunk, dir, i) : std::vector<uint8_t>(chunk.begin(), chunk.end());
       std::vector<uint8_t> exact(bytes.begin(), bytes.end());  // capacity == size
       std::span<const uint8_t> view(exact.data(), exact.size());
       if (looks_like) (void)looks_like(dir, view);

@@ -12,10 +12,21 @@
 
 namespace {
 
-constexpr int kLinkTypes[] = {
-    netward::capture::kLinkEthernet, netward::capture::kLinkRaw,  netward::capture::kLinkNull,
-    netward::capture::kLinkLoop,     netward::capture::kLinkPpp,  netward::capture::kLinkLinuxSll,
-    netward::capture::kLinkLinuxSll2, netward::capture::kLinkNflog, 12, 14, 50, 104, 228, 229, 147};
+constexpr int kLinkTypes[] = {netward::capture::kLinkEthernet,
+                              netward::capture::kLinkRaw,
+                              netward::capture::kLinkNull,
+                              netward::capture::kLinkLoop,
+                              netward::capture::kLinkPpp,
+                              netward::capture::kLinkLinuxSll,
+                              netward::capture::kLinkLinuxSll2,
+                              netward::capture::kLinkNflog,
+                              12,
+                              14,
+                              50,
+                              104,
+                              228,
+                              229,
+                              147};
 
 }  // namespace
 

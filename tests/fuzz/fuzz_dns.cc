@@ -11,6 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     ip_proto = (data[0] & 1) ? 6 : 17;
     ++data, --size;
   }
-  fuzz::FeedConversation(analyzers::NewDnsAnalyzer(), ip_proto, 53, data, size, analyzers::LooksLikeDns);
+  fuzz::FeedConversation(analyzers::NewDnsAnalyzer(), ip_proto, 53, data, size,
+                         analyzers::LooksLikeDns);
   return 0;
 }

@@ -6,7 +6,9 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace netward;
-  fuzz::FeedConversation(analyzers::NewPop3Analyzer(), 6, 110, data, size, analyzers::LooksLikePop3);
-  fuzz::FeedConversation(analyzers::NewImapAnalyzer(), 6, 143, data, size, analyzers::LooksLikeImap);
+  fuzz::FeedConversation(analyzers::NewPop3Analyzer(), 6, 110, data, size,
+                         analyzers::LooksLikePop3);
+  fuzz::FeedConversation(analyzers::NewImapAnalyzer(), 6, 143, data, size,
+                         analyzers::LooksLikeImap);
   return 0;
 }

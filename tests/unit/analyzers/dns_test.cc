@@ -67,7 +67,11 @@ std::string Query(uint16_t id, std::string_view wire_name, uint16_t qtype, bool 
   return m;
 }
 
-const std::string kExampleCom = std::string("\x07" "example\x03" "com\x00", 13);
+const std::string kExampleCom = std::string(
+    "\x07"
+    "example\x03"
+    "com\x00",
+    13);
 
 TEST(DnsTest, DuplicateResponsesLikeZeek) {
   AnalyzerHarness h(17, 53, 27285);
@@ -213,7 +217,12 @@ TEST(DnsTest, LongNamesBadLabelsAndShortMessages) {
   long_name += std::string("\x00", 1);
   h.Deliver(*a, Direction::kToServer, Query(1, long_name, 1));
   EXPECT_EQ(h.events["dns.name_too_long"], 1);
-  h.Deliver(*a, Direction::kToServer, Query(2, std::string("\x41" "abc\x00", 5), 1));
+  h.Deliver(*a, Direction::kToServer,
+            Query(2,
+                  std::string("\x41"
+                              "abc\x00",
+                              5),
+                  1));
   EXPECT_EQ(h.events["dns.bad_label"], 1);
   h.Deliver(*a, Direction::kToServer, std::string("\x00\x01\x02", 3));
   EXPECT_EQ(h.events["dns.truncated_message"], 1);

@@ -41,7 +41,7 @@ void Collect(void* user, std::span<const uint8_t> bytes) {
 // Feeds `body` (cut to `delivered` bytes) in the given pieces; `announced` is the Content-Length
 // (kUnknownLength streams). Flushes at the end, as the analyzer does at a gap or flow end.
 Result Decode(HttpBodyDecoder& d, const std::string& body, size_t delivered,
-           const std::vector<size_t>& pieces, uint64_t announced) {
+              const std::vector<size_t>& pieces, uint64_t announced) {
   Result r;
   d.Start(ContentCoding::kGzip, announced);
   size_t pos = 0;

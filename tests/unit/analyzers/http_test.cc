@@ -139,8 +139,8 @@ TEST(HttpTest, PipelinedChunkedDeflateBothForms) {
       "HEAD /c HTTP/1.1\r\nHost: h\r\n\r\n";
   std::string resps =
       "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Encoding: deflate\r\n"
-      "Transfer-Encoding: chunked\r\n\r\n" + chunked(zlib_body) +
-      "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: " +
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      chunked(zlib_body) + "HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: " +
       std::to_string(raw_body.size()) + "\r\n\r\n" + raw_body +
       "HTTP/1.1 200 OK\r\nContent-Length: 5000\r\n\r\n";  // HEAD: no body follows
   Outcome o = RunAllChunkings({{kUp, reqs}, {kDown, resps}});
@@ -161,9 +161,10 @@ TEST(HttpTest, PipelinedChunkedDeflateBothForms) {
 TEST(HttpTest, HundredContinueDoesNotCompleteTheTransaction) {
   std::string body(2001, 'b');
   Outcome o = RunAllChunkings({
-      {kUp, "POST / HTTP/1.1\r\nUser-Agent: curl/7.17.1\r\nHost: www.osu.edu\r\nContent-Length: "
-            "2001\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: "
-            "100-continue\r\n\r\n"},
+      {kUp,
+       "POST / HTTP/1.1\r\nUser-Agent: curl/7.17.1\r\nHost: www.osu.edu\r\nContent-Length: "
+       "2001\r\nContent-Type: application/x-www-form-urlencoded\r\nExpect: "
+       "100-continue\r\n\r\n"},
       {kDown, "HTTP/1.1 100 Continue\r\n\r\n"},
       {kUp, body},
       {kDown, "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 10\r\n\r\n0123456789"},
@@ -179,10 +180,12 @@ TEST(HttpTest, HundredContinueDoesNotCompleteTheTransaction) {
 
 TEST(HttpTest, NoBodyFor204And304AndReadUntilClose) {
   Outcome o = RunAllChunkings({
-      {kUp, "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"
-            "GET /3 HTTP/1.0\r\n\r\n"},
-      {kDown, "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n"
-              "HTTP/1.0 200 OK\r\n\r\nuntil the end"},
+      {kUp,
+       "GET /1 HTTP/1.1\r\nHost: h\r\n\r\nGET /2 HTTP/1.1\r\nHost: h\r\n\r\n"
+       "GET /3 HTTP/1.0\r\n\r\n"},
+      {kDown,
+       "HTTP/1.1 204 No Content\r\n\r\nHTTP/1.1 304 Not Modified\r\n\r\n"
+       "HTTP/1.0 200 OK\r\n\r\nuntil the end"},
   });
   ASSERT_EQ(o.recs.size(), 3u);
   EXPECT_EQ(o.recs[0]["status"], 204);
@@ -218,8 +221,8 @@ TEST(HttpTest, TransferEncodingWinsOverContentLength) {
 
 TEST(HttpTest, Http09) {
   // http/http_09.pcap, first two connections
-  Outcome o = RunAllChunkings(
-      {{kUp, "GET /zeek.html\n"}, {kDown, "<html>\n  The Zeek Network Security Monitor\n</html>\n"}});
+  Outcome o = RunAllChunkings({{kUp, "GET /zeek.html\n"},
+                               {kDown, "<html>\n  The Zeek Network Security Monitor\n</html>\n"}});
   ASSERT_EQ(o.recs.size(), 1u);
   EXPECT_EQ(o.recs[0]["version"], "0.9");
   EXPECT_EQ(o.recs[0]["uri"], "/zeek.html");
@@ -234,8 +237,9 @@ TEST(HttpTest, Http09) {
 
 // http/connect-with-smtp.pcap: a mail sent through an HTTP proxy.
 const std::vector<Step> kConnectWithSmtp = {
-    {kUp, "CONNECT mailin03.sul.t-online.de:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE "
-          "5.01; Windows NT 5.0)\r\n\r\n"},
+    {kUp,
+     "CONNECT mailin03.sul.t-online.de:25 / HTTP/1.0\r\nMozilla 4.0 (compatible; MSIE "
+     "5.01; Windows NT 5.0)\r\n\r\n"},
     {kDown, "HTTP/1.0 200 Connection established\r\n\r\n"},
     {kDown, "220 mailin03.sul.t-online.de T-Online ESMTP receiver fssmtpd ready.\r\n"},
     {kUp, "HELO 208.191.73.21\r\n"},
@@ -246,9 +250,10 @@ const std::vector<Step> kConnectWithSmtp = {
     {kDown, "250 Ok.\r\n"},
     {kUp, "DATA\r\n"},
     {kDown, "354 Ok, start with data.\r\n"},
-    {kUp, "From: Sybille Ostermann <nhfjenna_neumann@lycos.com>\r\nTo: "
-          "thenightwatch@t-online.de\r\nSubject: Hier sind die dicken Girls hemmungloser denn "
-          "je.. grcu\r\nDate: Tue, 2 Mar 2004 13:57:49 +0100\r\n\r\nbody\r\n.\r\n"},
+    {kUp,
+     "From: Sybille Ostermann <nhfjenna_neumann@lycos.com>\r\nTo: "
+     "thenightwatch@t-online.de\r\nSubject: Hier sind die dicken Girls hemmungloser denn "
+     "je.. grcu\r\nDate: Tue, 2 Mar 2004 13:57:49 +0100\r\n\r\nbody\r\n.\r\n"},
     {kDown, "250 Message accepted.\r\n"},
     {kUp, "QUIT\r\n"},
     {kDown, "221 mailin03.sul.t-online.de closing.\r\n"},
@@ -419,14 +424,16 @@ TEST(HttpTest, MalformedInputsCountEvents) {
   EXPECT_EQ(u.recs[0]["status"], 404);
   EXPECT_EQ(u.recs[0]["method"], "");
 
-  Outcome cl = RunSteps({{kUp, "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"
-                         "GET /next HTTP/1.1\r\n\r\n"}});
+  Outcome cl = RunSteps({{kUp,
+                          "POST / HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n"
+                          "GET /next HTTP/1.1\r\n\r\n"}});
   EXPECT_EQ(cl.events["http.bad_content_length"], 1);
   EXPECT_EQ(cl.recs.size(), 2u);
 
   Outcome gz = RunSteps({{kUp, "GET / HTTP/1.1\r\n\r\n"},
-                    {kDown, "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: "
-                            "12\r\n\r\nnot gzip!!!!"}});
+                         {kDown,
+                          "HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: "
+                          "12\r\n\r\nnot gzip!!!!"}});
   EXPECT_EQ(gz.events["http.bad_content_encoding"], 1);
   ASSERT_EQ(gz.recs.size(), 1u);
   // Raw bytes are counted from where zlib found the corruption (its 2-byte header check).

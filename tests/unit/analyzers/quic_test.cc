@@ -142,7 +142,8 @@ std::string ProtectInitial(uint32_t version, const std::string& dcid, const std:
                     16);
   EVP_CIPHER_CTX_free(c);
   pkt[0] = static_cast<char>(pkt[0] ^ (mask[0] & 0x0f));
-  for (size_t i = 0; i < pn_len; ++i) pkt[pn_offset + i] = static_cast<char>(pkt[pn_offset + i] ^ mask[1 + i]);
+  for (size_t i = 0; i < pn_len; ++i)
+    pkt[pn_offset + i] = static_cast<char>(pkt[pn_offset + i] ^ mask[1 + i]);
   return pkt;
 }
 
@@ -237,8 +238,9 @@ TEST(QuicTest, CryptoFramesOutOfOrderAcrossPackets) {
   std::vector<std::string> grams;
   const size_t cut1 = 100, cut2 = 180;
   std::string p0 = CryptoFrame(cut2, ch.substr(cut2));
-  std::string p1 = std::string("\x02\x00\x00\x00\x00", 5) + CryptoFrame(cut1, ch.substr(cut1, cut2 - cut1));  // ACK
-  std::string p2 = "\x01" + CryptoFrame(0, ch.substr(0, cut1));                             // PING
+  std::string p1 = std::string("\x02\x00\x00\x00\x00", 5) +
+                   CryptoFrame(cut1, ch.substr(cut1, cut2 - cut1));  // ACK
+  std::string p2 = "\x01" + CryptoFrame(0, ch.substr(0, cut1));      // PING
   for (auto* p : {&p0, &p1, &p2}) p->resize(1150, '\0');
   const std::string scid = "\x01\x02\x03\x04";
   grams.push_back(ProtectInitial(1, kRfcDcid, scid, 0, 2, p0));
@@ -271,8 +273,8 @@ TEST(QuicTest, Version2AndCoalescedPackets) {
   const std::string dcid = FromHex("0102030405060708090a");
   std::string v2 = ProtectInitial(quic_detail::kQuicV2, dcid, "", 0, 2, p);
   // A v2 Handshake packet (type bits 11) coalesced after the Initial is skipped by its Length.
-  std::string handshake = FromHex("f06b3343cf0a0102030405060708090a00") + Varint2(30) +
-                          std::string(30, 'h');
+  std::string handshake =
+      FromHex("f06b3343cf0a0102030405060708090a00") + Varint2(30) + std::string(30, 'h');
   Result r = RunQuic({v2 + handshake});
   ASSERT_EQ(r.tls.size(), 1u);
   EXPECT_EQ(r.tls[0]["sni"], "example.com");
@@ -292,7 +294,7 @@ TEST(QuicTest, RetryChangesTheKeys) {
   p.resize(1150, '\0');
   const std::string new_dcid = FromHex("a1a2a3a4a5a6a7a8");
   Result r = RunQuic({ProtectInitial(1, kRfcDcid, "", 0, 2, std::string(1150, '\0')),
-                  ProtectInitial(1, new_dcid, "", 1, 2, p)});
+                      ProtectInitial(1, new_dcid, "", 1, 2, p)});
   ASSERT_EQ(r.tls.size(), 1u);
   EXPECT_EQ(r.tls[0]["sni"], "example.com");
   EXPECT_TRUE(r.events.empty());
@@ -345,10 +347,12 @@ TEST(QuicTest, GarbageTruncatedAndVersionNegotiation) {
   }
   // Version negotiation (version 0) and an unknown version from the client.
   EXPECT_EQ(RunQuic({FromHex("c000000000088394c8f03e51570800") + "\x00\x00\x00\x01"})
-                .events["quic.bad_initial"], 1);
+                .events["quic.bad_initial"],
+            1);
   EXPECT_EQ(RunQuic({FromHex("c0ff00001d088394c8f03e51570800")}).events["quic.bad_initial"], 1);
   // A connection id longer than 20 bytes.
-  EXPECT_EQ(RunQuic({FromHex("c00000000115") + std::string(40, 'a')}).events["quic.bad_initial"], 1);
+  EXPECT_EQ(RunQuic({FromHex("c00000000115") + std::string(40, 'a')}).events["quic.bad_initial"],
+            1);
   // Flipped bits in the payload fail authentication.
   std::string bad = kRfcProtected;
   bad[700] ^= 0x80;
@@ -440,7 +444,8 @@ std::vector<Datagram> ReadUdp(const std::string& path, FlowEndpoints* flow) {
     }
     Datagram g;
     g.ts = static_cast<TimestampUs>(h->ts.tv_sec) * kUsPerSecond + h->ts.tv_usec;
-    g.dir = (src == client_ip && sport == client_port) ? Direction::kToServer : Direction::kToClient;
+    g.dir =
+        (src == client_ip && sport == client_port) ? Direction::kToServer : Direction::kToClient;
     g.bytes.assign(reinterpret_cast<const char*>(udp + 8), udp_len - 8);
     out.push_back(std::move(g));
   }

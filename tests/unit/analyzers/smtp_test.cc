@@ -36,7 +36,8 @@ TraceResult RunTrace(const char* rel, size_t chunk = 0) {
   }
   r.mail = ParseLines(h.batch, StreamId::kMail);
   r.tls = ParseLines(h.batch, StreamId::kTls);
-  r.lines = std::string(h.batch.lines(StreamId::kMail)) + std::string(h.batch.lines(StreamId::kTls));
+  r.lines =
+      std::string(h.batch.lines(StreamId::kMail)) + std::string(h.batch.lines(StreamId::kTls));
   r.events = h.events.counts;
   return r;
 }
@@ -143,9 +144,9 @@ TEST(SmtpCorpus, StartTlsHandsOverToTls) {
 }
 
 TEST(SmtpCorpus, AnyChunkingGivesTheSameRecords) {
-  for (const char* trace : {"smtp.pcap", "smtp/rfc3030-bdat-example1.pcap",
-                            "smtp/smtp-bdat-pipeline-8bitmime.pcap", "tls/smtp-starttls.pcap",
-                            "smtp-mail-transactions-invalid.pcap"}) {
+  for (const char* trace :
+       {"smtp.pcap", "smtp/rfc3030-bdat-example1.pcap", "smtp/smtp-bdat-pipeline-8bitmime.pcap",
+        "tls/smtp-starttls.pcap", "smtp-mail-transactions-invalid.pcap"}) {
     const std::string whole = RunTrace(trace).lines;
     EXPECT_EQ(RunTrace(trace, 1).lines, whole) << trace;
     EXPECT_EQ(RunTrace(trace, 13).lines, whole) << trace;

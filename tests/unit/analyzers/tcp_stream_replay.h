@@ -185,8 +185,8 @@ inline std::vector<TcpConversation> ReadTcpConversations(const std::string& path
       index[synack ? b + ">" + a : a + ">" + b] = idx;
       dir = synack ? 1 : 0;
     }
-    const TimestampUs ts =
-        static_cast<TimestampUs>(h->ts.tv_sec) * kUsPerSecond + static_cast<TimestampUs>(h->ts.tv_usec);
+    const TimestampUs ts = static_cast<TimestampUs>(h->ts.tv_sec) * kUsPerSecond +
+                           static_cast<TimestampUs>(h->ts.tv_usec);
     replay_detail::AddData(convs[idx], dir, ts, seq, (flags & 0x02) != 0, p + doff,
                            ip_payload_len - doff);
   }

@@ -176,9 +176,9 @@ std::string Handshake(uint8_t type, std::string_view body) {
 std::string ClientHelloBody() {
   std::string b = testing::FromHex("0303");
   b.append(32, '\x11');
-  b.push_back('\0');                        // session id
+  b.push_back('\0');                             // session id
   b.append(testing::FromHex("0004 1301 c02f"));  // ciphers
-  b.append(testing::FromHex("01 00"));            // compression
+  b.append(testing::FromHex("01 00"));           // compression
   std::string sni = testing::FromHex("0000 0010 000e 00 000b") + "example.com";
   std::string alpn = testing::FromHex("0010 0005 0003 02") + "h2";
   std::string exts = sni + alpn;
@@ -257,10 +257,10 @@ TEST(TlsMalformed, SslV2ClientHello) {
   AnalyzerHarness h(6, 443);
   auto a = NewTlsAnalyzer();
   // SSLv2 CLIENT-HELLO announcing SSL 3.0, as old clients sent.
-  const std::string v2 = testing::FromHex(
-      "801c 01 0300 0003 0000 0010 000004 0102030405060708090a0b0c0d0e0f10");
-  EXPECT_TRUE(LooksLikeTls(Direction::kToServer,
-                           {reinterpret_cast<const uint8_t*>(v2.data()), v2.size()}));
+  const std::string v2 =
+      testing::FromHex("801c 01 0300 0003 0000 0010 000004 0102030405060708090a0b0c0d0e0f10");
+  EXPECT_TRUE(
+      LooksLikeTls(Direction::kToServer, {reinterpret_cast<const uint8_t*>(v2.data()), v2.size()}));
   h.Deliver(*a, Direction::kToServer, v2, 2);
   a->Finish(h.ctx);
   EXPECT_EQ(h.events["tls.sslv2"], 1);

@@ -31,7 +31,8 @@ std::string Baseline(const std::string& name) { return kCorpus + "/zeek/baseline
 
 // A flow without direction: "a|pa|b|pb|proto" with the smaller endpoint first; ICMP ports are 0
 // (Zeek logs ICMP type/code there).
-std::string FlowKey(std::string a, unsigned pa, std::string b, unsigned pb, const std::string& proto) {
+std::string FlowKey(std::string a, unsigned pa, std::string b, unsigned pb,
+                    const std::string& proto) {
   if (proto == "icmp") pa = pb = 0;
   std::string x = a + "|" + std::to_string(pa), y = b + "|" + std::to_string(pb);
   if (y < x) std::swap(x, y);
@@ -193,8 +194,8 @@ TEST(CorpusTest, MixedVlanMpls) {
 TEST(CorpusTest, Ipv6HopByHopRouting0) {
   NW_NEED_CORPUS();
   TraceResult r = DecodeTrace("ipv6-hbh-routing0.pcap");
-  EXPECT_TRUE(r.flows.count(FlowKey("2001:4f8:4:7:2e0:81ff:fe52:ffff", 53, "2001:78:1:32::2", 53,
-                                    "udp")));
+  EXPECT_TRUE(
+      r.flows.count(FlowKey("2001:4f8:4:7:2e0:81ff:fe52:ffff", 53, "2001:78:1:32::2", 53, "udp")));
   EXPECT_EQ(r.counters.count(DecodeEvent::kIpv6Routing0Header), 1u);  // Zeek: routing0_hdr
 }
 
@@ -262,7 +263,8 @@ TEST(CorpusTest, SixInFour) {
   NW_NEED_CORPUS();
   TraceResult r = DecodeTrace("tunnels/6in4.pcap");
   // core.tunnels.ip-in-ip/output, third block: dead::beef:30000 -> cafe::babe:13000 over 1.2.3.4.
-  EXPECT_EQ(r.flows, (std::set<std::string>{FlowKey("dead::beef", 30000, "cafe::babe", 13000, "udp")}));
+  EXPECT_EQ(r.flows,
+            (std::set<std::string>{FlowKey("dead::beef", 30000, "cafe::babe", 13000, "udp")}));
   EXPECT_EQ(r.max_tunnel_depth, 1);
 }
 

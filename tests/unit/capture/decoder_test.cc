@@ -133,9 +133,9 @@ TEST(DecoderTest, Ipv6ExtensionHeadersAndRouting0) {
   Decoder d;
   DecodedPacket p;
   Frame udp = Udp(53, 53, Payload(3));
-  Frame hbh = {43, 0, 1, 4, 0, 0, 0, 0};                          // -> routing
-  Frame routing = {60, 0, 0, 0, 0, 0, 0, 0};                       // type 0 -> dest opts
-  Frame dest = {17, 0, 1, 4, 0, 0, 0, 0};                          // -> UDP
+  Frame hbh = {43, 0, 1, 4, 0, 0, 0, 0};      // -> routing
+  Frame routing = {60, 0, 0, 0, 0, 0, 0, 0};  // type 0 -> dest opts
+  Frame dest = {17, 0, 1, 4, 0, 0, 0, 0};     // -> UDP
   Frame f = Cat({Eth(0x86dd), Ipv6(0, 24 + udp.size()), hbh, routing, dest, udp});
   ASSERT_EQ(d.Decode(Raw(f), &p), DecodeResult::kPacket);
   EXPECT_EQ(p.ip_proto, kIpProtoUdp);
@@ -237,8 +237,8 @@ TEST(DecoderTest, GreVariants) {
   DecodedPacket p;
   Frame inner = Ipv4Udp(1111, 2222);
   auto outer = [](const Frame& gre_and_inner) {
-    return Cat({Eth(0x0800), Ipv4(47, gre_and_inner.size(), 0xc0a80001, 0xc0a80002),
-                gre_and_inner});
+    return Cat(
+        {Eth(0x0800), Ipv4(47, gre_and_inner.size(), 0xc0a80001, 0xc0a80002), gre_and_inner});
   };
   ASSERT_EQ(d.Decode(Raw(outer(Cat({Gre(0, 0x0800), inner}))), &p), DecodeResult::kPacket);
   EXPECT_EQ(p.tunnel_depth, 1);

@@ -31,7 +31,8 @@ Datagram MakeV4(size_t n, size_t piece, uint16_t id = 7) {
     bool more = off + len < d.udp.size();
     uint16_t frag = static_cast<uint16_t>((more ? 0x2000 : 0) | (off / 8));
     Frame body(d.udp.begin() + off, d.udp.begin() + off + len);
-    d.fragments.push_back(Cat({Eth(0x0800), Ipv4(kIpProtoUdp, len, 0x0a000001, 0x0a000002, id, frag), body}));
+    d.fragments.push_back(
+        Cat({Eth(0x0800), Ipv4(kIpProtoUdp, len, 0x0a000001, 0x0a000002, id, frag), body}));
   }
   return d;
 }
@@ -130,7 +131,8 @@ TEST(IpReassemblerTest, Timeout) {
   EXPECT_EQ(dec.reassembler().datagrams_held(), 1u);
   // A fragment of another datagram much later expires what is left.
   Frame f1 = MakeV4(40, 24, 8).fragments[0];
-  EXPECT_EQ(dec.Decode(Raw(f1, kLinkEthernet, 100 * kUsPerSecond), &p), DecodeResult::kFragmentHeld);
+  EXPECT_EQ(dec.Decode(Raw(f1, kLinkEthernet, 100 * kUsPerSecond), &p),
+            DecodeResult::kFragmentHeld);
   EXPECT_EQ(dec.counters().count(DecodeEvent::kFragTimeout), 2u);
 }
 
@@ -156,13 +158,15 @@ TEST(IpReassemblerTest, MemoryCap) {
 TEST(IpReassemblerTest, TooBigAndInconsistent) {
   Decoder dec;
   DecodedPacket p;
-  Frame big = Cat({Eth(0x0800), Ipv4(kIpProtoUdp, 64, 0x0a000001, 0x0a000002, 3, 0x2000 | 8190),
-                   Payload(64)});
+  Frame big = Cat(
+      {Eth(0x0800), Ipv4(kIpProtoUdp, 64, 0x0a000001, 0x0a000002, 3, 0x2000 | 8190), Payload(64)});
   EXPECT_EQ(dec.Decode(Raw(big), &p), DecodeResult::kSkipped);
   EXPECT_EQ(dec.counters().count(DecodeEvent::kFragTooBig), 1u);
   // Two different "last" fragments.
-  Frame last1 = Cat({Eth(0x0800), Ipv4(kIpProtoUdp, 16, 0x0a000001, 0x0a000002, 4, 4), Payload(16)});
-  Frame last2 = Cat({Eth(0x0800), Ipv4(kIpProtoUdp, 16, 0x0a000001, 0x0a000002, 4, 8), Payload(16)});
+  Frame last1 =
+      Cat({Eth(0x0800), Ipv4(kIpProtoUdp, 16, 0x0a000001, 0x0a000002, 4, 4), Payload(16)});
+  Frame last2 =
+      Cat({Eth(0x0800), Ipv4(kIpProtoUdp, 16, 0x0a000001, 0x0a000002, 4, 8), Payload(16)});
   EXPECT_EQ(dec.Decode(Raw(last1), &p), DecodeResult::kFragmentHeld);
   EXPECT_EQ(dec.Decode(Raw(last2), &p), DecodeResult::kSkipped);
   EXPECT_EQ(dec.counters().count(DecodeEvent::kFragInconsistent), 1u);
@@ -173,8 +177,9 @@ TEST(IpReassemblerTest, SnaplenCutFragmentIsDropped) {
   DecodedPacket p;
   Datagram d = MakeV4(100, 64);
   Frame cut(d.fragments[0].begin(), d.fragments[0].begin() + 50);
-  EXPECT_EQ(dec.Decode(Raw(cut, kLinkEthernet, 1, static_cast<uint32_t>(d.fragments[0].size())), &p),
-            DecodeResult::kSkipped);
+  EXPECT_EQ(
+      dec.Decode(Raw(cut, kLinkEthernet, 1, static_cast<uint32_t>(d.fragments[0].size())), &p),
+      DecodeResult::kSkipped);
   EXPECT_EQ(dec.counters().count(DecodeEvent::kFragTruncated), 1u);
 }
 
@@ -204,7 +209,8 @@ TEST(IpReassemblerTest, DirectApiEmptyAndPieces) {
   uint8_t bytes[8] = {1, 2, 3, 4, 5, 6, 7, 8};
   // Many tiny overlapping fragments never complete and stop at kMaxPieces.
   IpReassembler::Outcome last = IpReassembler::Outcome::kHeld;
-  for (uint32_t i = 0; i < IpReassembler::kMaxPieces + 10 && last == IpReassembler::Outcome::kHeld; ++i)
+  for (uint32_t i = 0; i < IpReassembler::kMaxPieces + 10 && last == IpReassembler::Outcome::kHeld;
+       ++i)
     last = r.Add(key, 1, i * 16, true, bytes, 8, &c, &data, &len);
   EXPECT_EQ(last, IpReassembler::Outcome::kDropped);
   EXPECT_EQ(c.count(DecodeEvent::kFragTooMany), 1u);

@@ -81,7 +81,8 @@ TEST_F(PcapFileSourceTest, ReadsAllPackets) {
 TEST_F(PcapFileSourceTest, Gzip) {
   if (!HaveCorpus()) GTEST_SKIP() << "no corpus";
   std::string gz = dir_ + "/q.pcap.gz";
-  ASSERT_EQ(std::system(("gzip -c '" + kCorpus + "/zeek/traces/q-in-q.pcap' > '" + gz + "'").c_str()), 0);
+  ASSERT_EQ(
+      std::system(("gzip -c '" + kCorpus + "/zeek/traces/q-in-q.pcap' > '" + gz + "'").c_str()), 0);
   auto src = PcapFileSource::Open(gz);
   ASSERT_TRUE(src.ok()) << src.status().ToString();
   RawPacket raw;

@@ -32,9 +32,15 @@ TEST(IpAddressTest, FormatMatchesInetNtop) {
     for (int j = 0; j < 4; ++j) {
       // Mix of 1-, 2- and 3-digit octets, zeros and 255s.
       switch ((r >> (8 * j)) & 3) {
-        case 0: v4[j] = static_cast<uint8_t>(rng() % 10); break;
-        case 1: v4[j] = static_cast<uint8_t>(10 + rng() % 90); break;
-        default: v4[j] = static_cast<uint8_t>(rng()); break;
+        case 0:
+          v4[j] = static_cast<uint8_t>(rng() % 10);
+          break;
+        case 1:
+          v4[j] = static_cast<uint8_t>(10 + rng() % 90);
+          break;
+        default:
+          v4[j] = static_cast<uint8_t>(rng());
+          break;
       }
     }
     ExpectSameAsNtop(IpAddress::FromV4(v4));
@@ -42,14 +48,16 @@ TEST(IpAddressTest, FormatMatchesInetNtop) {
     for (auto& b : v6) b = static_cast<uint8_t>(rng());
     // Runs of zero groups in various places (for "::" compression).
     int zero_from = static_cast<int>(rng() % 8), zero_len = static_cast<int>(rng() % 9);
-    for (int g = zero_from; g < std::min(8, zero_from + zero_len); ++g) v6[2 * g] = v6[2 * g + 1] = 0;
+    for (int g = zero_from; g < std::min(8, zero_from + zero_len); ++g)
+      v6[2 * g] = v6[2 * g + 1] = 0;
     if (rng() % 4 == 0) v6[2 * (rng() % 8)] = 0;  // a group below 0x100
     ExpectSameAsNtop(IpAddress::FromV6(v6));
   }
   for (uint32_t v : {0u, 0xffffffffu, 0x7f000001u, 0x0a000001u, 0xc0a80001u, 0x01020304u}) {
     ExpectSameAsNtop(IpAddress::FromV4HostOrder(v));
   }
-  for (const char* text : {"::", "::1", "2001:db8::1", "fe80::1:2:3:4", "::ffff:0:1", "64:ff9b::1.2.3.4"}) {
+  for (const char* text :
+       {"::", "::1", "2001:db8::1", "fe80::1:2:3:4", "::ffff:0:1", "64:ff9b::1.2.3.4"}) {
     auto a = IpAddress::Parse(text);
     ASSERT_TRUE(a.has_value()) << text;
     ExpectSameAsNtop(*a);

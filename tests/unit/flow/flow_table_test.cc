@@ -39,9 +39,7 @@ class RecordingObserver : public FlowObserver {
 
 class FlowTableTest : public ::testing::Test {
  protected:
-  Flow* Track(const capture::DecodedPacket& p) {
-    return table_->Track(p, &dir_, &created_);
-  }
+  Flow* Track(const capture::DecodedPacket& p) { return table_->Track(p, &dir_, &created_); }
   void Make(FlowTableOptions o) { table_ = std::make_unique<FlowTable>(o, &obs_); }
   void SetUp() override { Make(FlowTableOptions{}); }
 
@@ -284,7 +282,8 @@ TEST_F(FlowTableTest, ManyFlowsInsertFindAndRemove) {
   Make(o);
   for (int round = 0; round < 5; ++round) {
     for (uint16_t i = 0; i < 1000; ++i) {
-      auto p = Udp("10.0.0.1", static_cast<uint16_t>(1024 + i), "10.0.0.2", 53, round * 100 + i % 7);
+      auto p =
+          Udp("10.0.0.1", static_cast<uint16_t>(1024 + i), "10.0.0.2", 53, round * 100 + i % 7);
       Flow* f = Track(p);
       ASSERT_TRUE(created_);
       ASSERT_EQ(f->client_port(), 1024 + i);
@@ -394,9 +393,7 @@ TEST(FlowTableReassemblyTest, GlobalCapSharedByFlows) {
   EXPECT_EQ(table.stats().reassembly.buffered_bytes, 0u);
 }
 
-TEST(FlowSizeTest, FlowIsCompact) {
-  EXPECT_LE(sizeof(Flow), 256u);
-}
+TEST(FlowSizeTest, FlowIsCompact) { EXPECT_LE(sizeof(Flow), 256u); }
 
 }  // namespace
 }  // namespace netward::flow

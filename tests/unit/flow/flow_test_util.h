@@ -27,13 +27,13 @@ inline capture::DecodedPacket Packet(const char* src, uint16_t sport, const char
   return p;
 }
 
-inline capture::DecodedPacket Tcp(const char* src, uint16_t sport, const char* dst,
-                                  uint16_t dport, TimestampUs ts, uint8_t flags) {
+inline capture::DecodedPacket Tcp(const char* src, uint16_t sport, const char* dst, uint16_t dport,
+                                  TimestampUs ts, uint8_t flags) {
   return Packet(src, sport, dst, dport, capture::kIpProtoTcp, ts, flags);
 }
 
-inline capture::DecodedPacket Udp(const char* src, uint16_t sport, const char* dst,
-                                  uint16_t dport, TimestampUs ts) {
+inline capture::DecodedPacket Udp(const char* src, uint16_t sport, const char* dst, uint16_t dport,
+                                  TimestampUs ts) {
   return Packet(src, sport, dst, dport, capture::kIpProtoUdp, ts);
 }
 

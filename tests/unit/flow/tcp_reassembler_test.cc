@@ -181,12 +181,12 @@ TEST(TcpReassemblerCapTest, GapAtPerFlowCap) {
   r.AddSegment(100 + 50, kTcpAck, Bytes(c), &rx, 0);  // cap hit: first hole becomes a gap
   EXPECT_EQ(budget.stats().flow_cap_hits, 1u);
   EXPECT_EQ(rx.out[0], std::string(10, '?') + a);
-  EXPECT_EQ(r.buffered_blocks(), 2u);  // b and c
+  EXPECT_EQ(r.buffered_blocks(), 2u);                                    // b and c
   r.AddSegment(100 + 20, kTcpAck, Bytes(std::string(10, 'x')), &rx, 0);  // fills the 2nd hole
   EXPECT_EQ(rx.out[0], std::string(10, '?') + a + std::string(10, 'x') + b);
   r.Flush(&rx, 0);
-  EXPECT_EQ(rx.out[0], std::string(10, '?') + a + std::string(10, 'x') + b +
-                           std::string(10, '?') + c);
+  EXPECT_EQ(rx.out[0],
+            std::string(10, '?') + a + std::string(10, 'x') + b + std::string(10, '?') + c);
   EXPECT_EQ(budget.blocks_in_use(), 0u);
 }
 

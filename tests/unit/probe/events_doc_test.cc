@@ -59,7 +59,8 @@ TEST(EventsDocTest, EveryDecodeEventIsInDecodingMd) {
   ASSERT_FALSE(doc.empty());
   for (size_t i = 0; i < capture::kNumDecodeEvents; ++i) {
     std::string n(capture::DecodeEventName(static_cast<capture::DecodeEvent>(i)));
-    EXPECT_NE(doc.find("`" + n + "`"), std::string::npos) << n << " is missing from docs/decoding.md";
+    EXPECT_NE(doc.find("`" + n + "`"), std::string::npos)
+        << n << " is missing from docs/decoding.md";
   }
 }
 

@@ -32,9 +32,7 @@ class VectorSink : public record::RecordSink {
   std::array<std::vector<std::string>, record::kStreamCount> lines;
 };
 
-std::string Trace(const char* name) {
-  return std::string(NW_CORPUS_DIR) + "/zeek/traces/" + name;
-}
+std::string Trace(const char* name) { return std::string(NW_CORPUS_DIR) + "/zeek/traces/" + name; }
 
 TEST(PipelineTest, ReplaysACaptureIntoRecords) {
   if (!std::filesystem::exists(Trace("wikipedia.pcap"))) GTEST_SKIP() << "no corpus";

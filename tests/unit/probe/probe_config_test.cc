@@ -36,10 +36,15 @@ TEST(ProbeConfigTest, EveryMistakeIsReportedWithFileSectionAndKey) {
       "bad.toml", false);
   ASSERT_FALSE(c.ok());
   const std::string m = c.status().message();
-  EXPECT_NE(m.find("bad.toml: workers: expected an integer from 1 to 256, got 0"), std::string::npos) << m;
+  EXPECT_NE(m.find("bad.toml: workers: expected an integer from 1 to 256, got 0"),
+            std::string::npos)
+      << m;
   EXPECT_NE(m.find("bad.toml: sitee: unknown key"), std::string::npos) << m;
-  EXPECT_NE(m.find("bad.toml: [capture] interfaces: expected an array of strings"), std::string::npos) << m;
-  EXPECT_NE(m.find("bad.toml: [flow] udp_idle_timeout: expected a duration"), std::string::npos) << m;
+  EXPECT_NE(m.find("bad.toml: [capture] interfaces: expected an array of strings"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("bad.toml: [flow] udp_idle_timeout: expected a duration"), std::string::npos)
+      << m;
   EXPECT_NE(m.find("bad.toml: outptu: unknown key"), std::string::npos) << m;
 }
 

@@ -1,6 +1,7 @@
 #include "record/json_encoder.h"
 
 #include <gtest/gtest.h>
+
 #include <nlohmann/json.hpp>
 
 #include "record/record_batch.h"
