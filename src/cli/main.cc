@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // Help and --version exit 0; any usage mistake exits 2 (CLI11's own codes vary by error).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   return netward::cli::ExitCode();
 }

@@ -27,8 +27,11 @@ TEST(CliTest, HelpAtEveryLevel) {
   EXPECT_EQ(probe.exit_code, 0);
   EXPECT_NE(probe.output.find("SIGTERM"), std::string::npos);
   auto none = RunCommand(Netward(""));
-  EXPECT_NE(none.exit_code, 0);
+  EXPECT_EQ(none.exit_code, 2);
   EXPECT_NE(none.output.find("subcommand"), std::string::npos) << none.output;
+  auto bad_workers = RunCommand(Netward("replay x.pcap --workers 0"));
+  EXPECT_EQ(bad_workers.exit_code, 2);
+  EXPECT_NE(bad_workers.output.find("--workers"), std::string::npos) << bad_workers.output;
 }
 
 TEST(CliTest, ReplayOfTheDemoCaptureWritesEveryStream) {
