@@ -81,6 +81,12 @@ void RunReplay(const ReplayOptions& opts) {
     if (!config.json_dir.empty())
       std::cout << "records written to " << config.json_dir << "/<stream>.jsonl\n";
   }
+  if (!result->stopped_by.ok()) {
+    std::cerr
+        << "netward replay: " << result->stopped_by.message()
+        << "\nnetward replay: stopped there; the records of the packets before it were written\n";
+    SetExitCode(1);
+  }
 }
 
 }  // namespace

@@ -290,8 +290,8 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
   if (progress) {
     progress(Progress{summary.packets, summary.bytes, total_bytes, total_bytes, summary.seconds});
   }
-  // A truncated last file is still worth its records; report it after they are written.
-  if (!read_error.ok()) return read_error;
+  // A truncated file is still worth its records: they are written, then the damage reported.
+  summary.stopped_by = read_error;
   if (!flushed.ok()) return flushed;
   return summary;
 }

@@ -29,6 +29,9 @@ struct RunSummary {
   std::array<uint64_t, record::kStreamCount> records{};
   std::map<std::string, uint64_t> skipped;  // decode skip/anomaly reason -> count
   std::map<std::string, uint64_t> events;   // analyzer event -> count
+  // Replay: a file that turned out damaged part-way (e.g. truncated). The run stopped there;
+  // every record of the packets before it was written. OK when the run went to the end.
+  Status stopped_by;
   double seconds = 0;
 };
 
@@ -46,9 +49,11 @@ class Pipeline {
   // `sink` must outlive the pipeline.
   Pipeline(ProbeConfig config, record::RecordSink* sink);
 
-  // Reads every file in order (pcap or pcapng). IOError/InvalidArgument naming the file if one
-  // cannot be read; records from files before it have reached the sink. `progress` (may be empty)
-  // is called about twice a second from the calling thread.
+  // Reads every file in order (pcap or pcapng). A file that cannot be opened fails the call
+  // before any work (NotFound/IOError/Corruption naming it). A file damaged part-way ends the
+  // run there: the result is still a summary, with `stopped_by` set, and every record of the
+  // packets read before the damage has reached the sink. IOError if the sink fails.
+  // `progress` (may be empty) is called about twice a second from the calling thread.
   Result<RunSummary> Replay(const std::vector<std::string>& files,
                             const ProgressCallback& progress);
 

@@ -85,6 +85,8 @@ TEST(CliTest, TruncatedCaptureKeepsItsRecordsAndSaysWhere) {
   auto r = RunCommand(Netward("replay " + Quote(cut) + " --json " + Quote(dir.path() + "/out")));
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("cut.pcap"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("records of the packets before it were written"), std::string::npos);
+  EXPECT_NE(r.output.find("packets "), std::string::npos) << "the summary is still printed";
   // Everything before the damage was recorded and every line is whole JSON.
   EXPECT_GT(ReadRecords(dir.path() + "/out", "session").size(), 10u);
   EXPECT_GT(ReadRecords(dir.path() + "/out", "http").size(), 3u);
