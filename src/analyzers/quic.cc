@@ -35,29 +35,6 @@ constexpr uint64_t kAckEcn = 0x03;
 constexpr uint64_t kCrypto = 0x06;
 constexpr uint64_t kConnectionClose = 0x1c;
 
-// The TLS version as the TLS analyzer (and Zeek) writes it.
-std::string VersionText(uint16_t v) {
-  switch (v) {
-    case 0x0301:
-      return "TLSv10";
-    case 0x0302:
-      return "TLSv11";
-    case 0x0303:
-      return "TLSv12";
-    case 0x0304:
-      return "TLSv13";
-    default:
-      break;
-  }
-  char buf[24];
-  if ((v >> 8) == 0x7f) {
-    std::snprintf(buf, sizeof buf, "TLSv13-draft%u", v & 0xff);
-  } else {
-    std::snprintf(buf, sizeof buf, "unknown-%u", v);
-  }
-  return buf;
-}
-
 class QuicAnalyzer final : public Analyzer {
  public:
   void Deliver(AnalyzerContext& ctx, Direction dir, std::span<const uint8_t> data) override;
@@ -333,7 +310,7 @@ void QuicAnalyzer::Emit(AnalyzerContext& ctx, std::span<const uint8_t> body, boo
     if (!tls_detail::IsGrease(v) && v > version) version = v;
   }
   if (version == 0) version = ch.legacy_version;
-  if (version != 0) rec.version = VersionText(version);
+  if (version != 0) rec.version = tls_detail::TlsVersionText(version);
   rec.sni = ch.sni;
   rec.alpn = ch.alpn;
   rec.ja3 = tls_detail::Ja3(ch);

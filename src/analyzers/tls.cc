@@ -35,32 +35,6 @@ constexpr uint8_t kServerHello = 2;
 constexpr uint8_t kCertificate = 11;
 constexpr uint8_t kServerHelloDone = 14;
 
-std::string VersionText(uint16_t v) {
-  switch (v) {
-    case 0x0002:
-      return "SSLv2";
-    case 0x0300:
-      return "SSLv3";
-    case 0x0301:
-      return "TLSv10";
-    case 0x0302:
-      return "TLSv11";
-    case 0x0303:
-      return "TLSv12";
-    case 0x0304:
-      return "TLSv13";
-    default:
-      break;
-  }
-  char buf[24];
-  if ((v >> 8) == 0x7f) {
-    std::snprintf(buf, sizeof buf, "TLSv13-draft%u", v & 0xff);
-  } else {
-    std::snprintf(buf, sizeof buf, "unknown-%u", v);
-  }
-  return buf;
-}
-
 // RFC 2253 text of an X509 name as Zeek's x509.log writes it (UTF-8 kept, not escaped).
 std::string NameText(const X509_NAME* name) {
   std::string out;
@@ -141,7 +115,7 @@ void TlsAnalyzer::Start(AnalyzerContext& ctx) {
 void TlsAnalyzer::Emit(AnalyzerContext& ctx) {
   if (emitted_ || !started_) return;
   emitted_ = true;
-  if (selected_version_ != 0) rec_.version = VersionText(selected_version_);
+  if (selected_version_ != 0) rec_.version = tls_detail::TlsVersionText(selected_version_);
   if (ctx.out) ctx.out->Add(rec_);
   // The record is encoded; release what it held.
   rec_ = record::TlsRecord{};

@@ -302,4 +302,30 @@ std::string Ja4(const ClientHelloInfo& ch, bool quic) {
   return out;
 }
 
+std::string TlsVersionText(uint16_t v) {
+  switch (v) {
+    case 0x0002:
+      return "SSLv2";
+    case 0x0300:
+      return "SSLv3";
+    case 0x0301:
+      return "TLSv10";
+    case 0x0302:
+      return "TLSv11";
+    case 0x0303:
+      return "TLSv12";
+    case 0x0304:
+      return "TLSv13";
+    default:
+      break;
+  }
+  char buf[24];
+  if ((v >> 8) == 0x7f) {
+    std::snprintf(buf, sizeof buf, "TLSv13-draft%u", v & 0xff);
+  } else {
+    std::snprintf(buf, sizeof buf, "unknown-%u", v);
+  }
+  return buf;
+}
+
 }  // namespace netward::analyzers::tls_detail

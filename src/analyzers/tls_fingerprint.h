@@ -35,4 +35,8 @@ std::string Ja3(const ClientHelloInfo& ch);
 // JA4 for TLS over TCP ('t'); `quic` selects 'q'.
 std::string Ja4(const ClientHelloInfo& ch, bool quic = false);
 
+// A TLS version as the `tls` record (and Zeek) writes it: "SSLv3", "TLSv10" ... "TLSv13",
+// "TLSv13-draftNN", or "unknown-N".
+std::string TlsVersionText(uint16_t version);
+
 }  // namespace netward::analyzers::tls_detail
