@@ -192,6 +192,7 @@ bool ParseDuration(const std::string& text, int64_t* out_us) {
     mult = 86400LL * 1000000;
   else
     return false;
+  if (value > INT64_MAX / mult) return false;  // would overflow: no sane duration is that long
   *out_us = value * mult;
   return true;
 }
@@ -211,6 +212,12 @@ void ConfigSection::Duration(const std::string& key, int64_t* out_us, int64_t mi
       "expected a duration from " + describe(min_us) + " to " + describe(max_us) +
       " (seconds as an integer, or a string like \"30s\", \"5m\", \"2h\", \"250ms\")";
   if (auto i = n->as_integer()) {
+    // Seconds; anything beyond a century cannot be in range and would overflow microseconds.
+    constexpr int64_t kMaxSeconds = int64_t{100} * 365 * 86400;
+    if (i->get() < 0 || i->get() > kMaxSeconds) {
+      Error(key, expect + ", got " + Quote(*n));
+      return;
+    }
     value = i->get() * 1000000;
   } else if (auto s = n->as_string()) {
     if (!ParseDuration(s->get(), &value)) {

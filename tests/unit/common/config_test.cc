@@ -81,6 +81,16 @@ TEST(ConfigTest, DurationParsing) {
   EXPECT_FALSE(ParseDuration("5 minutes", &us));
   EXPECT_FALSE(ParseDuration("", &us));
   EXPECT_FALSE(ParseDuration("m", &us));
+  // Found by fuzz_config: huge values must be refused, not overflow.
+  EXPECT_FALSE(ParseDuration("99999999999999d", &us));
+}
+
+TEST(ConfigTest, HugeIntegerDurationIsAnErrorNotAnOverflow) {
+  Parsed p = Read("[capture]\ntimeout = 9223372036854775807\n");
+  ASSERT_EQ(p.errors.size(), 1u);
+  EXPECT_NE(p.errors[0].find("[capture] timeout: expected a duration"), std::string::npos);
+  Parsed q = Read("[capture]\ntimeout = -5\n");
+  ASSERT_EQ(q.errors.size(), 1u);
 }
 
 }  // namespace
