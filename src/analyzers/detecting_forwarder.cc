@@ -5,16 +5,16 @@
 namespace netward::analyzers {
 namespace {
 
-constexpr uint8_t kTcp = 6;
-
 std::span<const uint8_t> Bytes(const std::string& s) {
   return std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 
 }  // namespace
 
-void DetectingForwarder::Start(uint16_t server_port, Factory factory, void* factory_user) {
+void DetectingForwarder::Start(uint8_t ip_proto, uint16_t server_port, Factory factory,
+                               void* factory_user) {
   started_ = true;
+  ip_proto_ = ip_proto;
   detected_ = false;
   finished_ = false;
   server_port_ = server_port;
@@ -34,9 +34,9 @@ void DetectingForwarder::Deliver(AnalyzerContext& ctx, Direction dir,
     return;
   }
   const int d = static_cast<int>(dir);
-  // Like the probe's worker: bytes of the direction that spoke first accumulate; bytes of the
-  // other direction are judged alone.
-  const bool same = held_dir_ < 0 || held_dir_ == d;
+  // Over TCP the bytes of the direction that spoke first accumulate; bytes of the other
+  // direction, and every UDP datagram, are judged alone.
+  const bool same = ip_proto_ == 6 && (held_dir_ < 0 || held_dir_ == d);
   std::span<const uint8_t> sample = data;
   if (same) {
     held_dir_ = d;
@@ -45,7 +45,7 @@ void DetectingForwarder::Deliver(AnalyzerContext& ctx, Direction dir,
       sample = Bytes(held_);
     }
   }
-  const AppProtocol proto = Detect(kTcp, server_port_, dir, sample);
+  const AppProtocol proto = Detect(ip_proto_, server_port_, dir, sample);
   if (proto == AppProtocol::kNone && same && sample.size() < kMaxHeldBytes) {
     if (held_.empty()) held_.assign(reinterpret_cast<const char*>(data.data()), data.size());
     return;  // too few bytes to tell yet: hold them
@@ -61,7 +61,7 @@ void DetectingForwarder::Gap(AnalyzerContext& ctx, Direction dir, uint64_t lengt
     // Bytes after a hole cannot be appended to the held ones: decide with what there is (with
     // nothing held, Detect() goes by the port alone).
     const Direction held_dir = held_dir_ < 0 ? dir : static_cast<Direction>(held_dir_);
-    Decide(ctx, Detect(kTcp, server_port_, held_dir, Bytes(held_)));
+    Decide(ctx, Detect(ip_proto_, server_port_, held_dir, Bytes(held_)));
   }
   if (inner_) inner_->Gap(ctx, dir, length);
 }
@@ -69,7 +69,7 @@ void DetectingForwarder::Gap(AnalyzerContext& ctx, Direction dir, uint64_t lengt
 void DetectingForwarder::Finish(AnalyzerContext& ctx) {
   if (!started_ || finished_) return;
   if (!detected_ && !held_.empty()) {
-    Decide(ctx, Detect(kTcp, server_port_, static_cast<Direction>(held_dir_), Bytes(held_)));
+    Decide(ctx, Detect(ip_proto_, server_port_, static_cast<Direction>(held_dir_), Bytes(held_)));
   }
   detected_ = true;
   finished_ = true;

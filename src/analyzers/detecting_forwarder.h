@@ -1,9 +1,10 @@
-// src/analyzers/detecting_forwarder.h: hands a TCP byte stream carried inside another protocol
-// (an HTTP CONNECT tunnel) to the analyzer its first bytes call for, the way the probe picks one
-// for a new flow: registry.h's Detect(6, server_port, dir, first_bytes), then an analyzer for it.
-// Until Detect names a protocol, the first bytes of one direction are held, at most
+// src/analyzers/detecting_forwarder.h: hands a flow's payload to the analyzer its first bytes
+// call for: registry.h's Detect(ip_proto, server_port, dir, first_bytes), then an analyzer for
+// it. Used by the probe for every new flow and by HTTP for the stream inside a CONNECT tunnel.
+// Over TCP, until Detect names a protocol, the first bytes of one direction are held, at most
 // kMaxHeldBytes (a client typing one byte a segment); then the held bytes are replayed to the new
-// analyzer, followed by the rest. When nothing fits, the stream is dropped (no analyzer).
+// analyzer, followed by the rest. A UDP datagram is judged alone. When nothing fits, the payload
+// is dropped (no analyzer).
 // Gap() and Finish() are forwarded. The inner analyzer gets the caller's AnalyzerContext as is
 // (same flow endpoints, hints, batch). One per outer analyzer, one thread; allocates only while
 // holding (a few bytes) and for the inner analyzer.
@@ -26,12 +27,14 @@ class DetectingForwarder {
   // stream is then dropped). `user` is Start()'s factory_user. Null factory: CreateAnalyzer().
   using Factory = std::unique_ptr<Analyzer> (*)(AppProtocol proto, void* user);
 
-  // Same hold as the probe's worker: detection is retried until this many bytes were held.
+  // TCP: detection is retried until this many bytes were held.
   static constexpr size_t kMaxHeldBytes = 16;
 
-  // Begins forwarding a stream whose server listens on `server_port` (used for port-based
-  // detection). Forgets any earlier stream. Until Start(), Deliver/Gap/Finish do nothing.
-  void Start(uint16_t server_port, Factory factory = nullptr, void* factory_user = nullptr);
+  // Begins forwarding a flow of `ip_proto` (6 TCP, 17 UDP) whose server listens on
+  // `server_port` (used for port-based detection). Forgets any earlier stream. Until Start(),
+  // Deliver/Gap/Finish do nothing.
+  void Start(uint8_t ip_proto, uint16_t server_port, Factory factory = nullptr,
+             void* factory_user = nullptr);
 
   bool started() const { return started_; }
   // The protocol detected, kNone while undecided or when nothing fitted.
@@ -52,6 +55,7 @@ class DetectingForwarder {
   bool started_ = false;
   bool detected_ = false;
   bool finished_ = false;
+  uint8_t ip_proto_ = 6;
   uint16_t server_port_ = 0;
   AppProtocol proto_ = AppProtocol::kNone;
   Factory factory_ = nullptr;

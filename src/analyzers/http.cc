@@ -596,7 +596,7 @@ class HttpAnalyzer final : public Analyzer {
       return;
     }
     side_[0].state = side_[1].state = State::kTunnel;
-    tunnel_.Start(port, &HttpAnalyzer::MakeInner, this);
+    tunnel_.Start(6, port, &HttpAnalyzer::MakeInner, this);
     if (!wait_buf_.empty()) {
       tunnel_.Deliver(ctx, Direction::kToServer,
                       std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(wait_buf_.data()),

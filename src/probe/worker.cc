@@ -6,20 +6,21 @@ namespace netward::probe {
 
 // The app-layer state of one flow, created when its first payload arrives (flows that never
 // carry payload, e.g. scans, cost nothing here).
+// Detection (holding a few first bytes while they are too few to tell) and the analyzer itself
+// live in the forwarder, the same one HTTP uses for CONNECT tunnels.
 struct Worker::FlowApp : flow::FlowExtension {
   analyzers::FlowEndpoints endpoints;
   analyzers::SessionHints hints;
-  std::unique_ptr<analyzers::Analyzer> analyzer;
-  bool detected = false;
-  // TCP only: first bytes held back while they are too few to recognise the protocol (a user
-  // typing "G", "E", "T" one segment at a time), at most kProbeBytes, from one direction.
-  std::string probe_bytes;
-  int probe_direction = -1;
-};
+  analyzers::DetectingForwarder forwarder;
 
-namespace {
-constexpr size_t kProbeBytes = 16;
-}
+  // DetectingForwarder::Factory: the registry's analyzer, and the session's `app` named after it.
+  static std::unique_ptr<analyzers::Analyzer> MakeAnalyzer(analyzers::AppProtocol proto,
+                                                           void* user) {
+    auto analyzer = analyzers::CreateAnalyzer(proto);
+    if (analyzer) static_cast<FlowApp*>(user)->hints.app = analyzers::AppProtocolName(proto);
+    return analyzer;
+  }
+};
 
 namespace {
 
@@ -73,6 +74,7 @@ Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
     app->endpoints.client_port = f.client_port();
     app->endpoints.server_port = f.server_port();
     app->endpoints.ip_proto = f.key.ip_proto;
+    app->forwarder.Start(f.key.ip_proto, f.server_port(), &FlowApp::MakeAnalyzer, app.get());
     f.ext = std::move(app);
   }
   return static_cast<FlowApp*>(f.ext.get());
@@ -81,37 +83,8 @@ Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
 void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data) {
   if (data.empty()) return;
   FlowApp* app = AppOf(f);
-  if (!app->detected) {
-    auto dir = static_cast<analyzers::Direction>(direction);
-    std::span<const uint8_t> sample = data;
-    if (f.is_tcp() && (app->probe_direction < 0 || app->probe_direction == direction)) {
-      app->probe_direction = direction;
-      app->probe_bytes.append(reinterpret_cast<const char*>(data.data()), data.size());
-      sample = std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(app->probe_bytes.data()),
-                                        app->probe_bytes.size());
-    }
-    analyzers::AppProtocol proto = analyzers::Detect(f.key.ip_proto, f.server_port(), dir, sample);
-    if (proto == analyzers::AppProtocol::kNone && f.is_tcp() && app->probe_direction == direction &&
-        app->probe_bytes.size() < kProbeBytes) {
-      return;  // too few bytes to tell yet: hold them
-    }
-    app->detected = true;
-    app->analyzer = analyzers::CreateAnalyzer(proto);
-    if (app->analyzer) app->hints.app = analyzers::AppProtocolName(proto);
-    std::string held = std::move(app->probe_bytes);
-    app->probe_bytes = std::string();
-    if (app->analyzer && !held.empty()) {
-      // The held bytes come first in their direction; `data` is part of them when it came from
-      // the same direction.
-      const int held_direction = app->probe_direction;
-      RunAnalyzer(
-          *app, held_direction,
-          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
-      if (held_direction == direction) return;
-    }
-  }
-  if (!app->analyzer) return;
-  RunAnalyzer(*app, direction, data);
+  analyzers::AnalyzerContext ctx = ContextFor(*app, now_);
+  app->forwarder.Deliver(ctx, static_cast<analyzers::Direction>(direction), data);
 }
 
 analyzers::AnalyzerContext Worker::ContextFor(FlowApp& app, TimestampUs now) {
@@ -123,11 +96,6 @@ analyzers::AnalyzerContext Worker::ContextFor(FlowApp& app, TimestampUs now) {
   ctx.dns_observer = dns_observer_;
   ctx.events = this;
   return ctx;
-}
-
-void Worker::RunAnalyzer(FlowApp& app, int direction, std::span<const uint8_t> data) {
-  analyzers::AnalyzerContext ctx = ContextFor(app, now_);
-  app.analyzer->Deliver(ctx, static_cast<analyzers::Direction>(direction), data);
 }
 
 void Worker::Process(const capture::DecodedPacket& p) {
@@ -158,9 +126,8 @@ void Worker::OnStreamData(int direction, std::span<const uint8_t> data) {
 void Worker::OnStreamGap(int direction, uint64_t length) {
   if (!current_flow_ || !current_flow_->ext) return;
   FlowApp* app = static_cast<FlowApp*>(current_flow_->ext.get());
-  if (!app->analyzer) return;
   analyzers::AnalyzerContext ctx = ContextFor(*app, now_);
-  app->analyzer->Gap(ctx, static_cast<analyzers::Direction>(direction), length);
+  app->forwarder.Gap(ctx, static_cast<analyzers::Direction>(direction), length);
 }
 
 void Worker::Count(std::string_view event_name) {
@@ -183,25 +150,10 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
     f.stream(1).Flush(this, 1);
     current_flow_ = saved;
   }
-  if (final && app && !app->detected && !app->probe_bytes.empty()) {
-    // The flow ended while its first bytes were still held: decide with what there is.
-    std::string held = std::move(app->probe_bytes);
-    app->probe_bytes.clear();
-    app->detected = true;
-    auto proto = analyzers::Detect(
-        f.key.ip_proto, f.server_port(), static_cast<analyzers::Direction>(app->probe_direction),
-        std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
-    app->analyzer = analyzers::CreateAnalyzer(proto);
-    if (app->analyzer) {
-      app->hints.app = analyzers::AppProtocolName(proto);
-      RunAnalyzer(
-          *app, app->probe_direction,
-          std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(held.data()), held.size()));
-    }
-  }
-  if (final && app && app->analyzer) {
+  if (final && app) {
+    // Decides with any first bytes still held, then lets the analyzer emit what is pending.
     analyzers::AnalyzerContext ctx = ContextFor(*app, f.last_ts);
-    app->analyzer->Finish(ctx);
+    app->forwarder.Finish(ctx);
   }
 
   record::SessionRecord s;

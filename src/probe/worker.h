@@ -11,6 +11,7 @@
 #include <string>
 
 #include "analyzers/analyzer.h"
+#include "analyzers/detecting_forwarder.h"
 #include "analyzers/registry.h"
 #include "capture/packet.h"
 #include "flow/flow_table.h"
@@ -63,10 +64,8 @@ class Worker : public flow::FlowObserver,
  private:
   struct FlowApp;
   FlowApp* AppOf(flow::Flow& flow);
-  // Detects the protocol on the first payload (holding a few bytes when they are too few to
-  // tell), then passes data to the flow's analyzer.
+  // Passes payload to the flow's forwarder (protocol detection, then the analyzer).
   void Deliver(flow::Flow& flow, int direction, std::span<const uint8_t> data);
-  void RunAnalyzer(FlowApp& app, int direction, std::span<const uint8_t> data);
   analyzers::AnalyzerContext ContextFor(FlowApp& app, TimestampUs now);
   void HandOver();
 
