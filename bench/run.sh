@@ -7,6 +7,8 @@
 # (/usr/bin/time -v), prints a Markdown table and writes it to bench/RESULTS.md together with the
 # machine and the exact commands. A program that is not built yet (netward replay,
 # flow_memory_bench) is reported as skipped, not as a failure.
+# Then the store benchmark, bench/store_run.sh, on STORE_RECORDS generated records (default
+# 50000000, ~30 min; STORE_RECORDS=0 skips it and keeps the "## Store" section already there).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -139,6 +141,11 @@ if [ "$FLOW_MEM_BUILT" -eq 1 ] && [ -x "$BUILD/bench/flow_memory_bench" ]; then
 fi
 
 # ---- report ---------------------------------------------------------------------------------
+# The "## Store" section (bench/store_run.sh) is kept; store_run.sh replaces it when it runs.
+STORE_SECTION=""
+if [ -f "$RESULTS" ]; then
+  STORE_SECTION="$(awk '/^## / { keep = ($0 ~ /^## Store[[:space:]]*$/) } keep' "$RESULTS")"
+fi
 model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
 commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
@@ -171,6 +178,15 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "Commands:"
   echo
   for c in "${CMDS[@]}"; do echo "    /usr/bin/time -v $c"; done
+  if [ -n "$STORE_SECTION" ]; then
+    echo
+    echo "$STORE_SECTION"
+  fi
 } >"$RESULTS.tmp"
 mv "$RESULTS.tmp" "$RESULTS"
 cat "$RESULTS"
+
+# ---- the store against SQLite and ClickHouse ------------------------------------------------
+if [ "${STORE_RECORDS:-50000000}" != "0" ]; then
+  BUILD="$BUILD" RESULTS="$RESULTS" bash "$ROOT/bench/store_run.sh"
+fi

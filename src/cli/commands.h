@@ -12,6 +12,8 @@ namespace netward::cli {
 void RegisterReplay(CLI::App& app);
 void RegisterProbe(CLI::App& app);
 void RegisterSchema(CLI::App& app);
+void RegisterKeygen(CLI::App& app);
+void RegisterStoreCommands(CLI::App& app);
 
 // 0 success, 1 a run-time failure (unreadable file, write error), 2 bad usage or configuration.
 int ExitCode();

@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   netward::cli::RegisterReplay(app);
   netward::cli::RegisterProbe(app);
   netward::cli::RegisterSchema(app);
+  netward::cli::RegisterKeygen(app);
+  netward::cli::RegisterStoreCommands(app);
 
   try {
     app.parse(argc, argv);

@@ -8,6 +8,7 @@
 #include "probe/jsonl_sink.h"
 #include "probe/pipeline.h"
 #include "probe/probe_config.h"
+#include "probe/store_sink.h"
 
 namespace netward::cli {
 namespace {
@@ -15,6 +16,7 @@ namespace {
 struct ReplayOptions {
   std::vector<std::string> files;
   std::string json_dir;
+  std::string store_dir;
   std::string config_path;
   std::string site;
   int workers = 0;  // 0: from the config, else 1
@@ -48,6 +50,20 @@ void RunReplay(const ReplayOptions& opts) {
   if (!opts.json_dir.empty()) config.json_dir = opts.json_dir;
 
   std::unique_ptr<record::RecordSink> sink;
+  std::unique_ptr<record::RecordSink> json_sink, store_sink;
+  probe::TeeSink tee;
+  if (!opts.store_dir.empty()) {
+    store::StoreOptions so;
+    so.dir = opts.store_dir;
+    so.site = config.site;
+    auto opened = store::Store::Open(so);
+    if (!opened.ok()) {
+      std::cerr << "netward replay: " << opened.status().message() << "\n";
+      SetExitCode(opened.status().code() == Status::Code::kInvalidArgument ? 2 : 1);
+      return;
+    }
+    store_sink = std::make_unique<probe::StoreSink>(std::move(opened.value()));
+  }
   if (!config.json_dir.empty()) {
     auto opened = probe::JsonlDirSink::Open(config.json_dir, config.fsync);
     if (!opened.ok()) {
@@ -55,18 +71,32 @@ void RunReplay(const ReplayOptions& opts) {
       SetExitCode(1);
       return;
     }
-    sink = std::move(*opened);
-  } else {
+    json_sink = std::move(*opened);
+  }
+  if (json_sink && store_sink) {
+    tee.Add(json_sink.get());
+    tee.Add(store_sink.get());
+  }
+  record::RecordSink* chosen = json_sink && store_sink ? static_cast<record::RecordSink*>(&tee)
+                               : json_sink             ? json_sink.get()
+                               : store_sink            ? store_sink.get()
+                                                       : nullptr;
+  if (!chosen) {
     sink = std::make_unique<probe::NullSink>();
+    chosen = sink.get();
   }
 
-  probe::Pipeline pipeline(config, sink.get());
+  probe::Pipeline pipeline(config, chosen);
   bool show_progress = !opts.quiet && ::isatty(STDERR_FILENO);
   probe::ProgressCallback progress;
   if (show_progress) progress = PrintProgress;
   auto result = pipeline.Replay(opts.files, progress);
   if (show_progress) std::fprintf(stderr, "\n");
-  Status closed = sink->Close();
+  Status closed = chosen->Close();
+  if (json_sink && store_sink) {
+    Status a = json_sink->Close(), b = store_sink->Close();
+    closed = !a.ok() ? a : b;
+  }
   if (!result.ok()) {
     std::cerr << "netward replay: " << result.status().message() << "\n";
     SetExitCode(1);
@@ -80,6 +110,8 @@ void RunReplay(const ReplayOptions& opts) {
     PrintSummary(*result, std::cout);
     if (!config.json_dir.empty())
       std::cout << "records written to " << config.json_dir << "/<stream>.jsonl\n";
+    if (!opts.store_dir.empty())
+      std::cout << "records stored in " << opts.store_dir << " (netward query/verify --store)\n";
   }
   if (!result->stopped_by.ok()) {
     std::cerr
@@ -101,6 +133,9 @@ void RegisterReplay(CLI::App& app) {
   cmd->add_option("--json", opts->json_dir,
                   "Write records as JSON lines to DIR/<stream>.jsonl (session, dns, http, tls, "
                   "mail, ftp); appends if the files exist");
+  cmd->add_option("--store", opts->store_dir,
+                  "Append records to the tamper-evident store in DIR (created if missing; see "
+                  "docs/store.md)");
   cmd->add_option("-w,--workers", opts->workers,
                   "Analysis threads; flows are sharded by a symmetric hash (default 1, or the "
                   "config's `workers`)")

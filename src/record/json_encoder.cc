@@ -5,8 +5,8 @@
 namespace netward::record::detail {
 namespace {
 constexpr char kHex[] = "0123456789abcdef";
+}  // namespace
 
-// Length of the valid UTF-8 sequence starting at s[0], or 0 if it is not valid.
 size_t Utf8SequenceLength(const unsigned char* s, size_t n) {
   unsigned char c = s[0];
   size_t len;
@@ -33,7 +33,6 @@ size_t Utf8SequenceLength(const unsigned char* s, size_t n) {
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return len;
 }
-}  // namespace
 
 void AppendJsonString(std::string_view value, std::string* out) {
   out->push_back('"');

@@ -17,6 +17,9 @@
 namespace netward::record {
 
 namespace detail {
+// Length of the valid UTF-8 sequence at s[0] (n > 0 bytes available), or 0 if it is not valid
+// (overlong, surrogate, above U+10FFFF, truncated): the bytes written as \\xNN.
+size_t Utf8SequenceLength(const unsigned char* s, size_t n);
 void AppendJsonString(std::string_view value, std::string* out);
 void AppendTime(TimestampUs ts, std::string* out);
 void AppendIp(const IpAddress& ip, std::string* out);

@@ -4,8 +4,8 @@
 //
 // Field kinds and their JSON form:
 //   Time   int64 microseconds since the epoch, UTC   -> "2026-11-22T10:04:05.123456Z"
-//   String std::string (bytes as seen on the wire)   -> JSON string (see json_encoder.h on
-//   escaping) Ip     IpAddress                                 -> "192.0.2.1" / "2001:db8::1"
+//   String std::string (bytes as seen on the wire)   -> JSON string (json_encoder.h: escaping)
+//   Ip     IpAddress                                 -> "192.0.2.1" / "2001:db8::1"
 //   U16/U32/U64 unsigned integers                    -> number
 //   StringList std::vector<std::string>              -> array of strings
 //   U32List    std::vector<uint32_t>                 -> array of numbers
@@ -24,16 +24,22 @@ namespace netward::record {
 
 // One session (flow): who talked to whom, how much, and the best name known for the server.
 // close: fin | rst | timeout | eof (the capture ended) | evicted (flow table full).
+// nat_ip/nat_port, account and calling_id come from identity and NAT enrichment (issue 4).
 #define NW_SESSION_FIELDS(X)                                                                       \
   X(Time, ts, "first packet of the flow")                                                          \
   X(Time, end_ts, "last packet of the flow (or of this snapshot)")                                 \
   X(String, proto, "tcp, udp, icmp, icmp6 or the IP protocol number")                              \
   X(Ip, src_ip, "client (the side that opened the flow)")                                          \
   X(U16, src_port, "client port")                                                                  \
+  X(Ip, nat_ip, "public address the flow was translated to, unset if no NAT")                      \
+  X(U16, nat_port, "public port after NAT, 0 if none")                                             \
   X(Ip, dst_ip, "server")                                                                          \
   X(U16, dst_port, "server port")                                                                  \
   X(U16, vlan, "outer 802.1Q VLAN id, 0 if untagged")                                              \
   X(String, mac, "client MAC address (aa:bb:cc:dd:ee:ff), empty if not Ethernet")                  \
+  X(String, account,                                                                               \
+    "subscriber account (RADIUS/PPPoE user name or static binding), empty if unknown")             \
+  X(String, calling_id, "calling number / Calling-Station-Id of the subscriber")                   \
   X(String, app,                                                                                   \
     "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp), empty if "       \
     "unknown")                                                                                     \
@@ -128,6 +134,50 @@ namespace netward::record {
   X(U16, reply_code, "final reply code from the server, 0 if none")          \
   X(String, reply_msg, "final reply text")
 
+// One subscriber identity event (issue 4): a RADIUS accounting message, a DHCP lease or release,
+// a PPPoE login or a static binding. Ties an address (or IPv6 prefix) to an account for a time.
+#define NW_LOGIN_FIELDS(X)                                                                    \
+  X(Time, ts, "time of the event")                                                            \
+  X(String, event, "start, stop, interim, lease, release or bind")                            \
+  X(String, account, "subscriber account (RADIUS User-Name, PPPoE user, static binding)")     \
+  X(String, calling_id, "calling number / Calling-Station-Id (often the line or the MAC)")    \
+  X(Ip, ip, "address assigned to the subscriber (Framed-IP-Address, DHCP yiaddr)")            \
+  X(String, ipv6_prefix, "delegated or framed IPv6 prefix (2001:db8:1::/56), empty if none")  \
+  X(String, mac, "subscriber MAC address (aa:bb:cc:dd:ee:ff) or DHCPv6 DUID in hex")          \
+  X(Ip, nas_ip, "NAS-IP-Address (BRAS, access server or DHCP relay), unset if none")          \
+  X(U32, nas_port, "NAS-Port, 0 if none")                                                     \
+  X(String, session_id, "Acct-Session-Id (or DHCP transaction id), empty if none")            \
+  X(String, source, "radius, dhcp, dhcpv6, pppoe, static or portal")                          \
+  X(U64, bytes_in, "bytes from the subscriber (Acct-Input-Octets with Gigawords), 0 if none") \
+  X(U64, bytes_out, "bytes to the subscriber (Acct-Output-Octets with Gigawords), 0 if none") \
+  X(U32, duration_s, "session or lease time so far, seconds (Acct-Session-Time, lease time)") \
+  X(String, terminate_cause, "Acct-Terminate-Cause name on stop (User-Request ...), else empty")
+
+// One NAT mapping (issue 4): inside address and port translated to outside ones, towards a
+// remote peer, from ts to end_ts. A port-block allocation has remote_ip unset and remote_port 0.
+#define NW_NAT_FIELDS(X)                                                     \
+  X(Time, ts, "start of the mapping")                                        \
+  X(Time, end_ts, "end of the mapping, empty if still open")                 \
+  X(String, proto, "tcp, udp, icmp or the IP protocol number")               \
+  X(Ip, inside_ip, "private (subscriber side) address")                      \
+  X(U16, inside_port, "private port (ICMP id), 0 for a port block")          \
+  X(Ip, outside_ip, "public address after translation")                      \
+  X(U16, outside_port, "public port (first port of a port block)")           \
+  X(Ip, remote_ip, "remote peer address, unset if not logged (port blocks)") \
+  X(U16, remote_port, "remote peer port, 0 if not logged")                   \
+  X(String, source, "where the mapping came from: conntrack, syslog, ipfix, nf9 ...")
+
+// One entry of the system maintenance log (Order 82 art. 7.3): who did what to netward itself.
+#define NW_MAINTENANCE_FIELDS(X)                                                 \
+  X(Time, ts, "time of the action")                                              \
+  X(String, component, "store, probe, api, center ...")                          \
+  X(String, action,                                                              \
+    "start, stop, purge, config_change, rule_change, login, search, disk_full, " \
+    "disk_recovered ...")                                                        \
+  X(String, actor, "user or process that acted")                                 \
+  X(String, object, "what was acted on (stream, file, rule, record range ...)")  \
+  X(String, detail, "human-readable detail")
+
 // The list of streams: X(StreamName, snake_name, FIELDS macro).
 #define NW_STREAMS(X)                    \
   X(Session, session, NW_SESSION_FIELDS) \
@@ -135,7 +185,10 @@ namespace netward::record {
   X(Http, http, NW_HTTP_FIELDS)          \
   X(Tls, tls, NW_TLS_FIELDS)             \
   X(Mail, mail, NW_MAIL_FIELDS)          \
-  X(Ftp, ftp, NW_FTP_FIELDS)
+  X(Ftp, ftp, NW_FTP_FIELDS)             \
+  X(Login, login, NW_LOGIN_FIELDS)       \
+  X(Nat, nat, NW_NAT_FIELDS)             \
+  X(Maintenance, maintenance, NW_MAINTENANCE_FIELDS)
 
 namespace field_type {
 using Time = TimestampUs;

@@ -28,11 +28,14 @@ TEST(SchemaDocTest, DocsRecordsMdMatchesTheSchema) {
 
 TEST(SchemaDocTest, EveryStreamAndFieldIsListed) {
   std::string md = SchemaMarkdown();
-  for (const char* s : {"### session", "### dns", "### http", "### tls", "### mail", "### ftp"}) {
+  for (const char* s : {"### session", "### dns", "### http", "### tls", "### mail", "### ftp",
+                        "### login", "### nat", "### maintenance"}) {
     EXPECT_NE(md.find(s), std::string::npos) << s;
   }
   EXPECT_NE(md.find("| `bytes_up` | integer |"), std::string::npos);
   EXPECT_NE(md.find("| `answers` | array of strings |"), std::string::npos);
+  EXPECT_NE(md.find("| `nat_ip` | string, IPv4 or IPv6 address |"), std::string::npos);
+  EXPECT_NE(md.find("| `calling_id` | string |"), std::string::npos);
 }
 
 }  // namespace

@@ -1,0 +1,174 @@
+// bench/json_decode_bench.cc: cost of record/json_decoder.h on session lines, one thread.
+// Generates N session records shaped like real ones (default 200,000; first argument overrides;
+// fixed seed), encodes them once, then decodes every line into one reused record, several
+// passes, keeping the best pass. Rows: canonical lines (the store's common case; every line must
+// come back canonical), the same lines with keys in reverse order and spaces after ':' (the
+// general path: other tools' JSON), and the encoder for comparison.
+// Usage: json_decode_bench [lines]
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "record/json_decoder.h"
+#include "record/json_encoder.h"
+
+namespace {
+using namespace netward;
+using namespace netward::record;
+
+std::vector<std::string> MakeSessionLines(size_t n) {
+  std::mt19937_64 rng(42);
+  static const char* const kHosts[] = {"www.example.com",      "api.weixin.qq.com",
+                                       "cdn.jsdelivr.net",     "static.zhihu.com",
+                                       "update.microsoft.com", ""};
+  static const char* const kApps[] = {"http", "tls", "quic", "dns", ""};
+  static const char* const kClose[] = {"fin", "rst", "timeout", "eof"};
+  std::vector<std::string> lines;
+  lines.reserve(n);
+  SessionRecord r;
+  for (size_t i = 0; i < n; ++i) {
+    r.ts = 1763800000000000LL + static_cast<int64_t>(rng() % 86400000000ULL);
+    r.end_ts = r.ts + static_cast<int64_t>(rng() % 60000000);
+    r.proto = rng() % 4 ? "tcp" : "udp";
+    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000u | static_cast<uint32_t>(rng() & 0xFFFFFF));
+    r.src_port = static_cast<uint16_t>(1024 + rng() % 64000);
+    if (rng() % 2) {
+      r.nat_ip = IpAddress::FromV4HostOrder(0xcb007100u | static_cast<uint32_t>(rng() & 0xFF));
+      r.nat_port = static_cast<uint16_t>(1024 + rng() % 64000);
+    } else {
+      r.nat_ip = IpAddress{};
+      r.nat_port = 0;
+    }
+    if (rng() % 10 == 0) {
+      uint8_t b[16];
+      for (auto& x : b) x = static_cast<uint8_t>(rng());
+      b[0] = 0x24;
+      r.dst_ip = IpAddress::FromV6(b);
+    } else {
+      r.dst_ip = IpAddress::FromV4HostOrder(static_cast<uint32_t>(rng()));
+    }
+    r.dst_port = rng() % 3 ? 443 : 80;
+    r.vlan = static_cast<uint16_t>(rng() % 4 ? 0 : 100 + rng() % 10);
+    char mac[18];
+    std::snprintf(mac, sizeof(mac), "52:54:00:%02x:%02x:%02x", static_cast<unsigned>(rng() & 255),
+                  static_cast<unsigned>(rng() & 255), static_cast<unsigned>(rng() & 255));
+    r.mac = mac;
+    r.account = rng() % 2 ? "user" + std::to_string(rng() % 100000) : "";
+    r.calling_id = r.account.empty() ? "" : "138" + std::to_string(10000000 + rng() % 89999999);
+    r.app = kApps[rng() % std::size(kApps)];
+    r.host = kHosts[rng() % std::size(kHosts)];
+    r.url = r.app == "http" && !r.host.empty()
+                ? "http://" + r.host + "/static/js/app." + std::to_string(rng() % 1000000) + ".js"
+                : "";
+    r.bytes_up = rng() % 100000;
+    r.bytes_down = rng() % 10000000;
+    r.pkts_up = rng() % 1000;
+    r.pkts_down = rng() % 10000;
+    r.close = kClose[rng() % std::size(kClose)];
+    std::string line;
+    EncodeJsonLine(r, "GD-SZ-01", &line);
+    lines.push_back(std::move(line));
+  }
+  return lines;
+}
+
+// Keys in reverse order, a space after each ':' : valid, never canonical.
+std::string Shuffle(std::string_view line) {
+  std::vector<std::string> members;
+  // Top-level split on ',' outside strings (no arrays in session lines).
+  size_t start = 1;
+  bool in_string = false;
+  for (size_t i = 1; i + 1 < line.size(); ++i) {
+    char c = line[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == ',' || c == '}') {
+      std::string m(line.substr(start, i - start));
+      m.insert(m.find("\":") + 2, " ");
+      members.push_back(m);
+      start = i + 1;
+      if (c == '}') break;
+    }
+  }
+  std::string out = "{";
+  for (size_t i = members.size(); i-- > 0;) {
+    out += members[i];
+    if (i) out += ",";
+  }
+  return out + "}\n";
+}
+
+template <typename F>
+double BestPassSeconds(int passes, F&& f) {
+  double best = 1e9;
+  for (int p = 0; p < passes; ++p) {
+    auto t0 = std::chrono::steady_clock::now();
+    f();
+    double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (s < best) best = s;
+  }
+  return best;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const size_t n = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 200000;
+  const int passes = 5;
+  std::vector<std::string> lines = MakeSessionLines(n);
+  std::vector<std::string> shuffled;
+  shuffled.reserve(n);
+  size_t bytes = 0;
+  for (const auto& l : lines) {
+    bytes += l.size();
+    shuffled.push_back(Shuffle(l));
+  }
+
+  SessionRecord r;
+  std::string site;
+  size_t canonical_count = 0, errors = 0;
+  auto decode_all = [&](const std::vector<std::string>& in) {
+    canonical_count = errors = 0;
+    for (const auto& l : in) {
+      bool canonical = false;
+      if (!DecodeJsonLine(l, &r, &site, &canonical).ok()) ++errors;
+      canonical_count += canonical;
+    }
+  };
+  double t_canon = BestPassSeconds(passes, [&] { decode_all(lines); });
+  size_t canon_ok = canonical_count, canon_err = errors;
+  double t_general = BestPassSeconds(passes, [&] { decode_all(shuffled); });
+  size_t general_canonical = canonical_count, general_err = errors;
+  std::string out;
+  double t_encode = BestPassSeconds(passes, [&] {
+    for (const auto& l : lines) {
+      (void)DecodeJsonLine(l, &r, &site, nullptr);
+      out.clear();
+      EncodeJsonLine(r, site, &out);
+    }
+  });
+
+  std::printf("json_decode_bench: %zu session lines, %.0f bytes per line on average, best of %d\n",
+              n, static_cast<double>(bytes) / static_cast<double>(n), passes);
+  std::printf(
+      "| case | ns/line | lines/s | MB/s | canonical | errors |\n|---|---|---|---|---|---|\n");
+  auto row = [&](const char* name, double secs, size_t canonical, size_t err) {
+    std::printf("| %s | %.0f | %.2f M | %.0f | %zu | %zu |\n", name, secs * 1e9 / n, n / secs / 1e6,
+                bytes / secs / 1e6, canonical, err);
+  };
+  row("decode, canonical lines", t_canon, canon_ok, canon_err);
+  row("decode, reordered keys + spaces", t_general, general_canonical, general_err);
+  std::printf("| decode + re-encode, canonical | %.0f | %.2f M | %.0f | | |\n", t_encode * 1e9 / n,
+              n / t_encode / 1e6, bytes / t_encode / 1e6);
+  std::printf("example line: %s", lines[0].c_str());
+  return canon_ok == n && canon_err == 0 && general_err == 0 && general_canonical == 0 ? 0 : 1;
+}

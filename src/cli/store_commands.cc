@@ -1,0 +1,581 @@
+// The store's commands: `netward ingest`, `query`, `export`, `proof`, `verify`, `stats`
+// (docs/store.md). Each opens the store directory given with --store.
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "common/config.h"
+#include "store/block_codec.h"
+#include "store/store.h"
+#include "store/verifier.h"
+
+namespace netward::cli {
+namespace {
+
+bool ParseStream(const std::string& name, record::StreamId* id, const char* cmd) {
+  if (record::StreamFromName(name, id)) return true;
+  std::string names;
+  for (size_t i = 0; i < record::kStreamCount; ++i) {
+    if (i) names += ", ";
+    names += record::StreamName(static_cast<record::StreamId>(i));
+  }
+  std::cerr << "netward " << cmd << ": unknown stream \"" << name << "\"; streams: " << names
+            << "\n";
+  SetExitCode(2);
+  return false;
+}
+
+// "2026-11-22T10:00:00Z", "2026-11-22" (midnight UTC), "now", or "-2h" / "-30m" / "-7d".
+bool ParseTimeArg(const std::string& text, TimestampUs* out) {
+  if (text == "now") {
+    *out = NowUs();
+    return true;
+  }
+  if (!text.empty() && text[0] == '-') {
+    int64_t us = 0;
+    if (!ParseDuration(text.substr(1), &us)) return false;
+    *out = NowUs() - us;
+    return true;
+  }
+  if (auto t = ParseIso8601(text)) {
+    *out = *t;
+    return true;
+  }
+  if (auto t = ParseIso8601(text + "T00:00:00Z")) {
+    *out = *t;
+    return true;
+  }
+  return false;
+}
+
+void Fail(const char* cmd, const Status& st) {
+  std::cerr << "netward " << cmd << ": " << st.message() << "\n";
+  SetExitCode(st.code() == Status::Code::kInvalidArgument ? 2 : 1);
+}
+
+// ---- ingest ----
+
+struct IngestOptions {
+  std::string store, stream, file, on_error = "stop", site;
+  uint32_t retention_days = store::kDefaultRetentionDays;
+  std::string key;
+};
+
+void RunIngest(const IngestOptions& o) {
+  record::StreamId stream;
+  if (!ParseStream(o.stream, &stream, "ingest")) return;
+  FILE* in = o.file == "-" ? stdin : std::fopen(o.file.c_str(), "rb");
+  if (!in) {
+    std::cerr << "netward ingest: " << o.file << ": " << std::strerror(errno) << "\n";
+    SetExitCode(1);
+    return;
+  }
+  store::StoreOptions so;
+  so.dir = o.store;
+  so.site = o.site;
+  so.signing_key_path = o.key;
+  so.retention_days.fill(o.retention_days);
+  auto opened = store::Store::Open(so);
+  if (!opened.ok()) {
+    if (in != stdin) std::fclose(in);
+    return Fail("ingest", opened.status());
+  }
+  store::Store& st = *opened.value();
+  // Lines are appended in batches; a bad line is reported with its number and, with
+  // --on-error=skip, left out (the rest of its batch is appended line by line).
+  std::string batch, canonical;
+  std::vector<size_t> batch_line_numbers;
+  uint64_t line_no = 0, ok = 0, bad = 0;
+  bool stop = false;
+  auto flush = [&]() {
+    if (batch.empty()) return;
+    Status s = st.AppendLines(stream, batch);
+    if (s.ok()) {
+      ok += batch_line_numbers.size();
+    } else if (s.code() != Status::Code::kInvalidArgument) {
+      Fail("ingest", s);
+      stop = true;
+    } else {
+      // Find the bad lines one by one.
+      size_t pos = 0;
+      for (size_t i = 0; i < batch_line_numbers.size() && !stop; ++i) {
+        size_t end = batch.find('\n', pos);
+        std::string_view line(batch.data() + pos, end - pos);
+        pos = end + 1;
+        Status one = st.AppendLines(stream, line);
+        if (one.ok()) {
+          ++ok;
+          continue;
+        }
+        ++bad;
+        std::string msg = one.message();
+        auto colon = msg.find(": ");  // drop the "line 1" of the single-line call
+        std::cerr << o.file << ":" << batch_line_numbers[i] << ": "
+                  << (colon != std::string::npos ? msg.substr(colon + 2) : msg) << "\n";
+        if (o.on_error == "stop") {
+          std::cerr << "netward ingest: stopped at the first bad line (--on-error=skip goes on); "
+                       "the "
+                    << ok << " records before it are stored\n";
+          SetExitCode(1);
+          stop = true;
+        }
+      }
+    }
+    batch.clear();
+    batch_line_numbers.clear();
+  };
+  char* buf = nullptr;
+  size_t cap = 0;
+  ssize_t n;
+  while (!stop && (n = getline(&buf, &cap, in)) >= 0) {
+    ++line_no;
+    std::string_view line(buf, static_cast<size_t>(n));
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.remove_suffix(1);
+    if (line.empty()) continue;
+    batch.append(line);
+    batch.push_back('\n');
+    batch_line_numbers.push_back(line_no);
+    if (batch_line_numbers.size() >= 4096) flush();
+  }
+  if (!stop) flush();
+  std::free(buf);
+  if (in != stdin) std::fclose(in);
+  Status closed = st.Close();
+  if (!closed.ok()) return Fail("ingest", closed);
+  std::cerr << "netward ingest: " << ok << " records stored in " << o.store << " (" << o.stream
+            << ")";
+  if (bad) std::cerr << ", " << bad << " bad lines skipped";
+  std::cerr << "\n";
+  if (bad && ExitCode() == 0) SetExitCode(1);
+}
+
+// ---- query ----
+
+struct QueryOptions {
+  std::string store, stream, from, to, contains, format = "json";
+  std::vector<std::string> where;
+  uint64_t limit = 0;
+};
+
+// One JSON record as cells (lists joined with ';'), in the stream's column order.
+std::vector<std::string> Cells(std::string_view json_line) {
+  std::vector<std::string> cells;
+  auto j = nlohmann::ordered_json::parse(json_line, nullptr, false);
+  if (!j.is_object()) return cells;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const auto& v = it.value();
+    if (v.is_string()) {
+      cells.push_back(v.get<std::string>());
+    } else if (v.is_array()) {
+      std::string joined;
+      for (size_t i = 0; i < v.size(); ++i) {
+        if (i) joined += ";";
+        joined += v[i].is_string() ? v[i].get<std::string>() : v[i].dump();
+      }
+      cells.push_back(joined);
+    } else {
+      cells.push_back(v.dump());
+    }
+  }
+  return cells;
+}
+
+void AppendCsvCell(const std::string& cell, std::string* out) {
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) {
+    out->append(cell);
+    return;
+  }
+  out->push_back('"');
+  for (char c : cell) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+// Aligned text table; cells cut at 40 display columns; CJK characters count as two columns.
+size_t DisplayWidth(std::string_view s) {
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    w += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return w;
+}
+
+std::string Cut(const std::string& s, size_t max) {
+  if (DisplayWidth(s) <= max) return s;
+  std::string out;
+  size_t w = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+    size_t cw = len >= 3 ? 2 : 1;
+    if (w + cw > max - 1) break;
+    out.append(s, i, len);
+    w += cw;
+    i += len;
+  }
+  return out + "\u2026";
+}
+
+std::string RenderTable(const std::vector<std::string>& headers,
+                        const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(headers.size());
+  for (size_t i = 0; i < headers.size(); ++i) width[i] = DisplayWidth(headers[i]);
+  std::vector<std::vector<std::string>> cut;
+  for (const auto& r : rows) {
+    std::vector<std::string> c;
+    for (size_t i = 0; i < r.size() && i < headers.size(); ++i) {
+      c.push_back(Cut(r[i], 40));
+      width[i] = std::max(width[i], DisplayWidth(c.back()));
+    }
+    cut.push_back(std::move(c));
+  }
+  std::string out;
+  auto line = [&](const std::vector<std::string>& cells) {
+    for (size_t i = 0; i < headers.size(); ++i) {
+      const std::string cell = i < cells.size() ? cells[i] : "";
+      out += cell;
+      if (i + 1 < headers.size()) out += std::string(width[i] - DisplayWidth(cell) + 2, ' ');
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();
+    out += "\n";
+  };
+  line(headers);
+  for (const auto& c : cut) line(c);
+  return out;
+}
+
+void RunQuery(const QueryOptions& o) {
+  store::QuerySpec spec;
+  if (!ParseStream(o.stream, &spec.stream, "query")) return;
+  if (!o.from.empty() && !ParseTimeArg(o.from, &spec.from)) {
+    std::cerr << "netward query: --from " << o.from
+              << ": not a time (use 2026-11-22T10:00:00Z, 2026-11-22, now, or -2h / -30m / -7d)\n";
+    return SetExitCode(2);
+  }
+  if (!o.to.empty() && !ParseTimeArg(o.to, &spec.to)) {
+    std::cerr << "netward query: --to " << o.to << ": not a time\n";
+    return SetExitCode(2);
+  }
+  for (const auto& w : o.where) {
+    auto eq = w.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::cerr << "netward query: --where " << w << ": expected FIELD=VALUE\n";
+      return SetExitCode(2);
+    }
+    spec.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
+  }
+  spec.contains = o.contains;
+  spec.limit = o.limit;
+  auto reader = store::StoreReader::Open(o.store);
+  if (!reader.ok()) return Fail("query", reader.status());
+
+  std::vector<std::string> headers;
+  for (size_t i = 0; i < store::ColumnCount(spec.stream); ++i) {
+    headers.emplace_back(store::ColumnName(spec.stream, i));
+  }
+  std::vector<std::vector<std::string>> table_rows;
+  std::string out;
+  if (o.format == "csv") {
+    for (size_t i = 0; i < headers.size(); ++i) {
+      if (i) out += ",";
+      out += headers[i];
+    }
+    out += "\n";
+  }
+  uint64_t rows = 0;
+  Status st = reader.value()->Query(spec, [&](uint64_t, std::string_view line) {
+    ++rows;
+    if (o.format == "json") {
+      out.append(line);
+      out.push_back('\n');
+    } else if (o.format == "csv") {
+      auto cells = Cells(line);
+      for (size_t i = 0; i < cells.size(); ++i) {
+        if (i) out += ",";
+        AppendCsvCell(cells[i], &out);
+      }
+      out += "\n";
+    } else {
+      table_rows.push_back(Cells(line));
+    }
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+    return true;
+  });
+  if (o.format == "table") out += RenderTable(headers, table_rows);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  std::fflush(stdout);
+  if (!st.ok()) return Fail("query", st);
+  std::cerr << rows << " records\n";
+}
+
+// ---- export, proof, verify, stats ----
+
+struct ExportOptions {
+  std::string store, stream;
+  bool leaves = false, checkpoint = false;
+};
+
+void RunExport(const ExportOptions& o) {
+  record::StreamId stream;
+  if (!ParseStream(o.stream, &stream, "export")) return;
+  if (o.checkpoint) {
+    auto note = store::LatestCheckpoint(o.store, stream);
+    if (!note.ok()) return Fail("export", note.status());
+    std::fwrite(note->data(), 1, note->size(), stdout);
+    return;
+  }
+  std::string out;
+  Status st = store::ExportLeaves(o.store, stream, [&](std::string_view line) {
+    out.append(line);
+    out.push_back('\n');
+    if (out.size() > (1 << 20)) {
+      std::fwrite(out.data(), 1, out.size(), stdout);
+      out.clear();
+    }
+  });
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (!st.ok()) Fail("export", st);
+}
+
+struct ProofOptions {
+  std::string store, stream = "session";
+  int64_t seq = -1;
+  uint64_t size = 0, old_size = 0;
+};
+
+std::string HexList(const std::vector<store::Hash>& hashes) {
+  std::string s = "[";
+  for (size_t i = 0; i < hashes.size(); ++i) {
+    if (i) s += ",";
+    s += "\"" + store::HashToHex(hashes[i]) + "\"";
+  }
+  return s + "]";
+}
+
+std::string JsonText(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      out.push_back('\\');
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out + "\"";
+}
+
+void RunProof(const ProofOptions& o) {
+  record::StreamId stream;
+  if (!ParseStream(o.stream, &stream, "proof")) return;
+  if (o.old_size > 0) {
+    auto p = store::ProveConsistency(o.store, stream, o.old_size, o.size);
+    if (!p.ok()) return Fail("proof", p.status());
+    std::cout << "{\"type\":\"consistency\",\"stream\":\"" << o.stream
+              << "\",\"old_size\":" << p->old_size << ",\"new_size\":" << p->new_size
+              << ",\"proof\":" << HexList(p->proof)
+              << ",\"old_checkpoint\":" << JsonText(p->old_checkpoint)
+              << ",\"new_checkpoint\":" << JsonText(p->new_checkpoint) << "}\n";
+    return;
+  }
+  if (o.seq < 0) {
+    std::cerr << "netward proof: give --seq N (inclusion) or --old SIZE (consistency)\n";
+    return SetExitCode(2);
+  }
+  auto p = store::ProveInclusion(o.store, stream, static_cast<uint64_t>(o.seq), o.size);
+  if (!p.ok()) return Fail("proof", p.status());
+  std::cout << "{\"type\":\"inclusion\",\"stream\":\"" << o.stream << "\",\"seq\":" << p->seq
+            << ",\"tree_size\":" << p->tree_size << ",\"leaf\":" << JsonText(p->leaf)
+            << ",\"leaf_hash\":\"" << store::HashToHex(p->leaf_hash)
+            << "\",\"proof\":" << HexList(p->proof) << ",\"checkpoint\":" << JsonText(p->checkpoint)
+            << "}\n";
+}
+
+struct VerifyCliOptions {
+  std::string store, pubkey, stream;
+};
+
+void RunVerify(const VerifyCliOptions& o) {
+  store::VerifyOptions vo;
+  vo.pubkey_path = o.pubkey;
+  if (!o.stream.empty()) {
+    if (!ParseStream(o.stream, &vo.stream, "verify")) return;
+    vo.one_stream = true;
+  }
+  vo.progress = [](std::string_view line) { std::cerr << "  " << line << "\n"; };
+  store::VerifyReport report;
+  Status st = store::VerifyStore(o.store, vo, &report);
+  if (!st.ok()) return Fail("verify", st);
+  for (const auto& s : report.streams) {
+    if (s.records == 0 && s.checkpoints == 0 && s.purged == 0) continue;
+    std::cout << record::StreamName(s.stream) << ": " << s.records << " records";
+    if (s.purged) std::cout << " (+" << s.purged << " dropped by retention)";
+    std::cout << ", " << s.checkpoints << " checkpoint signatures, " << s.roots_checked
+              << " roots recomputed";
+    if (s.last_checkpoint_size) {
+      std::cout << ", latest checkpoint size " << s.last_checkpoint_size << " root "
+                << s.last_root_hex.substr(0, 16) << "…";
+    }
+    if (s.unsigned_records) {
+      std::cout << ", " << s.unsigned_records << " records newer than the last checkpoint";
+    }
+    std::cout << "\n";
+  }
+  if (!report.intact) {
+    std::cout << "TAMPERED or DAMAGED: " << report.problem << "\n";
+    SetExitCode(1);
+    return;
+  }
+  std::cout << "intact: every record re-derived and every checkpoint signature verified"
+            << (o.pubkey.empty() ? " (with the store's own signing.pub; pass --pubkey to pin "
+                                   "a key you trust)"
+                                 : "")
+            << "\n";
+}
+
+void RunStats(const std::string& dir) {
+  auto reader = store::StoreReader::Open(dir);
+  if (!reader.ok()) return Fail("stats", reader.status());
+  auto stats = reader.value()->Stats();
+  if (!stats.ok()) return Fail("stats", stats.status());
+  std::vector<std::string> headers = {"stream",   "records",     "dropped", "bytes", "bytes/record",
+                                      "segments", "checkpoints", "oldest",  "newest"};
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : stats.value()) {
+    if (s.tree_size == 0 && s.checkpoints == 0) continue;
+    char per[32];
+    std::snprintf(
+        per, sizeof(per), "%.1f",
+        s.records ? static_cast<double>(s.bytes_on_disk) / static_cast<double>(s.records) : 0.0);
+    rows.push_back({std::string(record::StreamName(s.stream)), std::to_string(s.records),
+                    std::to_string(s.purged), std::to_string(s.bytes_on_disk), per,
+                    std::to_string(s.segments), std::to_string(s.checkpoints),
+                    s.oldest ? FormatIso8601(s.oldest) : "",
+                    s.newest ? FormatIso8601(s.newest) : ""});
+  }
+  std::cout << RenderTable(headers, rows);
+}
+
+}  // namespace
+
+void RegisterStoreCommands(CLI::App& app) {
+  {
+    auto o = std::make_shared<IngestOptions>();
+    CLI::App* c = app.add_subcommand(
+        "ingest", "Import JSON-lines records (e.g. from `replay --json`) into a store.");
+    c->add_option("file", o->file, "JSON-lines file, one record per line ('-' for stdin)")
+        ->required();
+    c->add_option("--store", o->store, "Store directory (created if missing)")->required();
+    c->add_option("--stream", o->stream, "Stream of the records: session, dns, http, ...")
+        ->required();
+    c->add_option("--on-error", o->on_error,
+                  "stop: stop at the first bad line (default); skip: report it and go on")
+        ->check(CLI::IsMember({"stop", "skip"}));
+    c->add_option("--site", o->site, "Site code for the store's own maintenance records");
+    c->add_option("--key", o->key,
+                  "Ed25519 signing key (netward keygen); default DIR/keys/signing.key, created "
+                  "on first use");
+    c->add_option("--retention-days", o->retention_days,
+                  "Days to keep records (at least 60, MPS Order 82 art. 13; default 180)");
+    c->footer(
+        "Lines that are not records of the stream are reported as FILE:LINE: what is wrong.\n"
+        "Example: netward ingest --store /var/lib/netward/store --stream dns out/dns.jsonl");
+    c->callback([o] { RunIngest(*o); });
+  }
+  {
+    auto o = std::make_shared<QueryOptions>();
+    CLI::App* c = app.add_subcommand("query", "Search the records of one stream in a store.");
+    c->add_option("--store", o->store, "Store directory")->required();
+    c->add_option("--stream", o->stream, "Stream: session, dns, http, tls, mail, ftp, ...")
+        ->required();
+    c->add_option("--from", o->from,
+                  "Records at or after this time: ISO-8601, a date, now, or -2h / -30m / -7d");
+    c->add_option("--to", o->to, "Records before this time (same forms)");
+    c->add_option("--where", o->where,
+                  "FIELD=VALUE, exact match on a field (repeatable; all must match). Indexed "
+                  "fields (addresses, ports, account, calling_id, mac, host, sni, query ...) skip "
+                  "whole blocks");
+    c->add_option("--contains", o->contains, "Substring of any text field");
+    c->add_option("--limit", o->limit, "At most N records");
+    c->add_option("--format", o->format, "json (default), csv or table")
+        ->check(CLI::IsMember({"json", "csv", "table"}));
+    c->footer(
+        "Example: netward query --store S --stream session --from -2h --where src_ip=10.0.0.5 "
+        "--format table");
+    c->callback([o] { RunQuery(*o); });
+  }
+  {
+    auto o = std::make_shared<ExportOptions>();
+    CLI::App* c = app.add_subcommand(
+        "export",
+        "Print a stream's Merkle leaves (one record per line, in tree order) or its "
+        "latest signed checkpoint, for independent verification.");
+    c->add_option("--store", o->store, "Store directory")->required();
+    c->add_option("--stream", o->stream, "Stream")->required();
+    auto* l = c->add_flag("--leaves", o->leaves, "Print the leaf bytes, one per line");
+    auto* k = c->add_flag("--checkpoint", o->checkpoint, "Print the latest signed checkpoint");
+    l->excludes(k);
+    c->footer(
+        "Check with a tool of your own, e.g. tests/tools/verify_checkpoint.py LEAVES CHECKPOINT "
+        "PUBKEY (docs/tamper-evidence.md).");
+    c->callback([o, c] {
+      if (!o->leaves && !o->checkpoint) {
+        std::cerr << "netward export: give --leaves or --checkpoint\n" << c->help();
+        SetExitCode(2);
+        return;
+      }
+      RunExport(*o);
+    });
+  }
+  {
+    auto o = std::make_shared<ProofOptions>();
+    CLI::App* c = app.add_subcommand(
+        "proof",
+        "Print an inclusion proof for one record, or a consistency proof between two "
+        "checkpoints (JSON).");
+    c->add_option("--store", o->store, "Store directory")->required();
+    c->add_option("--stream", o->stream, "Stream (default session)");
+    c->add_option("--seq", o->seq, "Record sequence number (leaf index) to prove");
+    c->add_option("--size", o->size,
+                  "Tree size of the checkpoint to prove against (default: "
+                  "the latest)");
+    c->add_option("--old", o->old_size, "Consistency proof from the checkpoint of this size");
+    c->callback([o] { RunProof(*o); });
+  }
+  {
+    auto o = std::make_shared<VerifyCliOptions>();
+    CLI::App* c = app.add_subcommand(
+        "verify", "Check that no stored record was changed, inserted, deleted or reordered.");
+    c->add_option("--store", o->store, "Store directory")->required();
+    c->add_option("--pubkey", o->pubkey,
+                  "Public key to trust (a .pub from netward keygen); default: the store's own "
+                  "signing.pub")
+        ->check(CLI::ExistingFile);
+    c->add_option("--stream", o->stream, "Only this stream");
+    c->footer(
+        "Exit 0 when intact; 1 with the first problem named (segment file, block, record seq, "
+        "field or checkpoint).");
+    c->callback([o] { RunVerify(*o); });
+  }
+  {
+    auto dir = std::make_shared<std::string>();
+    CLI::App* c = app.add_subcommand(
+        "stats", "Per stream: records, bytes on disk, bytes per record, oldest and newest.");
+    c->add_option("--store", *dir, "Store directory")->required();
+    c->callback([dir] { RunStats(*dir); });
+  }
+}
+
+}  // namespace netward::cli

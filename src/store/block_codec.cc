@@ -1,0 +1,596 @@
+// src/store/block_codec.cc: the column table of each stream and the block writer
+// (block_codec.h; the reader is block_reader.cc).
+//
+// Block layout (little endian; docs/store-format.md "Block format" is the reference, the offsets
+// are named in store/block_format.h):
+//
+//   offset size  field
+//   0      4     magic "NWB1"
+//   4      1     version = 1
+//   5      1     stream id (record::StreamId)
+//   6      2     column count C (the stream's schema fields + site)
+//   8      4     schema fingerprint: low 32 bits of Hash64 over every column's name, a 0 byte
+//                and its ColumnType byte, in column order
+//   12     4     record count N (<= kMaxBlockRecords)
+//   16     4     header bytes H (this header, checksum included)
+//   20     4     total bytes: H + the stored bytes of every column
+//   24     8     first_seq
+//   32     8     min_ts   (of column 0, the stream's ts; 0 when N = 0)
+//   40     8     max_ts
+//   48     34*C  per column: u8 codec (0 raw, 1 zstd), u8 flags (1: values in the Bloom
+//                filter), u32 stored bytes, u32 raw bytes, u64 sum0, u64 sum1 (locator
+//                checksums, below), u64 stored hash (Hash64 of the stored bytes, seed
+//                "NWB1STOR": covers even bytes that zstd ignores)
+//   48+34C 1     Bloom hash count k (8)
+//          4     Bloom bit count m (a multiple of 512; 0 = no filter)
+//          m/8   Bloom bits
+//   H-8    8     header checksum: Hash64(bytes [0, H-8), seed "NWB1HDRS")
+//   H      ...   the columns' stored bytes, in column order
+//
+// Column encodings, row after row (varints are LEB128 in their shortest form):
+//   Time        zigzag varint of the delta to the previous row (the first row's: to 0)
+//   U16/32/64   varint
+//   Ip          family byte (0 unset, 4, 6) + 4 or 16 address bytes
+//   String      varint tag: 0 = a new value follows (varint length + bytes); k >= 1 = the same
+//               value as the k-th new value of this column in this block
+//   StringList  varint count + elements (varint length + bytes); U32List: varint count + varints
+// A column is stored as one zstd frame, or raw when compression does not make it smaller.
+//
+// Locator checksums: h_i = (value hash of row i) mod p, p = 2^61 - 1 (value hashes:
+// block_format.h). sum0 = sum h_i, sum1 = sum (i + 1) h_i (mod p). If one row changed,
+// (i + 1) = d1 / d0 (mod p).
+//
+// Bloom keys: BloomKey(value hash, column) of each value of an indexed column (each element of
+// a list); a u16 column with over 16384 distinct values in the block is left out (a filter
+// over most of a 65536-value domain prunes little) and its flag says so.
+#include "store/block_codec.h"
+
+#include <zstd.h>
+
+#include <algorithm>
+#include <array>
+#include <cassert>
+#include <charconv>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "store/block_columns.h"
+#include "store/block_format.h"
+#include "store/bloom_filter.h"
+#include "store/hash64.h"
+#include "store/varint.h"
+
+namespace netward::store {
+namespace bf = block_format;
+using block_columns::ColumnDef;
+using block_columns::Info;
+using block_columns::StreamInfo;
+using record::StreamId;
+
+// ---- The schema as columns. ----
+
+namespace block_columns {
+namespace {
+
+#define NW_COLUMN_DEF(Type, name, doc) ColumnDef{#name, ColumnType::k##Type},
+#define NW_STREAM_COLUMNS(Name, sname, FIELDS)                    \
+  constexpr ColumnDef k##Name##Columns[] = {FIELDS(NW_COLUMN_DEF) \
+                                                ColumnDef{"site", ColumnType::kString}};
+NW_STREAMS(NW_STREAM_COLUMNS)
+#undef NW_STREAM_COLUMNS
+#undef NW_COLUMN_DEF
+
+// Besides every Ip column: the fields whose equality searches the Bloom filter prunes.
+constexpr std::string_view kIndexedNames[] = {
+    "src_port",  "dst_port",   "nat_port",  "inside_port", "outside_port", "remote_port",
+    "account",   "calling_id", "mac",       "host",        "sni",          "query",
+    "auth_user", "user",       "mail_from", "session_id"};
+
+std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
+  std::array<StreamInfo, record::kStreamCount> infos;
+  size_t s = 0;
+#define NW_STREAM_INFO(Name, sname, FIELDS)       \
+  infos[s].defs = k##Name##Columns;               \
+  infos[s].columns = std::size(k##Name##Columns); \
+  ++s;
+  NW_STREAMS(NW_STREAM_INFO)
+#undef NW_STREAM_INFO
+  for (StreamInfo& info : infos) {
+    info.indexed.assign(info.columns, false);
+    std::string text;
+    for (size_t c = 0; c < info.columns; ++c) {
+      const ColumnDef& def = info.defs[c];
+      text.append(def.name);
+      text.push_back('\0');
+      text.push_back(static_cast<char>(def.type));
+      bool named = false;
+      for (std::string_view n : kIndexedNames) named |= n == def.name;
+      info.indexed[c] = def.type == ColumnType::kIp || named;
+    }
+    info.fingerprint = static_cast<uint32_t>(Hash64(text.data(), text.size()));
+  }
+  return infos;
+}
+
+}  // namespace
+
+const StreamInfo& Info(StreamId stream) {
+  static const std::array<StreamInfo, record::kStreamCount> infos = BuildStreamInfos();
+  return infos[static_cast<size_t>(stream)];
+}
+
+size_t MaxRowBytes(ColumnType type) {
+  switch (type) {
+    case ColumnType::kTime:
+    case ColumnType::kU64:
+      return kMaxVarint64;
+    case ColumnType::kU16:
+      return 3;
+    case ColumnType::kU32:
+      return 5;
+    case ColumnType::kIp:
+      return bf::kMaxIpEncoding;
+    default:
+      return 0;
+  }
+}
+
+}  // namespace block_columns
+
+size_t ColumnCount(StreamId stream) { return Info(stream).columns; }
+
+int ColumnIndex(StreamId stream, std::string_view field) {
+  const StreamInfo& info = Info(stream);
+  for (size_t c = 0; c < info.columns; ++c) {
+    if (info.defs[c].name == field) return static_cast<int>(c);
+  }
+  return -1;
+}
+
+std::string_view ColumnName(StreamId stream, size_t column) {
+  const StreamInfo& info = Info(stream);
+  return column < info.columns ? info.defs[column].name : std::string_view();
+}
+
+ColumnType ColumnTypeOf(StreamId stream, size_t column) {
+  const StreamInfo& info = Info(stream);
+  return column < info.columns ? info.defs[column].type : ColumnType::kString;
+}
+
+bool IsIndexedField(StreamId stream, std::string_view field) {
+  int c = ColumnIndex(stream, field);
+  return c >= 0 && Info(stream).indexed[static_cast<size_t>(c)];
+}
+
+// ---- BlockBuilder. ----
+
+namespace {
+
+// A growable byte buffer written through raw pointers (the builder's hot path).
+class ByteBuffer {
+ public:
+  uint8_t* Reserve(size_t n) {
+    if (cap_ - size_ < n) Grow(n);
+    return data_.get() + size_;
+  }
+  void Commit(uint8_t* end) { size_ = static_cast<size_t>(end - data_.get()); }
+  const uint8_t* data() const { return data_.get(); }
+  size_t size() const { return size_; }
+  void clear() { size_ = 0; }
+
+ private:
+  void Grow(size_t n) {
+    size_t cap = std::max({cap_ * 2, size_ + n, size_t{4096}});
+    auto data = std::make_unique_for_overwrite<uint8_t[]>(cap);
+    if (size_) std::memcpy(data.get(), data_.get(), size_);
+    data_ = std::move(data);
+    cap_ = cap;
+  }
+  std::unique_ptr<uint8_t[]> data_;
+  size_t size_ = 0;
+  size_t cap_ = 0;
+};
+
+// memcmp(a, b, n) == 0 without a library call for the short values most columns hold.
+inline bool BytesEqual(const uint8_t* a, const char* b, size_t n) {
+  if (n >= 8 && n <= 16) {
+    return (bf::Load<uint64_t>(a) ^ bf::Load<uint64_t>(b)) == 0 &&
+           (bf::Load<uint64_t>(a + n - 8) ^ bf::Load<uint64_t>(b + n - 8)) == 0;
+  }
+  if (n >= 4 && n < 8) {
+    return bf::Load<uint32_t>(a) == bf::Load<uint32_t>(b) &&
+           bf::Load<uint32_t>(a + n - 4) == bf::Load<uint32_t>(b + n - 4);
+  }
+  if (n < 4) {
+    for (size_t i = 0; i < n; ++i) {
+      if (a[i] != static_cast<uint8_t>(b[i])) return false;
+    }
+    return true;
+  }
+  return std::memcmp(a, b, n) == 0;
+}
+
+// The per-block dictionary of a String column: value -> its number among the column's new
+// values. Holds at most kMaxEntries values; a column whose values are nearly all distinct stops
+// looking values up (they are written as new values, which the format allows).
+class StringDictionary {
+ public:
+  static constexpr uint32_t kMaxEntries = 16384;
+
+  struct Value {
+    uint32_t offset = 0;  // of the bytes in the column
+    uint32_t length = 0;
+    uint32_t number = kNone;  // among the column's new values; kNone: an empty slot
+    uint64_t hash = 0;
+  };
+  static constexpr uint32_t kNone = UINT32_MAX;
+
+  // An earlier value equal to `s`, or null. One slot (and the value's bytes) per hit.
+  const Value* Find(const uint8_t* column_bytes, std::string_view s, uint64_t hash) const {
+    if (off_ || slots_.empty()) return nullptr;
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      const Value& v = slots_[i];
+      if (v.number == kNone) return nullptr;
+      if (v.hash == hash && v.length == s.size() &&
+          BytesEqual(column_bytes + v.offset, s.data(), s.size())) {
+        return &v;
+      }
+    }
+  }
+  // Numbers a new value whose bytes are at `offset` in the column and returns it. `rows`
+  // counts the rows so far, this one included.
+  Value AddNew(uint32_t offset, std::string_view s, uint64_t hash, uint32_t rows) {
+    const Value v{offset, static_cast<uint32_t>(s.size()), new_values_++, hash};
+    if (off_ || v.number != entries_ || entries_ >= kMaxEntries) return v;
+    if (v.number >= 2048 && uint64_t{v.number} * 10 > uint64_t{rows} * 9) {  // nearly all new
+      off_ = true;
+      return v;
+    }
+    if (2 * (entries_ + 1) > slots_.size()) Rehash();
+    Insert(v);
+    ++entries_;
+    return v;
+  }
+  void Clear() {
+    if (entries_) std::fill(slots_.begin(), slots_.end(), Value());
+    entries_ = 0;
+    new_values_ = 0;
+    off_ = false;
+  }
+
+ private:
+  void Insert(const Value& v) {
+    size_t i = v.hash & mask_;
+    while (slots_[i].number != kNone) i = (i + 1) & mask_;
+    slots_[i] = v;
+  }
+  void Rehash() {
+    std::vector<Value> old = std::move(slots_);
+    slots_.assign(std::max<size_t>(256, old.size() * 2), Value());
+    mask_ = slots_.size() - 1;
+    for (const Value& v : old) {
+      if (v.number != kNone) Insert(v);
+    }
+  }
+  std::vector<Value> slots_;  // open addressing, linear probing
+  size_t mask_ = 0;
+  uint32_t entries_ = 0;
+  uint32_t new_values_ = 0;
+  bool off_ = false;
+};
+
+}  // namespace
+
+class BlockBuilder::Impl {
+ public:
+  explicit Impl(StreamId stream) : stream_(stream), info_(&Info(stream)) {
+    cols_.resize(info_->columns);
+    for (size_t c = 0; c < cols_.size(); ++c) cols_[c].indexed = info_->indexed[c];
+    cctx_ = ZSTD_createCCtx();
+  }
+  ~Impl() { ZSTD_freeCCtx(cctx_); }
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+
+  struct Column {
+    ByteBuffer buf;
+    bf::Locator locator;
+    TimestampUs prev_ts = 0;
+    uint64_t last_key = 0;  // the Bloom key added last: consecutive repeats are skipped
+    bool has_last_key = false;
+    bool indexed = false;
+    BloomKeys keys;
+    StringDictionary dictionary;
+    StringDictionary::Value last;  // String columns: the previous row's value
+  };
+
+  void AddKey(Column& col, size_t c, uint64_t value_hash) {
+    uint64_t key = bf::BloomKey(value_hash, c);
+    if (col.has_last_key && col.last_key == key) return;
+    col.last_key = key;
+    col.has_last_key = true;
+    col.keys.Add(key);
+  }
+
+  void Put(size_t c, TimestampUs ts) {
+    Column& col = cols_[c];
+    uint64_t delta = static_cast<uint64_t>(ts) - static_cast<uint64_t>(col.prev_ts);
+    col.prev_ts = ts;
+    uint8_t* p = col.buf.Reserve(kMaxVarint64);
+    col.buf.Commit(PutVarint64(p, ZigZag(static_cast<int64_t>(delta))));
+    uint64_t h = HashWord(static_cast<uint64_t>(ts));
+    col.locator.Add(h);
+    if (col.indexed) AddKey(col, c, h);
+    if (c == 0) {
+      if (count_ == 0 || ts < min_ts_) min_ts_ = ts;
+      if (count_ == 0 || ts > max_ts_) max_ts_ = ts;
+    }
+  }
+
+  void Put(size_t c, std::string_view s) {
+    Column& col = cols_[c];
+    uint8_t* p = col.buf.Reserve(1 + kMaxVarint64 + s.size());
+    if (count_ > 0 && s.size() == col.last.length &&
+        BytesEqual(col.buf.data() + col.last.offset, s.data(), s.size())) {
+      col.buf.Commit(PutVarint64(p, uint64_t{col.last.number} + 1));  // as the row before
+      col.locator.Add(col.last.hash);
+      return;
+    }
+    const uint64_t h = Hash64(s.data(), s.size());
+    col.locator.Add(h);
+    const StringDictionary::Value* earlier = col.dictionary.Find(col.buf.data(), s, h);
+    if (earlier) {
+      col.buf.Commit(PutVarint64(p, uint64_t{earlier->number} + 1));
+      col.last = *earlier;
+      return;
+    }
+    *p++ = 0;  // a new value
+    p = PutVarint64(p, s.size());
+    const auto offset = static_cast<uint32_t>(p - col.buf.data());
+    if (!s.empty()) std::memcpy(p, s.data(), s.size());
+    col.buf.Commit(p + s.size());
+    col.last = col.dictionary.AddNew(offset, s, h, count_ + 1);
+    if (col.indexed) AddKey(col, c, h);
+  }
+  void Put(size_t c, const std::string& s) { Put(c, std::string_view(s)); }
+
+  void Put(size_t c, const IpAddress& ip) {
+    Column& col = cols_[c];
+    uint8_t* p = col.buf.Reserve(bf::kMaxIpEncoding);
+    col.buf.Commit(bf::EncodeIp(p, ip));
+    const uint64_t h = bf::IpHash(ip);  // the same 16-byte loads as EncodeIp's
+    col.locator.Add(h);
+    if (col.indexed) AddKey(col, c, h);
+  }
+
+  void PutUint(size_t c, uint64_t v) {
+    Column& col = cols_[c];
+    uint8_t* p = col.buf.Reserve(kMaxVarint64);
+    col.buf.Commit(PutVarint64(p, v));
+    const uint64_t h = HashWord(v);
+    col.locator.Add(h);
+    if (col.indexed) AddKey(col, c, h);
+  }
+  void Put(size_t c, uint16_t v) { PutUint(c, v); }
+  void Put(size_t c, uint32_t v) { PutUint(c, v); }
+  void Put(size_t c, uint64_t v) { PutUint(c, v); }
+
+  void Put(size_t c, const std::vector<std::string>& list) {
+    Column& col = cols_[c];
+    size_t bytes = kMaxVarint64;
+    for (const std::string& s : list) bytes += kMaxVarint64 + s.size();
+    uint8_t* begin = col.buf.Reserve(bytes);
+    uint8_t* p = PutVarint64(begin, list.size());
+    for (const std::string& s : list) {
+      p = PutVarint64(p, s.size());
+      if (!s.empty()) std::memcpy(p, s.data(), s.size());
+      p += s.size();
+      if (col.indexed) AddKey(col, c, Hash64(s.data(), s.size()));
+    }
+    col.buf.Commit(p);
+    col.locator.Add(Hash64(begin, static_cast<size_t>(p - begin)));
+  }
+
+  void Put(size_t c, const std::vector<uint32_t>& list) {
+    Column& col = cols_[c];
+    uint8_t* begin = col.buf.Reserve(kMaxVarint64 * (list.size() + 1));
+    uint8_t* p = PutVarint64(begin, list.size());
+    for (uint32_t v : list) {
+      p = PutVarint64(p, v);
+      if (col.indexed) AddKey(col, c, HashWord(v));
+    }
+    col.buf.Commit(p);
+    col.locator.Add(Hash64(begin, static_cast<size_t>(p - begin)));
+  }
+
+  void EndRow() { ++count_; }
+  void Encode(uint64_t first_seq, int zstd_level, std::string* out) const;
+  void Clear() {
+    for (Column& col : cols_) {
+      col.buf.clear();
+      col.locator = bf::Locator();
+      col.prev_ts = 0;
+      col.has_last_key = false;
+      col.keys.Clear();
+      col.dictionary.Clear();
+    }
+    count_ = 0;
+    min_ts_ = max_ts_ = 0;
+  }
+
+  StreamId stream_;
+  const StreamInfo* info_;
+  std::vector<Column> cols_;
+  uint32_t count_ = 0;
+  TimestampUs min_ts_ = 0;
+  TimestampUs max_ts_ = 0;
+  mutable std::string bloom_bits_;  // Encode's scratch
+  ZSTD_CCtx* cctx_ = nullptr;
+};
+
+void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string* out) const {
+  const size_t ncols = cols_.size();
+  std::vector<uint8_t> flags(ncols, 0);
+  std::vector<const BloomKeys*> key_sets;
+  for (size_t c = 0; c < ncols; ++c) {
+    if (!cols_[c].indexed || cols_[c].keys.keys().empty()) continue;
+    if (info_->defs[c].type == ColumnType::kU16 && cols_[c].keys.EstimateDistinct() > 16384) {
+      continue;  // most of the domain: the filter would prune little
+    }
+    flags[c] |= bf::kFlagInBloom;
+    key_sets.push_back(&cols_[c].keys);
+  }
+  const uint32_t nbits = BuildBloomFilter(key_sets, &bloom_bits_);
+  const size_t bloom_offset = bf::kFixedBytes + ncols * bf::kColumnEntryBytes;
+  const size_t header_bytes = bloom_offset + bf::kBloomFixedBytes + nbits / 8 + bf::kChecksumBytes;
+  size_t bound = header_bytes;
+  for (const Column& col : cols_) bound += ZSTD_compressBound(col.buf.size());
+
+  const size_t start = out->size();
+  out->resize(start + bound);
+  auto* base = reinterpret_cast<uint8_t*>(out->data() + start);
+  size_t pos = header_bytes;
+  for (size_t c = 0; c < ncols; ++c) {
+    const Column& col = cols_[c];
+    const size_t raw = col.buf.size();
+    size_t stored = 0;
+    uint8_t codec = bf::kCodecRaw;
+    if (raw > 0) {
+      size_t n = ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw), col.buf.data(), raw,
+                                   zstd_level);
+      if (!ZSTD_isError(n) && n < raw) {
+        stored = n;
+        codec = bf::kCodecZstd;
+      } else {
+        std::memcpy(base + pos, col.buf.data(), raw);
+        stored = raw;
+      }
+    }
+    uint8_t* entry = base + bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    const bf::Sums sums = col.locator.Finish(count_);
+    entry[bf::kEntryCodec] = codec;
+    entry[bf::kEntryFlags] = flags[c];
+    bf::Store<uint32_t>(entry + bf::kEntryStored, static_cast<uint32_t>(stored));
+    bf::Store<uint32_t>(entry + bf::kEntryRaw, static_cast<uint32_t>(raw));
+    bf::Store<uint64_t>(entry + bf::kEntrySum0, sums.sum0);
+    bf::Store<uint64_t>(entry + bf::kEntrySum1, sums.sum1);
+    bf::Store<uint64_t>(entry + bf::kEntryStoredHash, Hash64(base + pos, stored, bf::kStoredSeed));
+    pos += stored;
+  }
+  assert(pos <= UINT32_MAX);
+
+  std::memcpy(base + bf::kMagicOffset, bf::kMagic, 4);
+  base[bf::kVersionOffset] = bf::kVersion;
+  base[bf::kStreamOffset] = static_cast<uint8_t>(stream_);
+  bf::Store<uint16_t>(base + bf::kColumnCountOffset, static_cast<uint16_t>(ncols));
+  bf::Store<uint32_t>(base + bf::kFingerprintOffset, info_->fingerprint);
+  bf::Store<uint32_t>(base + bf::kCountOffset, count_);
+  bf::Store<uint32_t>(base + bf::kHeaderBytesOffset, static_cast<uint32_t>(header_bytes));
+  bf::Store<uint32_t>(base + bf::kTotalBytesOffset, static_cast<uint32_t>(pos));
+  bf::Store<uint64_t>(base + bf::kFirstSeqOffset, first_seq);
+  bf::Store<int64_t>(base + bf::kMinTsOffset, min_ts_);
+  bf::Store<int64_t>(base + bf::kMaxTsOffset, max_ts_);
+  base[bloom_offset] = kBloomHashes;
+  bf::Store<uint32_t>(base + bloom_offset + 1, nbits);
+  if (nbits) std::memcpy(base + bloom_offset + bf::kBloomFixedBytes, bloom_bits_.data(), nbits / 8);
+  const size_t checksum_offset = header_bytes - bf::kChecksumBytes;
+  bf::Store<uint64_t>(base + checksum_offset, bf::HeaderChecksum(base, checksum_offset));
+  out->resize(start + pos);
+}
+
+BlockBuilder::BlockBuilder(StreamId stream) : impl_(std::make_unique<Impl>(stream)) {}
+BlockBuilder::~BlockBuilder() = default;
+BlockBuilder::BlockBuilder(BlockBuilder&&) noexcept = default;
+BlockBuilder& BlockBuilder::operator=(BlockBuilder&&) noexcept = default;
+
+template <typename R>
+void BlockBuilder::Add(const R& record, std::string_view site) {
+  Impl& m = *impl_;
+  assert(R::kStream == m.stream_);
+  assert(m.count_ < kMaxBlockRecords);
+  size_t c = 0;
+  record.ForEachField([&m, &c](std::string_view, const auto& value) { m.Put(c++, value); });
+  m.Put(c, site);
+  m.EndRow();
+}
+
+#define NW_INSTANTIATE_ADD(Name, sname, FIELDS)                                      \
+  template void BlockBuilder::Add<record::Name##Record>(const record::Name##Record&, \
+                                                        std::string_view);
+NW_STREAMS(NW_INSTANTIATE_ADD)
+#undef NW_INSTANTIATE_ADD
+
+StreamId BlockBuilder::stream() const { return impl_->stream_; }
+uint32_t BlockBuilder::count() const { return impl_->count_; }
+TimestampUs BlockBuilder::min_ts() const { return impl_->min_ts_; }
+TimestampUs BlockBuilder::max_ts() const { return impl_->max_ts_; }
+void BlockBuilder::Finish(uint64_t first_seq, int zstd_level, std::string* out) {
+  impl_->Encode(first_seq, zstd_level, out);
+  impl_->Clear();
+}
+void BlockBuilder::Encode(uint64_t first_seq, int zstd_level, std::string* out) const {
+  impl_->Encode(first_seq, zstd_level, out);
+}
+void BlockBuilder::Clear() { impl_->Clear(); }
+
+// ---- Bloom probes. ----
+
+BloomProbe MakeBloomProbe(StreamId stream, std::string_view field, std::string_view value) {
+  BloomProbe probe;
+  int column = ColumnIndex(stream, field);
+  if (column < 0 || !IsIndexedField(stream, field)) return probe;
+  const auto c = static_cast<size_t>(column);
+  uint64_t h = 0;
+  switch (Info(stream).defs[c].type) {
+    case ColumnType::kString:
+    case ColumnType::kStringList:
+      h = Hash64(value.data(), value.size());
+      break;
+    case ColumnType::kIp: {
+      auto ip = IpAddress::Parse(value);
+      if (!ip) return probe;
+      h = bf::IpHash(*ip);
+      break;
+    }
+    case ColumnType::kU16:
+    case ColumnType::kU32:
+    case ColumnType::kU64:
+    case ColumnType::kU32List: {
+      uint64_t v = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
+      if (ec != std::errc() || ptr != value.data() + value.size()) return probe;
+      ColumnType t = Info(stream).defs[c].type;
+      if ((t == ColumnType::kU16 && v > UINT16_MAX) ||
+          ((t == ColumnType::kU32 || t == ColumnType::kU32List) && v > UINT32_MAX)) {
+        probe.column = column;
+        probe.impossible = true;  // no row can hold it
+        return probe;
+      }
+      h = HashWord(v);
+      break;
+    }
+    case ColumnType::kTime:
+      return probe;
+  }
+  probe.column = column;
+  probe.key = bf::BloomKey(h, c);
+  return probe;
+}
+
+bool BlockHeader::MayContain(const BloomProbe& probe) const {
+  if (probe.column < 0) return true;
+  if (probe.impossible) return false;
+  const auto c = static_cast<size_t>(probe.column);
+  if (c >= columns.size() || !(columns[c].flags & bf::kFlagInBloom)) return true;
+  return BloomMayContain(reinterpret_cast<const uint8_t*>(bloom.data()),
+                         static_cast<uint32_t>(bloom.size() * 8),
+                         static_cast<uint8_t>(bloom_hashes), probe.key);
+}
+
+bool BlockHeader::MayContain(std::string_view field, std::string_view value) const {
+  if (static_cast<size_t>(stream) >= record::kStreamCount) return true;
+  return MayContain(MakeBloomProbe(stream, field, value));
+}
+
+}  // namespace netward::store

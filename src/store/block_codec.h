@@ -1,0 +1,180 @@
+// src/store/block_codec.h: one block = the records [first_seq, first_seq + count) of one stream,
+// stored column by column (docs/store-format.md, "Block format"; src/store/block_format.h).
+//
+// Columns are the stream's schema fields in declaration order, then `site`. Each column is
+// encoded by type (Time: zigzag varint deltas; integers: varints; Ip: family byte + address;
+// String: varint length + bytes; lists: varint count + elements), then compressed with zstd on
+// its own, so a query decompresses only the columns it reads.
+//
+// The block header carries what the store needs without decompressing anything: count,
+// first_seq, min/max ts, a Bloom filter over the indexed values (addresses, ports, account,
+// calling_id, mac, host/sni/query and other names, see IsIndexedField) and per column a
+// checksum pair that detects any change to the column and locates the row when one row changed.
+//
+// Thread-compatible. Builders allocate only while columns grow; after warm-up, Clear() keeps
+// capacity. Costs (bench/block_codec_bench.cc): see docs/store-format.md, "Block format".
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/ip_address.h"
+#include "common/status.h"
+#include "common/time.h"
+#include "record/schema.h"
+
+namespace netward::store {
+
+// Most records one block may hold (the reader rejects larger counts; the store's
+// block_records must not exceed it).
+constexpr uint32_t kMaxBlockRecords = 1u << 20;
+
+// How a column is stored, from its schema field type (record/schema.h); `site` is kString.
+enum class ColumnType : uint8_t { kTime, kString, kIp, kU16, kU32, kU64, kStringList, kU32List };
+
+// True if values of this field go into the block's Bloom filter (equality search is pruned).
+bool IsIndexedField(record::StreamId stream, std::string_view field);
+
+// Number of columns of a stream's blocks: its schema fields plus `site` (the last column).
+size_t ColumnCount(record::StreamId stream);
+// Column index of a field name ("site" included); -1 if the stream has no such field.
+int ColumnIndex(record::StreamId stream, std::string_view field);
+std::string_view ColumnName(record::StreamId stream, size_t column);
+ColumnType ColumnTypeOf(record::StreamId stream, size_t column);
+
+class BlockBuilder {
+ public:
+  explicit BlockBuilder(record::StreamId stream);
+  ~BlockBuilder();
+  BlockBuilder(BlockBuilder&&) noexcept;
+  BlockBuilder& operator=(BlockBuilder&&) noexcept;
+
+  // R must be the struct of this builder's stream (R::kStream == stream()), and count() must
+  // stay under kMaxBlockRecords. Explicitly instantiated for every stream of NW_STREAMS.
+  template <typename R>
+  void Add(const R& record, std::string_view site);
+
+  record::StreamId stream() const;
+  uint32_t count() const;
+  TimestampUs min_ts() const;  // 0 when empty
+  TimestampUs max_ts() const;
+  // Appends the encoded block to `out` and clears the builder (capacity kept). Each column is
+  // compressed on its own at `zstd_level` (stored raw where that does not shrink it). A block
+  // must stay under 4 GiB (it does at kMaxBlockRecords unless rows average > 4 KiB).
+  void Finish(uint64_t first_seq, int zstd_level, std::string* out);
+  // Appends the encoded block of the rows so far to `out` and keeps them (the store's WAL
+  // snapshot of a partial block). Uses the builder's compression context: not concurrently
+  // with any other call on this builder.
+  void Encode(uint64_t first_seq, int zstd_level, std::string* out) const;
+  void Clear();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// An equality search value prepared once for the Bloom filters of many blocks of one stream.
+struct BloomProbe {
+  int column = -1;          // -1: the field is not indexed or the value unparsable (no pruning)
+  bool impossible = false;  // no value of the field's type equals it ("70000" for a u16)
+  uint64_t key = 0;
+};
+// `value` in JSON text form, unquoted: "10.0.0.1", "443", "example.com" (string fields: the raw
+// bytes, as Add received them). Costs one hash (and an address or number parse).
+BloomProbe MakeBloomProbe(record::StreamId stream, std::string_view field, std::string_view value);
+
+// What the header of an encoded block says. Parsed without decompressing any column.
+struct BlockHeader {
+  record::StreamId stream{};
+  uint32_t count = 0;
+  uint64_t first_seq = 0;
+  TimestampUs min_ts = 0;
+  TimestampUs max_ts = 0;
+  uint32_t header_bytes = 0;  // the header's own size (the columns follow it)
+  uint32_t total_bytes = 0;   // header + columns: the whole block
+
+  struct Column {
+    uint8_t codec = 0;          // block_format::Codec: 0 raw, 1 zstd
+    uint8_t flags = 0;          // block_format: 1 = the column's values are in the Bloom filter
+    uint32_t offset = 0;        // of its stored bytes from the start of the block
+    uint32_t stored_bytes = 0;  // on disk
+    uint32_t raw_bytes = 0;     // decompressed
+    uint64_t sum0 = 0;          // locator checksums (docs/store-format.md)
+    uint64_t sum1 = 0;
+    uint64_t stored_hash = 0;  // Hash64 of the stored bytes
+  };
+  std::vector<Column> columns;  // ColumnCount(stream) entries
+
+  // False only if the Bloom filter proves no row has field == value (value in JSON text form:
+  // "10.0.0.1", "443", "example.com"). Always true for fields that are not indexed.
+  // A column whose values are not in the filter (a u16 column with over 16384 distinct values
+  // in the block: most of its domain) never prunes. Cost: a field lookup and MakeBloomProbe;
+  // for many blocks make the probe once and use the overload below (one cache line).
+  bool MayContain(std::string_view field, std::string_view value) const;
+  bool MayContain(const BloomProbe& probe) const;
+
+  std::string bloom;  // the filter's bits (opaque)
+  uint32_t bloom_hashes = 0;
+};
+
+// Parses and checks the header at the start of `bytes` (magic, sizes, header checksum). `bytes`
+// need only hold the header (PeekBlockSizes says how long it is); the columns may be absent.
+// Corruption naming what is wrong if `bytes` is not a block header or is cut short;
+// NotSupported if the block was written for another version of the stream's schema.
+Result<BlockHeader> ParseBlockHeader(std::string_view bytes);
+
+// The first kBlockSizePrefix bytes of a block tell its header's size and the whole block's:
+// for reading a header alone from a file. Corruption if they are not a block's.
+constexpr size_t kBlockSizePrefix = 24;
+struct BlockSizes {
+  uint32_t header_bytes = 0;
+  uint32_t total_bytes = 0;
+};
+Result<BlockSizes> PeekBlockSizes(std::string_view prefix);
+
+// Random access to the rows of one encoded block. Keeps a view of `bytes`: the caller keeps
+// them alive. Columns are decompressed on first use and checked against the header's checksum.
+class BlockReader {
+ public:
+  // Parses the header; Corruption if `bytes` is shorter than the block (header.total_bytes).
+  // Longer is fine: the bytes after the block are ignored.
+  static Result<std::unique_ptr<BlockReader>> Open(std::string_view bytes);
+  // Open without the header checksum and with LoadColumn skipping the column checksums (every
+  // other check stays): for fuzz targets only, so that they reach the decoders.
+  static Result<std::unique_ptr<BlockReader>> OpenUnverifiedForFuzzing(std::string_view bytes);
+  ~BlockReader();
+
+  const BlockHeader& header() const;
+
+  // Decompresses and decodes a column (once). Corruption if the compressed data is damaged
+  // or the decoded column does not match the header's checksum; when exactly one row differs
+  // the message names it, and `*bad_row` (if given) is set to it, else to UINT32_MAX.
+  Status LoadColumn(size_t column, uint32_t* bad_row = nullptr);
+
+  // Accessors of a loaded column, by row (< count). The type must be the column's schema type.
+  // Views stay valid while the reader lives.
+  TimestampUs TimeAt(size_t column, uint32_t row) const;
+  uint64_t UintAt(size_t column, uint32_t row) const;  // U16/U32/U64
+  const IpAddress& IpAt(size_t column, uint32_t row) const;
+  std::string_view StringAt(size_t column, uint32_t row) const;
+  // StringList/U32List: element count and elements.
+  uint32_t ListSize(size_t column, uint32_t row) const;
+  std::string_view StringListAt(size_t column, uint32_t row, uint32_t i) const;
+  uint32_t U32ListAt(size_t column, uint32_t row, uint32_t i) const;
+
+  // Appends the row's canonical JSON line (record/json_encoder.h, with "\n") to `out`.
+  // Loads every column first (a Corruption from LoadColumn is returned).
+  Status AppendJsonLine(uint32_t row, std::string* out);
+
+  class Impl;
+
+ private:
+  explicit BlockReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace netward::store

@@ -1,0 +1,33 @@
+// src/store/block_columns.h: the columns of each stream's blocks, derived from record/schema.h's
+// X-macros (fields in declaration order, then `site`), with what the codec needs to know about
+// them. Private to the block codec (block_codec.cc, block_reader.cc).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "record/schema.h"
+#include "store/block_codec.h"
+
+namespace netward::store::block_columns {
+
+struct ColumnDef {
+  std::string_view name;
+  ColumnType type;
+};
+
+struct StreamInfo {
+  const ColumnDef* defs = nullptr;
+  size_t columns = 0;
+  std::vector<bool> indexed;  // IsIndexedField, per column
+  uint32_t fingerprint = 0;   // of the names and types: a block's schema version
+};
+
+// Built once, on first use (thread-safe). `stream` must be a valid StreamId.
+const StreamInfo& Info(record::StreamId stream);
+
+// Most bytes one row of the type can take, 0 if unbounded.
+size_t MaxRowBytes(ColumnType type);
+
+}  // namespace netward::store::block_columns

@@ -1,0 +1,177 @@
+// src/store/block_format.h: the constants and arithmetic of the block layout that the writer,
+// the reader and their tests share (docs/store-format.md, "Block format"). Nothing else should
+// include it: the store goes through store/block_codec.h.
+#pragma once
+
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "common/ip_address.h"
+#include "store/hash64.h"
+
+namespace netward::store::block_format {
+
+static_assert(std::endian::native == std::endian::little,
+              "the block format is little endian and read with memcpy");
+
+constexpr char kMagic[4] = {'N', 'W', 'B', '1'};
+constexpr uint8_t kVersion = 1;
+
+// Fixed part of the header: offsets of its fields.
+constexpr size_t kMagicOffset = 0;         // 4 bytes "NWB1"
+constexpr size_t kVersionOffset = 4;       // u8
+constexpr size_t kStreamOffset = 5;        // u8 record::StreamId
+constexpr size_t kColumnCountOffset = 6;   // u16
+constexpr size_t kFingerprintOffset = 8;   // u32 schema fingerprint of the stream
+constexpr size_t kCountOffset = 12;        // u32 records
+constexpr size_t kHeaderBytesOffset = 16;  // u32 header size, checksum included
+constexpr size_t kTotalBytesOffset = 20;   // u32 header + columns
+constexpr size_t kFirstSeqOffset = 24;     // u64
+constexpr size_t kMinTsOffset = 32;        // i64
+constexpr size_t kMaxTsOffset = 40;        // i64
+constexpr size_t kFixedBytes = 48;
+
+// Then one entry per column: u8 codec, u8 flags, u32 stored bytes, u32 raw bytes, u64 sum0,
+// u64 sum1, u64 Hash64 of the stored bytes (seed kStoredSeed).
+constexpr size_t kColumnEntryBytes = 34;
+constexpr size_t kEntryCodec = 0;
+constexpr size_t kEntryFlags = 1;
+constexpr size_t kEntryStored = 2;
+constexpr size_t kEntryRaw = 6;
+constexpr size_t kEntrySum0 = 10;
+constexpr size_t kEntrySum1 = 18;
+constexpr size_t kEntryStoredHash = 26;
+enum Codec : uint8_t { kCodecRaw = 0, kCodecZstd = 1 };
+constexpr uint8_t kFlagInBloom = 1;  // the column's values are in the Bloom filter
+constexpr uint8_t kKnownFlags = kFlagInBloom;
+
+// Then the Bloom filter: u8 hash count, u32 bit count, bits / 8 bytes; then the u64 checksum.
+constexpr size_t kBloomFixedBytes = 5;
+constexpr size_t kChecksumBytes = 8;
+
+constexpr uint64_t kHeaderSeed = 0x4e57423148445253ULL;  // "NWB1HDRS"
+constexpr uint64_t kStoredSeed = 0x4e57423153544f52ULL;  // "NWB1STOR"
+
+// Limits the reader enforces (a block from this writer never exceeds them).
+constexpr uint32_t kMaxColumnRawBytes = 1u << 30;
+
+// Checksum of the header bytes [0, header_bytes - 8), stored in its last 8 bytes.
+inline uint64_t HeaderChecksum(const void* header, size_t len_without_checksum) {
+  return Hash64(header, len_without_checksum, kHeaderSeed);
+}
+
+template <typename T>
+inline T Load(const void* p) {
+  T v;
+  std::memcpy(&v, p, sizeof(T));
+  return v;
+}
+template <typename T>
+inline void Store(void* p, T v) {
+  std::memcpy(p, &v, sizeof(T));
+}
+
+// ---- Value hashes: the h_i of the locator checksums and the source of the Bloom keys. ----
+// Time and integers: HashWord of the value; Ip: of its 16 bytes (IPv4 mapped) folded;
+// String (and a StringList element): Hash64 of its bytes; a list row: Hash64 of its encoding.
+
+inline uint64_t IpHash(const IpAddress& ip) {
+  return HashWord(Load<uint64_t>(ip.bytes) ^ HashWord(Load<uint64_t>(ip.bytes + 8)));
+}
+
+// The Bloom key of a value hash in column `column`.
+inline uint64_t BloomKey(uint64_t value_hash, size_t column) {
+  return Fmix64(value_hash ^ ((column + 1) * 0x9E3779B97F4A7C15ULL));
+}
+
+// Ip encoding: family byte (0 unset, 4, 6) + 4 or 16 address bytes.
+constexpr size_t kMaxIpEncoding = 17;
+inline uint8_t* EncodeIp(uint8_t* p, const IpAddress& ip) {
+  const uint64_t lo = Load<uint64_t>(ip.bytes);
+  const uint64_t hi = Load<uint64_t>(ip.bytes + 8);
+  if ((lo | hi) == 0) {
+    *p++ = 0;
+  } else if (lo == 0 && static_cast<uint32_t>(hi) == 0xffff0000u) {  // ::ffff:a.b.c.d
+    *p++ = 4;
+    std::memcpy(p, ip.bytes + 12, 4);
+    p += 4;
+  } else {
+    *p++ = 6;
+    std::memcpy(p, ip.bytes, 16);
+    p += 16;
+  }
+  return p;
+}
+
+// ---- Locator checksums: arithmetic modulo the Mersenne prime p = 2^61 - 1. ----
+constexpr uint64_t kPrime = (uint64_t{1} << 61) - 1;
+
+inline uint64_t ModP(uint64_t x) {
+  x = (x & kPrime) + (x >> 61);
+  return x >= kPrime ? x - kPrime : x;
+}
+inline uint64_t AddModP(uint64_t a, uint64_t b) {  // a, b < p
+  uint64_t s = a + b;
+  return s >= kPrime ? s - kPrime : s;
+}
+inline uint64_t SubModP(uint64_t a, uint64_t b) { return a >= b ? a - b : a + kPrime - b; }
+inline uint64_t MulModP(uint64_t a, uint64_t b) {  // a, b < p
+  __uint128_t r = static_cast<__uint128_t>(a) * b;
+  uint64_t s = (static_cast<uint64_t>(r) & kPrime) + static_cast<uint64_t>(r >> 61);
+  return s >= kPrime ? s - kPrime : s;
+}
+inline uint64_t PowModP(uint64_t base, uint64_t exp) {
+  uint64_t result = 1;
+  while (exp) {
+    if (exp & 1) result = MulModP(result, base);
+    base = MulModP(base, base);
+    exp >>= 1;
+  }
+  return result;
+}
+
+// The locator checksums of a column: S0 = sum h_i and S1 = sum (i + 1) * h_i (mod p) over its
+// rows i, where h_i is Hash64 of the row's value bytes reduced mod p.
+struct Sums {
+  uint64_t sum0 = 0;
+  uint64_t sum1 = 0;
+};
+
+// Accumulates Sums row by row: the raw hashes and the running sums of them are added up in 128
+// bits (no overflow below 2^20 rows) and reduced mod p once, at the end. S1 = (n + 1) * S0 - the
+// sum of the running S0s, which is sum (i + 1) * h_i.
+class Locator {
+ public:
+  void Add(uint64_t hash) {
+    sum0_ += hash;
+    running_ += sum0_;
+  }
+  Sums Finish(uint32_t rows) const {
+    uint64_t s0 = Mod128(sum0_);
+    return {s0, SubModP(MulModP(ModP(uint64_t{rows} + 1), s0), Mod128(running_))};
+  }
+
+ private:
+  static uint64_t Mod128(unsigned __int128 x) {
+    uint64_t folded = static_cast<uint64_t>(x & kPrime) +
+                      static_cast<uint64_t>((x >> 61) & kPrime) + static_cast<uint64_t>(x >> 122);
+    return ModP(folded);
+  }
+  unsigned __int128 sum0_ = 0;
+  unsigned __int128 running_ = 0;
+};
+
+// If exactly one row differs between the stored and the recomputed sums, returns it (0-based);
+// -1 if the difference cannot come from a single row among `count`.
+inline int64_t LocateChangedRow(const Sums& stored, const Sums& actual, uint32_t count) {
+  uint64_t d0 = SubModP(actual.sum0, stored.sum0);
+  uint64_t d1 = SubModP(actual.sum1, stored.sum1);
+  if (d0 == 0) return -1;
+  uint64_t position = MulModP(d1, PowModP(d0, kPrime - 2));  // i + 1 = dS1 / dS0
+  if (position == 0 || position > count) return -1;
+  return static_cast<int64_t>(position - 1);
+}
+
+}  // namespace netward::store::block_format

@@ -1,0 +1,177 @@
+#include "store/file_util.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace netward::store {
+
+Status IoError(const std::string& path, std::string_view op, int err) {
+  std::string what(op);
+  what += ": ";
+  what += std::strerror(err);
+  if (err == ENOSPC || err == EDQUOT) what += " (free space on the store's file system)";
+  return Status::IOError(path, what);
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return IoError(path, "open", errno);
+  std::string out;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      ::close(fd);
+      return IoError(path, "read", e);
+    }
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return out;
+}
+
+Status AppendToFd(int fd, const std::string& path, std::string_view data, uint64_t size_before) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      int e = errno;
+      // Never leave half a block behind: cut back to where this append began.
+      if (::ftruncate(fd, static_cast<off_t>(size_before)) == 0) {
+        ::lseek(fd, static_cast<off_t>(size_before), SEEK_SET);
+      }
+      return IoError(path, "write", e);
+    }
+    done += static_cast<size_t>(n);
+  }
+  return Status::OK();
+}
+
+Status SyncFd(int fd, const std::string& path) {
+  if (::fdatasync(fd) != 0) return IoError(path, "fdatasync", errno);
+  return Status::OK();
+}
+
+Status SyncDir(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return IoError(dir, "open directory", errno);
+  Status st;
+  if (::fsync(fd) != 0) st = IoError(dir, "fsync directory", errno);
+  ::close(fd);
+  return st;
+}
+
+Status WriteFileAtomic(const std::string& path, std::string_view data) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(tmp, "open", errno);
+  Status st = AppendToFd(fd, tmp, data, 0);
+  if (st.ok()) st = SyncFd(fd, tmp);
+  ::close(fd);
+  if (!st.ok()) {
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int e = errno;
+    ::unlink(tmp.c_str());
+    return IoError(path, "rename", e);
+  }
+  auto slash = path.rfind('/');
+  return SyncDir(slash == std::string::npos ? "." : path.substr(0, slash));
+}
+
+Status MakeDirs(const std::string& dir) {
+  std::string partial;
+  size_t pos = 0;
+  while (pos <= dir.size()) {
+    size_t next = dir.find('/', pos);
+    if (next == std::string::npos) next = dir.size();
+    partial = dir.substr(0, next);
+    if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
+      return IoError(partial, "mkdir", errno);
+    }
+    pos = next + 1;
+  }
+  struct stat sb;
+  if (::stat(dir.c_str(), &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+    return Status::IOError(dir, "not a directory");
+  }
+  return Status::OK();
+}
+
+bool FileExists(const std::string& path) {
+  struct stat sb;
+  return ::stat(path.c_str(), &sb) == 0;
+}
+
+uint64_t FileSizeOrZero(const std::string& path) {
+  struct stat sb;
+  if (::stat(path.c_str(), &sb) != 0) return 0;
+  return static_cast<uint64_t>(sb.st_size);
+}
+
+AppendFile::~AppendFile() { Close(); }
+
+AppendFile::AppendFile(AppendFile&& other) noexcept
+    : fd_(other.fd_), size_(other.size_), path_(std::move(other.path_)) {
+  other.fd_ = -1;
+}
+
+AppendFile& AppendFile::operator=(AppendFile&& other) noexcept {
+  if (this != &other) {
+    Close();
+    fd_ = other.fd_;
+    size_ = other.size_;
+    path_ = std::move(other.path_);
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+Result<AppendFile> AppendFile::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return IoError(path, "open", errno);
+  off_t end = ::lseek(fd, 0, SEEK_END);
+  if (end < 0) {
+    int e = errno;
+    ::close(fd);
+    return IoError(path, "seek", e);
+  }
+  AppendFile f;
+  f.fd_ = fd;
+  f.size_ = static_cast<uint64_t>(end);
+  f.path_ = path;
+  return f;
+}
+
+Status AppendFile::Append(std::string_view data) {
+  if (fd_ < 0) return Status::IOError(path_, "append to a closed file");
+  Status st = AppendToFd(fd_, path_, data, size_);
+  if (st.ok()) size_ += data.size();
+  return st;
+}
+
+Status AppendFile::Sync() { return fd_ < 0 ? Status::OK() : SyncFd(fd_, path_); }
+
+Status AppendFile::Truncate(uint64_t size) {
+  if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return IoError(path_, "truncate", errno);
+  if (::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) return IoError(path_, "seek", errno);
+  size_ = size;
+  return Status::OK();
+}
+
+void AppendFile::Close() {
+  if (fd_ >= 0) ::close(fd_);
+  fd_ = -1;
+}
+
+}  // namespace netward::store

@@ -1,0 +1,646 @@
+// Tests of the columnar block codec (src/store/block_codec.h): round trips of every stream,
+// the Bloom filter, and damage — flipped header bytes, a re-encoded row, truncation — each
+// reported as Corruption that names what is wrong.
+#include "store/block_codec.h"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "record/json_encoder.h"
+#include "store/block_format.h"
+#include "store/hash64.h"
+#include "store/varint.h"
+
+namespace netward::store {
+namespace {
+
+namespace bf = block_format;
+using record::StreamId;
+
+// ---- Random records of any stream, schema-driven. ----
+
+class RandomValues {
+ public:
+  explicit RandomValues(uint64_t seed) : rng_(seed) {}
+
+  uint64_t Below(uint64_t n) { return std::uniform_int_distribution<uint64_t>(0, n - 1)(rng_); }
+
+  void Fill(TimestampUs& v) {
+    switch (Below(8)) {
+      case 0:
+        v = 0;
+        break;
+      case 1:
+        v = Below(2) ? INT64_MAX : INT64_MIN;
+        break;
+      case 2:
+        v = -static_cast<TimestampUs>(Below(1'000'000'000));
+        break;
+      default:
+        v = 1'780'000'000'000'000 + static_cast<TimestampUs>(Below(86'400'000'000));
+    }
+  }
+  void Fill(std::string& v) {
+    v.clear();
+    switch (Below(8)) {
+      case 0:
+        break;  // empty
+      case 1:   // arbitrary bytes: invalid UTF-8, controls, NUL, quotes, backslashes
+        for (uint64_t i = 0, n = Below(40); i < n; ++i) v.push_back(static_cast<char>(Below(256)));
+        break;
+      case 2:
+        v.assign(1000 + Below(3000), 'a' + static_cast<char>(Below(26)));
+        break;
+      case 3:
+        v = "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \"q\" \\ \x01";
+        break;
+      default:
+        for (uint64_t i = 0, n = 1 + Below(20); i < n; ++i) {
+          v.push_back(static_cast<char>('a' + Below(26)));
+        }
+    }
+  }
+  void Fill(IpAddress& v) {
+    v = IpAddress();
+    switch (Below(4)) {
+      case 0:
+        break;  // unset
+      case 1: {
+        uint8_t b[16];
+        for (auto& x : b) x = static_cast<uint8_t>(Below(256));
+        b[0] |= 0x20;  // neither v4-mapped nor unset
+        v = IpAddress::FromV6(b);
+        break;
+      }
+      default:
+        v = IpAddress::FromV4HostOrder(static_cast<uint32_t>(Below(Below(8) ? 5000 : 1ULL << 32)));
+    }
+  }
+  void Fill(uint16_t& v) { v = Below(4) ? static_cast<uint16_t>(Below(65536)) : UINT16_MAX; }
+  void Fill(uint32_t& v) { v = Below(4) ? static_cast<uint32_t>(Below(1ULL << 32)) : UINT32_MAX; }
+  void Fill(uint64_t& v) {
+    v = Below(4) ? (Below(2) ? Below(1000) : static_cast<uint64_t>(rng_())) : UINT64_MAX;
+  }
+  void Fill(std::vector<std::string>& v) {
+    v.resize(Below(10) == 0 ? 100 + Below(200) : Below(4));
+    for (auto& s : v) Fill(s);
+  }
+  void Fill(std::vector<uint32_t>& v) {
+    v.resize(Below(10) == 0 ? 100 + Below(200) : Below(4));
+    for (auto& x : v) Fill(x);
+  }
+
+  template <typename R>
+  R Record() {
+    R r;
+    r.ForEachField([this](std::string_view, auto& value) { Fill(value); });
+    return r;
+  }
+
+ private:
+  std::mt19937_64 rng_;
+};
+
+// Changes the value in place (always to a different value).
+[[maybe_unused]] void Perturb(TimestampUs& v) { v += 1; }
+[[maybe_unused]] void Perturb(std::string& v) { v.push_back('x'); }
+[[maybe_unused]] void Perturb(IpAddress& v) { v.bytes[15] ^= 1; }
+[[maybe_unused]] void Perturb(uint16_t& v) { v ^= 1; }
+[[maybe_unused]] void Perturb(uint32_t& v) { v ^= 1; }
+[[maybe_unused]] void Perturb(uint64_t& v) { v ^= 1; }
+[[maybe_unused]] void Perturb(std::vector<std::string>& v) { v.push_back("tampered"); }
+[[maybe_unused]] void Perturb(std::vector<uint32_t>& v) { v.push_back(7); }
+
+template <typename R>
+void PerturbColumn(R* r, size_t column) {
+  size_t c = 0;
+  r->ForEachField([&](std::string_view, auto& value) {
+    if (c++ == column) Perturb(value);
+  });
+}
+
+template <typename R>
+std::string EncodeBlock(const std::vector<R>& records, uint64_t first_seq, int level = 3,
+                        std::string_view site = "site-1") {
+  BlockBuilder builder(R::kStream);
+  for (const R& r : records) builder.Add(r, site);
+  std::string out;
+  builder.Finish(first_seq, level, &out);
+  return out;
+}
+
+uint64_t HeaderU64(const std::string& block, size_t offset) {
+  return bf::Load<uint64_t>(block.data() + offset);
+}
+
+// Rewrites the header checksum after a deliberate edit.
+void Reseal(std::string* block) {
+  uint32_t header_bytes = bf::Load<uint32_t>(block->data() + bf::kHeaderBytesOffset);
+  size_t at = header_bytes - bf::kChecksumBytes;
+  bf::Store<uint64_t>(block->data() + at, bf::HeaderChecksum(block->data(), at));
+}
+
+std::vector<record::HttpRecord> SmallHttp(int n);
+
+// ---- Round trips. ----
+
+template <typename R>
+void RoundTrip(uint64_t seed) {
+  SCOPED_TRACE(std::string(record::StreamName(R::kStream)));
+  RandomValues random(seed);
+  BlockBuilder builder(R::kStream);  // reused across blocks
+  for (int level : {1, 3, -5}) {
+    std::vector<R> records;
+    for (int i = 0; i < 700; ++i) records.push_back(random.template Record<R>());
+    const std::string site = level == 1 ? "" : "pop-\xff-1";
+    TimestampUs min_ts = records[0].ts, max_ts = records[0].ts;
+    for (const R& r : records) {
+      builder.Add(r, site);
+      min_ts = std::min(min_ts, r.ts);
+      max_ts = std::max(max_ts, r.ts);
+    }
+    EXPECT_EQ(builder.count(), records.size());
+    EXPECT_EQ(builder.min_ts(), min_ts);
+    EXPECT_EQ(builder.max_ts(), max_ts);
+    std::string block = "prefix";  // Finish appends
+    builder.Finish(1000 + level, level, &block);
+    EXPECT_EQ(builder.count(), 0u);
+    std::string_view bytes = std::string_view(block).substr(6);
+
+    auto reader = BlockReader::Open(bytes);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    const BlockHeader& h = (*reader)->header();
+    EXPECT_EQ(h.stream, R::kStream);
+    EXPECT_EQ(h.count, records.size());
+    EXPECT_EQ(h.first_seq, static_cast<uint64_t>(1000 + level));
+    EXPECT_EQ(h.min_ts, min_ts);
+    EXPECT_EQ(h.max_ts, max_ts);
+    EXPECT_EQ(h.total_bytes, bytes.size());
+    EXPECT_EQ(h.columns.size(), ColumnCount(R::kStream));
+
+    for (uint32_t row = 0; row < records.size(); ++row) {
+      std::string want, got;
+      record::EncodeJsonLine(records[row], site, &want);
+      ASSERT_TRUE((*reader)->AppendJsonLine(row, &got).ok());
+      ASSERT_EQ(got, want) << "row " << row;
+    }
+    // Typed accessors agree with the originals.
+    for (uint32_t row = 0; row < records.size(); row += 37) {
+      size_t c = 0;
+      records[row].ForEachField([&](std::string_view name, const auto& value) {
+        using T = std::decay_t<decltype(value)>;
+        SCOPED_TRACE(std::string(name));
+        if constexpr (std::is_same_v<T, TimestampUs>) {
+          EXPECT_EQ((*reader)->TimeAt(c, row), value);
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          EXPECT_EQ((*reader)->StringAt(c, row), value);
+        } else if constexpr (std::is_same_v<T, IpAddress>) {
+          EXPECT_EQ((*reader)->IpAt(c, row), value);
+        } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+          ASSERT_EQ((*reader)->ListSize(c, row), value.size());
+          for (uint32_t i = 0; i < value.size(); ++i) {
+            EXPECT_EQ((*reader)->StringListAt(c, row, i), value[i]);
+          }
+        } else if constexpr (std::is_same_v<T, std::vector<uint32_t>>) {
+          ASSERT_EQ((*reader)->ListSize(c, row), value.size());
+          for (uint32_t i = 0; i < value.size(); ++i) {
+            EXPECT_EQ((*reader)->U32ListAt(c, row, i), value[i]);
+          }
+        } else {
+          EXPECT_EQ((*reader)->UintAt(c, row), value);
+        }
+        ++c;
+      });
+      EXPECT_EQ((*reader)->StringAt(c, row), site);
+    }
+    std::string ignored;
+    EXPECT_EQ((*reader)->AppendJsonLine(static_cast<uint32_t>(records.size()), &ignored).code(),
+              Status::Code::kInvalidArgument);
+  }
+}
+
+TEST(BlockCodecTest, RoundTripOfEveryStream) {
+  uint64_t seed = 1;
+#define NW_ROUND_TRIP(Name, sname, FIELDS) RoundTrip<record::Name##Record>(seed++);
+  NW_STREAMS(NW_ROUND_TRIP)
+#undef NW_ROUND_TRIP
+}
+
+TEST(BlockCodecTest, EncodeKeepsTheRows) {
+  auto records = SmallHttp(30);
+  BlockBuilder builder(StreamId::kHttp);
+  for (int i = 0; i < 10; ++i) builder.Add(records[i], "s");
+  std::string snapshot;
+  builder.Encode(9, 3, &snapshot);
+  EXPECT_EQ(builder.count(), 10u);
+  for (int i = 10; i < 30; ++i) builder.Add(records[i], "s");
+  std::string block;
+  builder.Finish(9, 3, &block);
+  EXPECT_EQ(builder.count(), 0u);
+  std::vector<record::HttpRecord> first(records.begin(), records.begin() + 10);
+  EXPECT_EQ(snapshot, EncodeBlock(first, 9, 3, "s"));
+  EXPECT_EQ(block, EncodeBlock(records, 9, 3, "s"));
+}
+
+TEST(BlockCodecTest, EmptyBlock) {
+  std::string block = EncodeBlock(std::vector<record::DnsRecord>{}, 5);
+  auto reader = BlockReader::Open(block);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  EXPECT_EQ((*reader)->header().count, 0u);
+  EXPECT_EQ((*reader)->header().min_ts, 0);
+  for (size_t c = 0; c < ColumnCount(StreamId::kDns); ++c)
+    EXPECT_TRUE((*reader)->LoadColumn(c).ok());
+}
+
+TEST(BlockCodecTest, SchemaLookups) {
+  const StreamId s = StreamId::kSession;
+  size_t fields = 0;
+  record::SessionRecord().ForEachField([&](std::string_view, const auto&) { ++fields; });
+  EXPECT_EQ(ColumnCount(s), fields + 1);
+  EXPECT_EQ(ColumnName(s, fields), "site");
+  EXPECT_EQ(ColumnIndex(s, "site"), static_cast<int>(fields));
+  EXPECT_EQ(ColumnIndex(s, "ts"), 0);
+  EXPECT_EQ(ColumnIndex(s, "no_such_field"), -1);
+  EXPECT_EQ(ColumnTypeOf(s, 0), ColumnType::kTime);
+  EXPECT_EQ(ColumnTypeOf(s, static_cast<size_t>(ColumnIndex(s, "src_ip"))), ColumnType::kIp);
+  EXPECT_EQ(ColumnTypeOf(StreamId::kDns, static_cast<size_t>(ColumnIndex(StreamId::kDns, "ttls"))),
+            ColumnType::kU32List);
+  EXPECT_TRUE(IsIndexedField(s, "src_ip"));
+  EXPECT_TRUE(IsIndexedField(s, "dst_port"));
+  EXPECT_TRUE(IsIndexedField(s, "host"));
+  EXPECT_FALSE(IsIndexedField(s, "url"));
+  EXPECT_FALSE(IsIndexedField(s, "site"));
+  EXPECT_FALSE(IsIndexedField(s, "bytes_up"));
+  EXPECT_FALSE(IsIndexedField(s, "query"));  // not a session field
+  EXPECT_TRUE(IsIndexedField(StreamId::kDns, "query"));
+  EXPECT_TRUE(IsIndexedField(StreamId::kTls, "sni"));
+  EXPECT_TRUE(IsIndexedField(StreamId::kMail, "auth_user"));
+}
+
+// ---- Bloom filter. ----
+
+TEST(BlockCodecTest, BloomFilterFindsEveryValueAndFewOthers) {
+  std::vector<record::SessionRecord> records;
+  for (uint32_t i = 0; i < 10000; ++i) {
+    record::SessionRecord r;
+    r.ts = 1'780'000'000'000'000 + i;
+    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000 + i);
+    uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    v6[12] = static_cast<uint8_t>(i >> 8);
+    v6[13] = static_cast<uint8_t>(i);
+    r.dst_ip = IpAddress::FromV6(v6);
+    r.src_port = static_cast<uint16_t>(i % 3000);
+    r.host = "h" + std::to_string(i) + ".example";
+    r.url = "http://u" + std::to_string(i);
+    records.push_back(r);
+  }
+  std::string block = EncodeBlock(records, 0);
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok()) << header.status().ToString();
+  const BlockHeader& h = *header;
+  for (const auto& r : records) {
+    ASSERT_TRUE(h.MayContain("src_ip", r.src_ip.ToString()));
+    ASSERT_TRUE(h.MayContain("dst_ip", r.dst_ip.ToString()));
+    ASSERT_TRUE(h.MayContain("src_port", std::to_string(r.src_port)));
+    ASSERT_TRUE(h.MayContain("host", r.host));
+  }
+  EXPECT_TRUE(h.MayContain("mac", ""));  // every value is inserted, empty ones too
+  EXPECT_TRUE(h.MayContain("dst_port", "0"));
+  int false_positives[3] = {0, 0, 0};
+  for (uint32_t i = 0; i < 10000; ++i) {
+    false_positives[0] +=
+        h.MayContain("src_ip", IpAddress::FromV4HostOrder(0x0b000000 + i).ToString());
+    false_positives[1] += h.MayContain("host", "h" + std::to_string(i) + ".example.org");
+    false_positives[2] += h.MayContain("src_ip", "2001:db8::" + std::to_string(i));
+  }
+  for (int fp : false_positives) EXPECT_LT(fp, 200) << "false-positive rate over 2 %";
+  // The filter is sized for the distinct keys (~10 bits each), not the rows times the columns.
+  EXPECT_LT(h.bloom.size() * 8, 45000u * 12);
+  EXPECT_GT(h.bloom.size() * 8, 30000u * 8);
+  // Not indexed, unknown or unparsable: no pruning.
+  EXPECT_TRUE(h.MayContain("url", "nothing like it"));
+  EXPECT_TRUE(h.MayContain("no_such_field", "x"));
+  EXPECT_TRUE(h.MayContain("src_ip", "not an address"));
+  EXPECT_TRUE(h.MayContain("src_port", "port"));
+  EXPECT_FALSE(h.MayContain("src_port", "70000"));  // no u16 holds it
+}
+
+// ---- Damage. ----
+
+std::vector<record::HttpRecord> SmallHttp(int n) {
+  RandomValues random(42);
+  std::vector<record::HttpRecord> records;
+  for (int i = 0; i < n; ++i) {
+    auto r = random.Record<record::HttpRecord>();
+    r.ts = 1'780'000'000'000'000 + i * 1000;
+    records.push_back(r);
+  }
+  return records;
+}
+
+TEST(BlockCodecTest, EveryFlippedHeaderByteIsCorruption) {
+  std::string block = EncodeBlock(SmallHttp(20), 77);
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  // The header alone is enough to parse.
+  EXPECT_TRUE(ParseBlockHeader(std::string_view(block).substr(0, header->header_bytes)).ok());
+  for (size_t i = 0; i < header->header_bytes; ++i) {
+    for (uint8_t mask : {0x01, 0x80, 0xff}) {
+      std::string damaged = block;
+      damaged[i] = static_cast<char>(damaged[i] ^ mask);
+      auto parsed = ParseBlockHeader(damaged);
+      ASSERT_FALSE(parsed.ok()) << "byte " << i << " mask " << int{mask};
+      EXPECT_EQ(parsed.status().code(), Status::Code::kCorruption) << parsed.status().ToString();
+      EXPECT_FALSE(BlockReader::Open(damaged).ok());
+    }
+  }
+}
+
+TEST(BlockCodecTest, TruncatedBlockIsCorruption) {
+  std::string block = EncodeBlock(SmallHttp(20), 77);
+  for (size_t n = 0; n < block.size(); ++n) {
+    auto reader = BlockReader::Open(std::string_view(block).substr(0, n));
+    ASSERT_FALSE(reader.ok()) << n;
+    EXPECT_EQ(reader.status().code(), Status::Code::kCorruption);
+    EXPECT_NE(reader.status().message().find("truncated"), std::string::npos)
+        << reader.status().ToString();
+  }
+  EXPECT_TRUE(BlockReader::Open(block + "trailing bytes").ok());
+}
+
+TEST(BlockCodecTest, ChangedRowCountIsCorruption) {
+  std::string block = EncodeBlock(SmallHttp(20), 77);
+  for (uint32_t count : {19u, 21u, 10u}) {
+    std::string damaged = block;
+    bf::Store<uint32_t>(damaged.data() + bf::kCountOffset, count);
+    Reseal(&damaged);
+    auto reader = BlockReader::Open(damaged);
+    if (!reader.ok()) {  // a column too short for the rows is caught by the header
+      EXPECT_EQ(reader.status().code(), Status::Code::kCorruption);
+      continue;
+    }
+    int failed = 0;
+    for (size_t c = 0; c < ColumnCount(StreamId::kHttp); ++c) {
+      Status s = (*reader)->LoadColumn(c);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Status::Code::kCorruption);
+        ++failed;
+      }
+    }
+    EXPECT_EQ(failed, static_cast<int>(ColumnCount(StreamId::kHttp))) << "count " << count;
+  }
+}
+
+TEST(BlockCodecTest, FlippedColumnByteIsCorruption) {
+  std::string block = EncodeBlock(SmallHttp(20), 77);
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  for (size_t i = header->header_bytes; i < block.size(); ++i) {
+    std::string damaged = block;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
+    auto reader = BlockReader::Open(damaged);
+    ASSERT_TRUE(reader.ok());
+    bool detected = false;
+    for (size_t c = 0; c < header->columns.size(); ++c) {
+      Status s = (*reader)->LoadColumn(c);
+      if (!s.ok()) {
+        EXPECT_EQ(s.code(), Status::Code::kCorruption);
+        EXPECT_NE(s.message().find("column " + std::string(ColumnName(StreamId::kHttp, c))),
+                  std::string::npos);
+        detected = true;
+      }
+    }
+    size_t c = 0;
+    while (c + 1 < header->columns.size() && header->columns[c + 1].offset <= i) ++c;
+    EXPECT_TRUE(detected) << "byte " << i << ": column " << c << " offset "
+                          << i - header->columns[c].offset << " codec "
+                          << int{header->columns[c].codec};
+  }
+}
+
+// Re-encodes `records` with one row of one column changed, and puts the original header's
+// checksums on it: what a careless tamperer who rewrites a block would leave.
+template <typename R>
+std::string TamperedBlock(const std::vector<R>& original, const std::vector<uint32_t>& rows,
+                          size_t column, uint64_t first_seq) {
+  std::string block = EncodeBlock(original, first_seq);
+  std::vector<R> changed = original;
+  for (uint32_t row : rows) PerturbColumn(&changed[row], column);
+  std::string tampered = EncodeBlock(changed, first_seq);
+  // Both headers have the same size only if the Bloom filters do; keep the tampered one's
+  // layout and copy every column's sums from the original.
+  for (size_t c = 0; c < ColumnCount(R::kStream); ++c) {
+    size_t entry = bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    bf::Store<uint64_t>(tampered.data() + entry + bf::kEntrySum0,
+                        HeaderU64(block, entry + bf::kEntrySum0));
+    bf::Store<uint64_t>(tampered.data() + entry + bf::kEntrySum1,
+                        HeaderU64(block, entry + bf::kEntrySum1));
+  }
+  bf::Store<int64_t>(tampered.data() + bf::kMinTsOffset,
+                     bf::Load<int64_t>(block.data() + bf::kMinTsOffset));
+  bf::Store<int64_t>(tampered.data() + bf::kMaxTsOffset,
+                     bf::Load<int64_t>(block.data() + bf::kMaxTsOffset));
+  Reseal(&tampered);
+  return tampered;
+}
+
+template <typename R>
+void ExpectRowLocated(std::string_view field, uint32_t row) {
+  SCOPED_TRACE(std::string(record::StreamName(R::kStream)) + "." + std::string(field));
+  RandomValues random(7);
+  std::vector<R> records;
+  for (int i = 0; i < 300; ++i) {
+    R r = random.template Record<R>();
+    r.ts = 1'780'000'000'000'000 + i * 1000;
+    records.push_back(r);
+  }
+  const int column = ColumnIndex(R::kStream, field);
+  ASSERT_GE(column, 0);
+  const uint64_t first_seq = 5000;
+  std::string tampered = TamperedBlock(records, {row}, static_cast<size_t>(column), first_seq);
+  auto reader = BlockReader::Open(tampered);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  for (size_t c = 0; c < ColumnCount(R::kStream); ++c) {
+    uint32_t bad_row = 0;
+    Status s = (*reader)->LoadColumn(c, &bad_row);
+    if (c != static_cast<size_t>(column)) {
+      EXPECT_TRUE(s.ok()) << s.ToString();
+      EXPECT_EQ(bad_row, UINT32_MAX);
+      continue;
+    }
+    ASSERT_EQ(s.code(), Status::Code::kCorruption);
+    EXPECT_EQ(bad_row, row);
+    std::string want = "column " + std::string(field) + ": row " + std::to_string(row) + " (seq " +
+                       std::to_string(first_seq + row) + ")";
+    EXPECT_NE(s.message().find(want), std::string::npos) << s.ToString();
+    // Asking again gives the same answer.
+    Status again = (*reader)->LoadColumn(c, &bad_row);
+    EXPECT_EQ(again.message(), s.message());
+    EXPECT_EQ(bad_row, row);
+  }
+  std::string line;
+  EXPECT_EQ((*reader)->AppendJsonLine(0, &line).code(), Status::Code::kCorruption);
+}
+
+TEST(BlockCodecTest, OneChangedRowIsLocated) {
+  ExpectRowLocated<record::SessionRecord>("host", 37);
+  ExpectRowLocated<record::SessionRecord>("dst_ip", 0);
+  ExpectRowLocated<record::SessionRecord>("src_port", 299);
+  ExpectRowLocated<record::SessionRecord>("bytes_up", 150);
+  ExpectRowLocated<record::SessionRecord>("ts", 12);
+  ExpectRowLocated<record::SessionRecord>("end_ts", 13);
+  ExpectRowLocated<record::DnsRecord>("answers", 88);
+  ExpectRowLocated<record::DnsRecord>("ttls", 89);
+  ExpectRowLocated<record::HttpRecord>("status", 2);
+}
+
+TEST(BlockCodecTest, SeveralChangedRowsAreReportedAsSuch) {
+  auto records = SmallHttp(50);
+  const auto column = static_cast<size_t>(ColumnIndex(StreamId::kHttp, "uri"));
+  std::string tampered = TamperedBlock(records, {3, 30}, column, 0);
+  auto reader = BlockReader::Open(tampered);
+  ASSERT_TRUE(reader.ok());
+  uint32_t bad_row = 0;
+  Status s = (*reader)->LoadColumn(column, &bad_row);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption);
+  EXPECT_NE(s.message().find("column uri: several rows"), std::string::npos) << s.ToString();
+  EXPECT_EQ(bad_row, UINT32_MAX);
+}
+
+TEST(BlockCodecTest, SwappedRowsAreDetected) {
+  auto records = SmallHttp(50);
+  std::string block = EncodeBlock(records, 0);
+  std::swap(records[4], records[9]);
+  std::string swapped = EncodeBlock(records, 0);
+  auto original = ParseBlockHeader(block);
+  ASSERT_TRUE(original.ok());
+  for (size_t c = 0; c < ColumnCount(StreamId::kHttp); ++c) {
+    size_t entry = bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    bf::Store<uint64_t>(swapped.data() + entry + bf::kEntrySum0, original->columns[c].sum0);
+    bf::Store<uint64_t>(swapped.data() + entry + bf::kEntrySum1, original->columns[c].sum1);
+  }
+  Reseal(&swapped);
+  auto reader = BlockReader::Open(swapped);
+  ASSERT_TRUE(reader.ok());
+  const auto uri = static_cast<size_t>(ColumnIndex(StreamId::kHttp, "uri"));
+  EXPECT_EQ((*reader)->LoadColumn(uri).code(), Status::Code::kCorruption);
+}
+
+TEST(BlockCodecTest, OtherSchemaIsNotSupported) {
+  std::string block = EncodeBlock(SmallHttp(3), 0);
+  bf::Store<uint32_t>(block.data() + bf::kFingerprintOffset, 12345);
+  Reseal(&block);
+  auto header = ParseBlockHeader(block);
+  EXPECT_EQ(header.status().code(), Status::Code::kNotSupported) << header.status().ToString();
+}
+
+TEST(BlockCodecTest, PeekBlockSizes) {
+  std::string block = EncodeBlock(SmallHttp(3), 0);
+  auto sizes = PeekBlockSizes(std::string_view(block).substr(0, kBlockSizePrefix));
+  ASSERT_TRUE(sizes.ok());
+  EXPECT_EQ(sizes->total_bytes, block.size());
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  EXPECT_EQ(sizes->header_bytes, header->header_bytes);
+  EXPECT_FALSE(PeekBlockSizes(std::string_view(block).substr(0, kBlockSizePrefix - 1)).ok());
+  EXPECT_FALSE(PeekBlockSizes("NWB2" + block.substr(4)).ok());
+}
+
+// ---- The primitives the format depends on. ----
+
+TEST(BlockFormatTest, Hash64IsPinned) {
+  // The hash is part of the on-disk format: these values must never change.
+  EXPECT_EQ(Hash64("", 0), 0x93228a4de0eec5a2ULL);
+  EXPECT_EQ(Hash64("a", 1), 0xaced12527fe5bff8ULL);
+  EXPECT_EQ(Hash64("netward", 7), 0x624c99c060fbf6dcULL);
+  std::string long_text(100, 'z');
+  EXPECT_EQ(Hash64(long_text.data(), long_text.size()), 0x6ba8dbe62f594e24ULL);
+  EXPECT_NE(Hash64("a", 1, 1), Hash64("a", 1, 2));
+}
+
+TEST(BlockFormatTest, VarintsAreCanonical) {
+  for (uint64_t v : {uint64_t{0}, uint64_t{1}, uint64_t{127}, uint64_t{128}, uint64_t{16383},
+                     uint64_t{16384}, uint64_t{UINT64_MAX}}) {
+    uint8_t buf[kMaxVarint64];
+    uint8_t* end = PutVarint64(buf, v);
+    EXPECT_EQ(static_cast<size_t>(end - buf), Varint64Length(v));
+    const uint8_t* p = buf;
+    uint64_t got = 0;
+    ASSERT_TRUE(GetVarint64(&p, end, &got));
+    EXPECT_EQ(got, v);
+    EXPECT_EQ(p, end);
+    p = buf;
+    EXPECT_FALSE(GetVarint64(&p, end - 1, &got));  // truncated
+    EXPECT_EQ(p, buf);
+  }
+  const uint8_t overlong[] = {0x80, 0x00};
+  const uint8_t too_long[] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02};
+  const uint8_t eleven[] = {0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01};
+  for (auto [bytes, n] : {std::pair{overlong, sizeof(overlong)},
+                          {too_long, sizeof(too_long)},
+                          {eleven, sizeof(eleven)}}) {
+    const uint8_t* p = bytes;
+    uint64_t v;
+    EXPECT_FALSE(GetVarint64(&p, bytes + n, &v));
+  }
+  for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{1}, INT64_MIN, INT64_MAX}) {
+    EXPECT_EQ(UnZigZag(ZigZag(v)), v);
+  }
+  EXPECT_EQ(ZigZag(-1), 1u);
+  EXPECT_EQ(ZigZag(1), 2u);
+}
+
+TEST(BlockFormatTest, LocatorFindsTheChangedRow) {
+  std::mt19937_64 rng(3);
+  std::vector<uint64_t> hashes(65536);
+  for (auto& h : hashes) h = rng();
+  bf::Locator stored_locator;
+  for (uint64_t h : hashes) stored_locator.Add(h);
+  const bf::Sums stored = stored_locator.Finish(65536);
+  // The running form equals the definition S1 = sum (i + 1) * h_i.
+  uint64_t sum1 = 0;
+  for (uint32_t i = 0; i < hashes.size(); ++i) {
+    sum1 = bf::AddModP(sum1, bf::MulModP(i + 1, bf::ModP(hashes[i])));
+  }
+  EXPECT_EQ(stored.sum1, sum1);
+  for (uint32_t row : {0u, 1u, 4095u, 65535u}) {
+    bf::Locator actual;
+    for (uint32_t i = 0; i < hashes.size(); ++i) actual.Add(i == row ? rng() : hashes[i]);
+    EXPECT_EQ(bf::LocateChangedRow(stored, actual.Finish(65536), 65536), row);
+  }
+  bf::Locator two;
+  for (uint32_t i = 0; i < hashes.size(); ++i) two.Add(i == 5 || i == 6 ? rng() : hashes[i]);
+  EXPECT_EQ(bf::LocateChangedRow(stored, two.Finish(65536), 65536), -1);
+  EXPECT_EQ(bf::MulModP(bf::PowModP(12345, bf::kPrime - 2), 12345), 1u);
+}
+
+// Writes small valid blocks as fuzz seeds: NW_SEED_DIR=tests/fuzz/seeds/block
+//   netward_store_tests --gtest_also_run_disabled_tests --gtest_filter=*WriteFuzzSeeds
+TEST(BlockCodecTest, DISABLED_WriteFuzzSeeds) {
+  const char* dir = std::getenv("NW_SEED_DIR");
+  ASSERT_NE(dir, nullptr);
+  RandomValues random(11);
+  auto write = [&](const std::string& name, const std::string& bytes) {
+    std::ofstream(std::string(dir) + "/" + name, std::ios::binary) << bytes;
+  };
+  std::vector<record::DnsRecord> dns;
+  for (int i = 0; i < 4; ++i) dns.push_back(random.Record<record::DnsRecord>());
+  write("dns4", EncodeBlock(dns, 1, 1));
+  std::vector<record::SessionRecord> session;
+  for (int i = 0; i < 3; ++i) session.push_back(random.Record<record::SessionRecord>());
+  write("session3", EncodeBlock(session, 10, 3));
+  std::vector<record::FtpRecord> ftp(2);
+  ftp[0].ts = 1;
+  ftp[1].user = "anonymous";
+  write("ftp2_raw", EncodeBlock(ftp, 0, 1));
+  write("empty_tls", EncodeBlock(std::vector<record::TlsRecord>{}, 0));
+}
+
+}  // namespace
+}  // namespace netward::store
