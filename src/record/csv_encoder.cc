@@ -1,5 +1,6 @@
 #include "record/csv_encoder.h"
 
+#include "record/json_decoder.h"
 #include "record/json_encoder.h"
 
 namespace netward::record {
@@ -91,6 +92,28 @@ void QuoteCsvCell(size_t start, std::string* out) {
 }
 
 }  // namespace detail
+
+namespace {
+template <typename R>
+Status DecodeToCsv(std::string_view json_line, std::string* out) {
+  thread_local R record;
+  thread_local std::string site;
+  Status s = DecodeJsonLine(json_line, &record, &site, nullptr);
+  if (s.ok()) EncodeCsvLine(record, site, out);
+  return s;
+}
+}  // namespace
+
+Status JsonLineToCsv(StreamId stream, std::string_view json_line, std::string* out) {
+  switch (stream) {
+#define NW_CSV_CASE(Name, sname, FIELDS) \
+  case StreamId::k##Name:                \
+    return DecodeToCsv<Name##Record>(json_line, out);
+    NW_STREAMS(NW_CSV_CASE)
+#undef NW_CSV_CASE
+  }
+  return Status::InvalidArgument("stream", "unknown stream id");
+}
 
 std::string CsvHeader(StreamId stream) {
   switch (stream) {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/status.h"
 #include "record/schema.h"
 
 namespace netward::record {
@@ -53,6 +54,12 @@ void AppendTextValue(const std::vector<T>& v, bool k, std::string* out,
 // , " CR LF or ; (doubling each '"').
 void QuoteCsvCell(size_t start, std::string* out);
 }  // namespace detail
+
+// Runtime dispatch for callers holding a JSON line and its StreamId (`netward query` reading the
+// store): decodes the line (json_decoder.h) and appends its CSV line to `out`. InvalidArgument
+// from DecodeJsonLine if the line is not a record of `stream`; `out` is unchanged then. Uses one
+// thread-local record per stream: no allocation after warm-up but for `out`.
+Status JsonLineToCsv(StreamId stream, std::string_view json_line, std::string* out);
 
 // "ts,end_ts,...,site\n" for `stream`.
 std::string CsvHeader(StreamId stream);

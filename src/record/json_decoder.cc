@@ -4,97 +4,16 @@
 #include <bit>
 #include <cstring>
 #include <iterator>
+#include <optional>
 #include <type_traits>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "record/json_encoder.h"
+#include "record/json_text.h"
 
 namespace netward::record {
 namespace {
 
-#define NW_INLINE __attribute__((always_inline)) inline
-
-constexpr char kHex[] = "0123456789abcdef";
-
-inline uint64_t Load64(const char* p) {
-  uint64_t v;
-  std::memcpy(&v, p, 8);
-  return v;
-}
-
-bool IsWs(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-
-// Bytes that stand for themselves inside a JSON string and that the encoder writes unescaped:
-// printable ASCII other than '"' and '\\'. (Bytes >= 0x80 are checked as UTF-8 one sequence at a
-// time.)
-struct PlainTable {
-  bool plain[256];
-  constexpr PlainTable() : plain() {
-    for (int c = 0x20; c < 0x80; ++c) plain[c] = c != '"' && c != '\\';
-  }
-};
-constexpr PlainTable kPlain;
-inline bool IsPlain(char c) { return kPlain.plain[static_cast<unsigned char>(c)]; }
-
-// The first byte in [p, end) that is not plain, or end; 16 (SSE2) or 8 bytes at a time.
-inline const char* ScanPlain(const char* p, const char* end) {
-#if defined(__SSE2__)
-  // Signed bytes below 0x20 are the control characters and every byte >= 0x80.
-  const __m128i space = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"'),
-                backslash = _mm_set1_epi8('\\');
-  while (end - p >= 16) {
-    const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-    const __m128i bad =
-        _mm_or_si128(_mm_cmplt_epi8(x, space),
-                     _mm_or_si128(_mm_cmpeq_epi8(x, quote), _mm_cmpeq_epi8(x, backslash)));
-    const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(bad));
-    if (mask) return p + std::countr_zero(mask);
-    p += 16;
-  }
-#endif
-  if constexpr (std::endian::native == std::endian::little) {
-    constexpr uint64_t k01 = 0x0101010101010101ULL, k80 = 0x8080808080808080ULL;
-    while (end - p >= 8) {
-      const uint64_t x = Load64(p);
-      const uint64_t quote = x ^ (k01 * '"'), backslash = x ^ (k01 * '\\');
-      // High bit set in each byte that is >= 0x80, < 0x20, '"' or '\\'. The borrows of the
-      // subtractions make only bytes above a real match wrong, and the lowest match is taken.
-      const uint64_t bad = (x | ((x - k01 * 0x20) & ~x) | ((quote - k01) & ~quote) |
-                            ((backslash - k01) & ~backslash)) &
-                           k80;
-      if (bad) return p + std::countr_zero(bad) / 8;
-      p += 8;
-    }
-  }
-  while (p < end && IsPlain(*p)) ++p;
-  return p;
-}
-
-bool IsIpChar(char c) {
-  return IsDigit(c) || c == '.' || c == ':' || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
+using namespace json_text;  // NOLINT: the value-text primitives of this file
 
 // A value quoted for an error message: JSON-escaped, cut after 64 bytes.
 std::string Quote(std::string_view v) {
@@ -108,191 +27,6 @@ std::string Quote(std::string_view v) {
 std::string Cut(std::string_view text) {
   return text.size() > 64 ? std::string(text.substr(0, 64)) + "..." : std::string(text);
 }
-
-// Howard Hinnant's days_from_civil, as in common/time.cc.
-int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<int64_t>(doe) - 719468;
-}
-
-unsigned DaysInMonth(unsigned y, unsigned m) {
-  static constexpr unsigned char kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (m == 2 && y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)) return 29;
-  return kDays[m - 1];
-}
-
-// The byte at offset i of a word loaded with Load64 sits at this shift.
-constexpr size_t ByteShift(size_t i) {
-  return std::endian::native == std::endian::little ? 8 * i : 8 * (7 - i);
-}
-
-// The shape of a canonical time, 8 bytes at a time (offsets 0, 8, 16, 19): where the digits are
-// and what the other bytes must be.
-struct TimeShape {
-  uint64_t digit_mask[4] = {};
-  uint64_t sep_mask[4] = {};
-  uint64_t sep_value[4] = {};
-};
-constexpr size_t kTimeWordAt[4] = {0, 8, 16, 19};
-constexpr TimeShape MakeTimeShape() {
-  constexpr std::string_view kPattern = "dddd-dd-ddTdd:dd:dd.ddddddZ";
-  TimeShape t;
-  for (size_t w = 0; w < 4; ++w) {
-    for (size_t b = 0; b < 8; ++b) {
-      char c = kPattern[kTimeWordAt[w] + b];
-      if (c == 'd') {
-        t.digit_mask[w] |= uint64_t{0xFF} << ByteShift(b);
-      } else {
-        t.sep_mask[w] |= uint64_t{0xFF} << ByteShift(b);
-        t.sep_value[w] |= uint64_t{static_cast<unsigned char>(c)} << ByteShift(b);
-      }
-    }
-  }
-  return t;
-}
-constexpr TimeShape kTimeShape = MakeTimeShape();
-
-// True if every byte of `x` under `digits` is '0'..'9'.
-inline bool DigitsUnder(uint64_t x, uint64_t digits) {
-  const uint64_t t = x & digits;
-  const uint64_t nibble = 0xF0F0F0F0F0F0F0F0ULL & digits;
-  const uint64_t thirty = 0x3030303030303030ULL & digits;
-  return (t & nibble) == thirty && ((t + (0x0606060606060606ULL & digits)) & nibble) == thirty;
-}
-
-// Parses the 27 characters at `s` if they are exactly what FormatIso8601 writes
-// ("YYYY-MM-DDThh:mm:ss.uuuuuuZ", a real date, second <= 59); false for anything else.
-bool ParseCanonicalTime(const char* s, TimestampUs* out) {
-  auto word_ok = [s](size_t w) {
-    uint64_t x = Load64(s + kTimeWordAt[w]);
-    return (x & kTimeShape.sep_mask[w]) == kTimeShape.sep_value[w] &&
-           DigitsUnder(x, kTimeShape.digit_mask[w]);
-  };
-  if (!word_ok(0) || !word_ok(1) || !word_ok(2) || !word_ok(3)) return false;
-  auto d = [s](int i) { return static_cast<unsigned>(s[i] - '0'); };
-  unsigned year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
-  unsigned month = d(5) * 10 + d(6), day = d(8) * 10 + d(9);
-  unsigned hour = d(11) * 10 + d(12), minute = d(14) * 10 + d(15), second = d(17) * 10 + d(18);
-  unsigned micros = ((((d(20) * 10 + d(21)) * 10 + d(22)) * 10 + d(23)) * 10 + d(24)) * 10 + d(25);
-  if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month) || hour > 23 ||
-      minute > 59 || second > 59) {
-    return false;
-  }
-  int64_t secs = DaysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second;
-  *out = secs * kUsPerSecond + micros;
-  return true;
-}
-
-// Parses dotted IPv4 exactly as IpAddress::Format writes it (four decimal octets, no leading
-// zeros) followed by the closing quote, starting after the opening one. Returns the position
-// after the closing quote, or nullptr for anything else.
-const char* ParseCanonicalV4(const char* s, const char* end, IpAddress* out) {
-  uint8_t b[4];
-  for (int part = 0; part < 4; ++part) {
-    if (s >= end || !IsDigit(*s)) return nullptr;
-    unsigned v = static_cast<unsigned>(*s++ - '0');
-    if (v != 0 && s < end && IsDigit(*s)) {
-      v = v * 10 + static_cast<unsigned>(*s++ - '0');
-      if (s < end && IsDigit(*s)) v = v * 10 + static_cast<unsigned>(*s++ - '0');
-    }
-    if (v > 255 || s >= end || *s++ != (part < 3 ? '.' : '"')) return nullptr;
-    b[part] = static_cast<uint8_t>(v);
-  }
-  *out = IpAddress::FromV4(b);
-  return s;
-}
-
-// Writes `ip` (not IPv4-mapped) as glibc's inet_ntop does (RFC 5952 with the first longest run
-// of two or more zero groups compressed, "::a.b.c.d" for IPv4-compatible addresses), without its
-// sprintf calls; returns the length. The decoder's canonical check only: IpAddress::Format is the
-// reference, and json_decoder_test compares the two on many random addresses.
-size_t FormatV6(const IpAddress& ip, char* out) {
-  unsigned words[8];
-  for (int i = 0; i < 8; ++i) words[i] = ip.bytes[2 * i] << 8 | ip.bytes[2 * i + 1];
-  int best_base = -1, best_len = 0, cur_base = -1, cur_len = 0;
-  for (int i = 0; i < 8; ++i) {
-    if (words[i] == 0) {
-      if (cur_base == -1) {
-        cur_base = i;
-        cur_len = 1;
-      } else {
-        ++cur_len;
-      }
-    } else if (cur_base != -1) {
-      if (best_base == -1 || cur_len > best_len) {
-        best_base = cur_base;
-        best_len = cur_len;
-      }
-      cur_base = -1;
-    }
-  }
-  if (cur_base != -1 && (best_base == -1 || cur_len > best_len)) {
-    best_base = cur_base;
-    best_len = cur_len;
-  }
-  if (best_base != -1 && best_len < 2) best_base = -1;
-  char* p = out;
-  for (int i = 0; i < 8; ++i) {
-    if (best_base != -1 && i >= best_base && i < best_base + best_len) {
-      if (i == best_base) *p++ = ':';
-      continue;
-    }
-    if (i != 0) *p++ = ':';
-    if (i == 6 && best_base == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff))) {
-      for (int k = 12; k < 16; ++k) {
-        unsigned v = ip.bytes[k];
-        if (v >= 100) *p++ = static_cast<char>('0' + v / 100);
-        if (v >= 10) *p++ = static_cast<char>('0' + v / 10 % 10);
-        *p++ = static_cast<char>('0' + v % 10);
-        if (k < 15) *p++ = '.';
-      }
-      return static_cast<size_t>(p - out);
-    }
-    unsigned w = words[i];
-    bool started = false;
-    for (int shift = 12; shift >= 0; shift -= 4) {
-      unsigned d = (w >> shift) & 15;
-      if (d || started || shift == 0) {
-        *p++ = kHex[d];
-        started = true;
-      }
-    }
-  }
-  if (best_base != -1 && best_base + best_len == 8) *p++ = ':';
-  return static_cast<size_t>(p - out);
-}
-
-// A key with its quotes and colon ("name":) as up to three masked 64-bit words, so that the
-// expected key is recognised with a few loads and compares.
-struct KeyToken {
-  uint64_t word[3] = {};
-  uint64_t mask[3] = {};
-  size_t len = 0;
-};
-constexpr KeyToken MakeToken(std::string_view name) {
-  if (name.size() > 21) throw "field name too long for a KeyToken";  // fails the build
-  KeyToken t;
-  char buf[24] = {};
-  t.len = name.size() + 3;
-  buf[0] = '"';
-  for (size_t i = 0; i < name.size(); ++i) buf[i + 1] = name[i];
-  buf[name.size() + 1] = '"';
-  buf[name.size() + 2] = ':';
-  for (size_t w = 0; w < 3; ++w) {
-    for (size_t b = 0; b < 8; ++b) {
-      size_t i = w * 8 + b;
-      size_t shift = ByteShift(b);
-      t.word[w] |= uint64_t{static_cast<unsigned char>(buf[i])} << shift;
-      if (i < t.len) t.mask[w] |= uint64_t{0xFF} << shift;
-    }
-  }
-  return t;
-}
-constexpr KeyToken kSiteToken = MakeToken("site");
 
 void Reset(std::string* v) { v->clear(); }
 template <typename T>
@@ -316,15 +50,15 @@ class Parser {
   long elem_ = -1;          // index within a list value, for messages
 
   Status TakeError() { return std::move(error_); }
-  NW_INLINE bool At(char c) const { return p_ < end_ && *p_ == c; }
-  NW_INLINE bool TryConsume(char c) {
+  NW_ALWAYS_INLINE bool At(char c) const { return p_ < end_ && *p_ == c; }
+  NW_ALWAYS_INLINE bool TryConsume(char c) {
     if (!At(c)) return false;
     ++p_;
     return true;
   }
   bool Expect(char c, const char* what) { return TryConsume(c) || Fail(what + Found()); }
 
-  NW_INLINE void SkipWs() {
+  NW_ALWAYS_INLINE void SkipWs() {
     if (p_ < end_ && IsWs(*p_)) {
       canonical_ = false;
       do ++p_;
@@ -341,7 +75,7 @@ class Parser {
 
   // Consumes `"name":` and returns true if that is exactly what comes next (no escapes, no
   // whitespace); false, consuming nothing, otherwise.
-  NW_INLINE bool MatchToken(const KeyToken& t) {
+  NW_ALWAYS_INLINE bool MatchToken(const KeyToken& t) {
     if (end_ - p_ >= 24) {
       uint64_t diff = (Load64(p_) ^ t.word[0]) & t.mask[0];
       diff |= (Load64(p_ + 8) ^ t.word[1]) & t.mask[1];
@@ -416,7 +150,7 @@ class Parser {
   }
 
   // At '"': decodes a JSON string into *out.
-  NW_INLINE bool String(std::string* out) {
+  NW_ALWAYS_INLINE bool String(std::string* out) {
     const char* start = ++p_;
     const char* q = ScanPlain(start, end_);
     out->clear();
@@ -429,7 +163,9 @@ class Parser {
     return StringRest(out);
   }
 
-  NW_INLINE bool Value(std::string* v) { return At('"') ? String(v) : WrongType("a string"); }
+  NW_ALWAYS_INLINE bool Value(std::string* v) {
+    return At('"') ? String(v) : WrongType("a string");
+  }
 
   bool Value(TimestampUs* v) {
     if (!At('"')) return WrongType("a string (ISO-8601 time)");
@@ -459,7 +195,8 @@ class Parser {
 
   bool Value(IpAddress* v) {
     if (!At('"')) return WrongType("a string (IP address)");
-    if (const char* after = ParseCanonicalV4(p_ + 1, end_, v)) {
+    const char* s = p_ + 1;
+    if (const char* after = ParseCanonicalV4(s, end_, v)) {
       p_ = after;
       return true;
     }
@@ -468,27 +205,29 @@ class Parser {
       p_ += 4;
       return true;
     }
-    const char* s = p_ + 1;
-    const char* q = s;
-    const char* limit = end_ - s > 64 ? s + 64 : end_;
-    while (q < limit && IsIpChar(*q)) ++q;
-    if (q < end_ && *q == '"') {
-      size_t n = static_cast<size_t>(q - s);
-      if (n == 0) {  // "": unset
-        *v = IpAddress{};
-        canonical_ = false;
-        p_ = q + 1;
-        return true;
-      }
-      if (auto ip = IpAddress::Parse(std::string_view(s, n))) {
+    // Other plain text up to the closing quote: IPv6 (own parser), else whatever inet_pton takes.
+    const char* q = ParsePlainV6(s, end_, v);
+    if (!q) {
+      q = s;
+      const char* limit = end_ - s > 64 ? s + 64 : end_;
+      while (q < limit && IsIpChar(*q)) ++q;
+      std::optional<IpAddress> ip;
+      if (q < end_ && *q == '"' && q > s) ip = IpAddress::Parse(std::string_view(s, q - s));
+      if (ip) {
         *v = *ip;
-        char buf[kMaxIpTextLength];
-        size_t len = ip->is_v4() ? ip->Format(buf) : FormatV6(*ip, buf);
-        if (len != n || std::memcmp(buf, s, n) != 0) canonical_ = false;
-        p_ = q + 1;
-        return true;
+      } else {
+        q = nullptr;
       }
     }
+    if (q) {  // a valid address between the quotes: canonical if it is the encoder's text
+      const size_t n = static_cast<size_t>(q - s);
+      char buf[kMaxIpTextLength + 4];
+      size_t len = v->is_v4() ? v->Format(buf) : FormatV6(*v, buf);
+      if (len != n || std::memcmp(buf, s, n) != 0) canonical_ = false;
+      p_ = q + 1;
+      return true;
+    }
+    // Escapes, "", or not an address.
     canonical_ = false;
     if (!String(&scratch_)) return false;
     if (scratch_.empty()) {
@@ -501,19 +240,19 @@ class Parser {
     return true;
   }
 
-  NW_INLINE bool Value(uint16_t* v) {
+  NW_ALWAYS_INLINE bool Value(uint16_t* v) {
     uint64_t x;
     if (!Unsigned(0xFFFF, &x)) return false;
     *v = static_cast<uint16_t>(x);
     return true;
   }
-  NW_INLINE bool Value(uint32_t* v) {
+  NW_ALWAYS_INLINE bool Value(uint32_t* v) {
     uint64_t x;
     if (!Unsigned(0xFFFFFFFF, &x)) return false;
     *v = static_cast<uint32_t>(x);
     return true;
   }
-  NW_INLINE bool Value(uint64_t* v) { return Unsigned(UINT64_MAX, v); }
+  NW_ALWAYS_INLINE bool Value(uint64_t* v) { return Unsigned(UINT64_MAX, v); }
 
   template <typename T>
   bool Value(std::vector<T>* v) {
@@ -613,6 +352,7 @@ class Parser {
         break;
       case '/':
         out->push_back('/');
+        canonical_ = false;
         break;
       case 'b':
         out->push_back('\b');
@@ -655,7 +395,28 @@ class Parser {
   }
 
   // A JSON number that must be a plain integer in 0..max. "-0" is read as 0 (not canonical).
-  NW_INLINE bool Unsigned(uint64_t max, uint64_t* v) {
+  NW_ALWAYS_INLINE bool Unsigned(uint64_t max, uint64_t* v) {
+    if constexpr (std::endian::native == std::endian::little) {
+      // Up to 7 digits from one 8-byte load, without a branch per digit (lengths vary).
+      if (end_ - p_ >= 8) {
+        const uint64_t t = Load64(p_) ^ 0x3030303030303030ULL;  // digits become 0..9
+        const uint64_t non_digit = ((t + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+        const int len = std::countr_zero(non_digit) / 8;  // exact for the lowest non-digit
+        const char next = p_[len & 7];
+        if (len >= 1 && len <= 7 && (len == 1 || t & 0xFF) && next != '.' && next != 'e' &&
+            next != 'E') {
+          uint64_t x = t << (64 - 8 * len);  // the digits, most significant first, zeros before
+          x = ((x & 0x0F0F0F0F0F0F0F0FULL) * 2561) >> 8;
+          x = ((x & 0x00FF00FF00FF00FFULL) * 6553601) >> 16;
+          x = ((x & 0x0000FFFF0000FFFFULL) * 42949672960001ULL) >> 32;
+          if (x <= max) {
+            *v = x;
+            p_ += len;
+            return true;
+          }
+        }
+      }
+    }
     const char* q = p_;
     if (q < end_ && IsDigit(*q)) {  // fast: up to 19 digits cannot overflow
       uint64_t x = static_cast<uint64_t>(*q++ - '0');
@@ -742,7 +503,8 @@ struct Fields;
   {                                                                      \
     static constexpr KeyToken kToken = MakeToken(#fname);                \
     if (!p.MatchToken(kToken)) return Stop(i, false, done, after_value); \
-    p.field_ = #fname;                                                   \
+    p.SkipWs();                                                          \
+    p.field_ = std::string_view(#fname, sizeof(#fname) - 1);             \
     if (!p.Value(&r->fname)) return false;                               \
     ++i;                                                                 \
     if (!p.TryConsume(',')) return Stop(i, true, done, after_value);     \
@@ -756,6 +518,7 @@ struct Fields;
       size_t i = 0;                                                                        \
       FIELDS(NW_FAST_FIELD)                                                                \
       if (!p.MatchToken(kSiteToken)) return Stop(i, false, done, after_value);             \
+      p.SkipWs();                                                                          \
       p.field_ = "site";                                                                   \
       if (!p.Value(site)) return false;                                                    \
       return Stop(i + 1, true, done, after_value);                                         \
@@ -800,6 +563,7 @@ Status DecodeJsonLine(std::string_view line, R* record, std::string* site, bool*
     expect = done;
     p.field_ = {};
     if (after_value) goto separator;
+    p.SkipWs();  // the fast path stops before whitespace after a ','
   }
   // Whatever the fast path did not take: any order, whitespace, escaped keys.
   for (;;) {

@@ -5,6 +5,8 @@
 #include <cstring>
 #include <iterator>
 
+#include "record/json_decoder.h"
+
 namespace netward::record {
 namespace {
 
@@ -141,6 +143,29 @@ Status TableWriter::Write(std::FILE* f) const {
     return Status::IOError("table", std::string("write failed: ") + std::strerror(errno));
   }
   return Status::OK();
+}
+
+namespace {
+template <typename R>
+Status DecodeToCells(std::string_view json_line, std::vector<std::string>* cells) {
+  thread_local R record;
+  thread_local std::string site;
+  Status s = DecodeJsonLine(json_line, &record, &site, nullptr);
+  if (s.ok()) *cells = RecordCells(record, site);
+  return s;
+}
+}  // namespace
+
+Status JsonLineToCells(StreamId stream, std::string_view json_line,
+                       std::vector<std::string>* cells) {
+  switch (stream) {
+#define NW_CELLS_CASE(Name, sname, FIELDS) \
+  case StreamId::k##Name:                  \
+    return DecodeToCells<Name##Record>(json_line, cells);
+    NW_STREAMS(NW_CELLS_CASE)
+#undef NW_CELLS_CASE
+  }
+  return Status::InvalidArgument("stream", "unknown stream id");
 }
 
 std::vector<std::string> TableHeaders(StreamId stream) {

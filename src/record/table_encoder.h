@@ -74,4 +74,9 @@ std::vector<std::string> RecordCells(const R& record, std::string_view site) {
   return cells;
 }
 
+// Runtime dispatch, as JsonLineToCsv: decodes a JSON line of `stream` into its cells (replacing
+// `*cells`). InvalidArgument from DecodeJsonLine if it is not a record of `stream`.
+Status JsonLineToCells(StreamId stream, std::string_view json_line,
+                       std::vector<std::string>* cells);
+
 }  // namespace netward::record

@@ -212,11 +212,12 @@ inline bool BytesEqual(const uint8_t* a, const char* b, size_t n) {
 }
 
 // The per-block dictionary of a String column: value -> its number among the column's new
-// values. Holds at most kMaxEntries values; a column whose values are nearly all distinct stops
-// looking values up (they are written as new values, which the format allows).
+// values. Holds at most kMaxEntries values; a column whose first kDecideRows rows are nearly all
+// distinct stops looking values up (they are written as new values, which the format allows).
 class StringDictionary {
  public:
   static constexpr uint32_t kMaxEntries = 16384;
+  static constexpr uint32_t kDecideRows = 16384;  // rows seen before giving up on a column
 
   struct Value {
     uint32_t offset = 0;  // of the bytes in the column
@@ -243,7 +244,7 @@ class StringDictionary {
   Value AddNew(uint32_t offset, std::string_view s, uint64_t hash, uint32_t rows) {
     const Value v{offset, static_cast<uint32_t>(s.size()), new_values_++, hash};
     if (off_ || v.number != entries_ || entries_ >= kMaxEntries) return v;
-    if (v.number >= 2048 && uint64_t{v.number} * 10 > uint64_t{rows} * 9) {  // nearly all new
+    if (rows >= kDecideRows && uint64_t{v.number} * 10 > uint64_t{rows} * 9) {  // nearly all new
       off_ = true;
       return v;
     }

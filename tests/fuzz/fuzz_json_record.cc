@@ -4,15 +4,18 @@
 //   * a line reported canonical is exactly what the encoder writes for the decoded record;
 //   * the re-encoded line decodes again, is reported canonical, and re-encodes to itself
 //     (encode(decode(L)) is a fixed point of encode . decode).
-// A violation aborts.
+// The decoded record also goes through the CSV and table encoders, whose output must carry no
+// control character (terminal escapes) but the line breaks CSV quotes. A violation aborts.
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 
+#include "record/csv_encoder.h"
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
+#include "record/table_encoder.h"
 
 namespace {
 using namespace netward;
@@ -43,6 +46,19 @@ void Check(std::string_view line) {
   std::string twice;
   EncodeJsonLine(again, site_again, &twice);
   if (twice != once) std::abort();
+  std::string csv;
+  EncodeCsvLine(record, site, &csv);
+  for (size_t i = 0; i + 1 < csv.size(); ++i) {
+    const auto c = static_cast<unsigned char>(csv[i]);
+    if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) std::abort();
+  }
+  if (csv.empty() || csv.back() != '\n') std::abort();
+  TableWriter table(TableHeaders(R::kStream), 12);
+  table.AddRow(RecordCells(record, site));
+  for (char ch : table.Render()) {
+    const auto c = static_cast<unsigned char>(ch);
+    if ((c < 0x20 && c != '\n') || c == 0x7f) std::abort();
+  }
   // The runtime-dispatch path agrees.
   std::string canon;
   bool was = false;

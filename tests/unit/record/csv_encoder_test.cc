@@ -101,6 +101,18 @@ TEST(CsvEncoderTest, KeepsValidUtf8IncludingFourByteCharacters) {
   EXPECT_EQ(rows[0][10], "\xf0\x9f\x98\x80 会议 \\xe4\\xb8");
 }
 
+TEST(CsvEncoderTest, JsonLinesConvertByStream) {
+  std::string out;
+  ASSERT_TRUE(JsonLineToCsv(StreamId::kMaintenance,
+                            R"({"action":"purge","detail":"a,b","ts":"2026-11-22T10:04:05Z"})",
+                            &out)
+                  .ok());
+  EXPECT_EQ(out, "2026-11-22T10:04:05.000000Z,,purge,,,\"a,b\",\n");
+  Status s = JsonLineToCsv(StreamId::kNat, R"({"action":"purge"})", &out);
+  EXPECT_EQ(s.code(), Status::Code::kInvalidArgument);
+  EXPECT_EQ(out, "2026-11-22T10:04:05.000000Z,,purge,,,\"a,b\",\n");  // unchanged
+}
+
 TEST(CsvEncoderTest, EveryStreamHasAsManyCellsAsHeaderColumns) {
 #define NW_CSV_COUNT(Name, sname, FIELDS)                   \
   {                                                         \

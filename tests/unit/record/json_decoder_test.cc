@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <random>
 #include <string>
 
@@ -194,6 +195,65 @@ TEST(JsonDecoderTest, EveryIpv6TextOfTheEncoderIsCanonical) {
   }
 }
 
+// The decoder's own IPv4 and IPv6 parsers accept exactly what inet_pton accepts, with the same
+// result: random texts, and random edits of valid addresses.
+TEST(JsonDecoderTest, AddressParsingAgreesWithInetPton) {
+  std::mt19937 rng(11);
+  const std::string alphabet = "0123456789abcdefABCDEF:.:.::";
+  std::vector<std::string> texts = {"1:2:3:4:5:6:7::",
+                                    "::1:2:3:4:5:6:7",
+                                    "1::2:3:4:5:6:7:8",
+                                    "::1:2:3:4:5:6:7:8",
+                                    "1:2:3:4:5:6:7:8:9",
+                                    ":::",
+                                    "1:::2",
+                                    "12345::",
+                                    "::ffff:1.2.3.4",
+                                    "1.2.3.04",
+                                    "255.255.255.255",
+                                    "256.1.1.1",
+                                    "1.2.3",
+                                    "1.2.3.4.5",
+                                    "0.0.0.0",
+                                    "00::",
+                                    "::0"};
+  for (int i = 0; i < 20000; ++i) {
+    std::string t;
+    if (i % 2) {
+      size_t n = rng() % 46;
+      for (size_t k = 0; k < n; ++k) t.push_back(alphabet[rng() % alphabet.size()]);
+    } else {
+      uint8_t b[16];
+      for (auto& x : b) x = static_cast<uint8_t>(rng() % 3 ? 0 : rng());
+      t = (i % 4 ? IpAddress::FromV6(b) : IpAddress::FromV4(b)).ToString();
+      for (int edits = static_cast<int>(rng() % 3); edits > 0 && !t.empty(); --edits) {
+        size_t at = rng() % t.size();
+        switch (rng() % 3) {
+          case 0:
+            t.erase(at, 1);
+            break;
+          case 1:
+            t.insert(at, 1, alphabet[rng() % alphabet.size()]);
+            break;
+          default:
+            t[at] = alphabet[rng() % alphabet.size()];
+        }
+      }
+    }
+    texts.push_back(t);
+  }
+  for (const std::string& t : texts) {
+    NatRecord r;
+    Status s = DecodeJsonLine("{\"inside_ip\":\"" + t + "\"}", &r, nullptr, nullptr);
+    auto want = IpAddress::Parse(t);
+    if (t.empty()) continue;
+    ASSERT_EQ(s.ok(), want.has_value()) << t << " " << s.ToString();
+    if (want) {
+      ASSERT_EQ(r.inside_ip, *want) << t;
+    }
+  }
+}
+
 // Lines other tools write: accepted, never reported canonical, and the re-encoding is stable.
 TEST(JsonDecoderTest, NonCanonicalButValidLines) {
   struct Case {
@@ -217,6 +277,9 @@ TEST(JsonDecoderTest, NonCanonicalButValidLines) {
       {R"({"\u0075ser":"x"})", "escaped key"},
       {R"({"src_port":-0})", "minus zero"},
       {"{}", "empty object"},
+      {R"({"ts": "2023-11-14T22:13:20.123456Z", "src_port": 21, "site": "x"})",
+       "Python json.dumps style"},
+      {"{\"ts\":\"\",\t\"site\":\"x\"}", "tab after a comma"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(std::string(c.why) + ": " + c.line);
@@ -444,6 +507,71 @@ void RandomRoundTrips(RandomRecords* gen, int n) {
     // Times and addresses come back as they were (times clamp only outside years 0000-9999).
     ASSERT_EQ(d.ts, r.ts);
   }
+}
+
+// Every rewrite of a canonical line that keeps its meaning (a space after ':' or ',', a character
+// written as a \u escape, "\/", an upper-case \u escape, "+00:00" for "Z", "-0" for 0) must decode
+// to the same record and must not be reported canonical.
+template <typename R>
+void EquivalentRewritesAreNotCanonical(RandomRecords* gen, int n) {
+  for (int k = 0; k < n; ++k) {
+    const std::string line = Encode(gen->Make<R>(), gen->Site());
+    const std::string_view body(line.data(), line.size() - 1);  // without '\n'
+    std::vector<std::string> rewrites;
+    bool in_string = false;
+    for (size_t i = 0; i < body.size(); ++i) {
+      const char c = body[i];
+      auto replace = [&](size_t len, std::string_view with) {
+        rewrites.push_back(std::string(body.substr(0, i)) + std::string(with) +
+                           std::string(body.substr(i + len)));
+      };
+      if (!in_string) {
+        if (c == '"') in_string = true;
+        if (c == ':' || c == ',') replace(1, std::string(1, c) + " ");
+        if (c == '0' && (body[i - 1] == ':' || body[i - 1] == '[' || body[i - 1] == ',') &&
+            (body[i + 1] == ',' || body[i + 1] == ']' || body[i + 1] == '}')) {
+          replace(1, "-0");
+        }
+        continue;
+      }
+      if (c == '"') {
+        in_string = false;
+        if (body[i - 1] == 'Z' && i >= 28 && body[i - 28] == '"')
+          rewrites.push_back(std::string(body.substr(0, i - 1)) + "+00:00" +
+                             std::string(body.substr(i)));
+        continue;
+      }
+      if (c == '\\') {
+        const char e = body[i + 1];
+        if (e == 'n') replace(2, "\\u000a");
+        if (e == 'u' && body.substr(i + 4, 2) == "1f") replace(6, "\\u001F");
+        i += e == 'u' ? 5 : 1;
+        continue;
+      }
+      if (c == '/') replace(1, "\\/");
+      if (c >= 0x20 && c < 0x7f) {
+        char esc[8];
+        std::snprintf(esc, sizeof(esc), "\\u%04x", static_cast<unsigned>(c));
+        replace(1, esc);
+      }
+    }
+    ASSERT_GT(rewrites.size(), 10u);
+    for (const std::string& rw : rewrites) {
+      R d;
+      Decoded dd = Decode(rw, &d);
+      ASSERT_TRUE(dd.status.ok()) << dd.status.ToString() << "\n" << rw;
+      ASSERT_FALSE(dd.canonical) << rw;
+      ASSERT_EQ(Encode(d, dd.site), line) << rw;
+    }
+  }
+}
+
+TEST(JsonDecoderTest, EquivalentRewritesOfCanonicalLinesAreNotCanonical) {
+  RandomRecords gen(99);
+#define NW_REWRITE_STREAM(Name, sname, FIELDS) \
+  EquivalentRewritesAreNotCanonical<Name##Record>(&gen, 20);
+  NW_STREAMS(NW_REWRITE_STREAM)
+#undef NW_REWRITE_STREAM
 }
 
 TEST(JsonDecoderTest, RandomRecordsOfEveryStreamAreCanonicalFixedPoints) {

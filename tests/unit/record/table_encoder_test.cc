@@ -94,6 +94,18 @@ TEST(TableEncoderTest, RecordCellsFollowTheHeaders) {
   EXPECT_NE(t.Render().find("2023-11-14T22:13:20.123456Z"), std::string::npos);
 }
 
+TEST(TableEncoderTest, JsonLinesConvertByStream) {
+  std::vector<std::string> cells;
+  ASSERT_TRUE(
+      JsonLineToCells(StreamId::kLogin, R"({"account":"张三","nas_port":7,"site":"S"})", &cells)
+          .ok());
+  ASSERT_EQ(cells.size(), TableHeaders(StreamId::kLogin).size());
+  EXPECT_EQ(cells[2], "张三");
+  EXPECT_EQ(cells[8], "7");
+  EXPECT_EQ(cells.back(), "S");
+  EXPECT_FALSE(JsonLineToCells(StreamId::kLogin, "{", &cells).ok());
+}
+
 TEST(TableEncoderTest, WriteReportsFailure) {
   TableWriter t({"a"});
   t.AddRow({"1"});

@@ -1,0 +1,108 @@
+// tests/fuzz/fuzz_block.cc: the store's block reader (src/store/block_codec.h) on arbitrary
+// bytes. Each input is opened twice: as a block (header checksum and column checksums checked)
+// and with OpenUnverifiedForFuzzing, which skips the checksums so that mutated columns reach the
+// decoders. Every column is loaded and, where all load, the first rows are turned into JSON.
+// Never a crash, an over-read (the input sits in an exact-size buffer) or an error that is not
+// Corruption/NotSupported. Seeds: small valid blocks (tests/fuzz/seeds/block/, written by
+// netward_store_tests --gtest_also_run_disabled_tests --gtest_filter=*WriteFuzzSeeds).
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <string>
+
+#include "store/block_codec.h"
+
+namespace {
+
+using netward::Status;
+using namespace netward::store;
+
+void Check(bool ok) {
+  if (!ok) __builtin_trap();
+}
+
+bool IsDamageCode(const Status& s) {
+  return s.code() == Status::Code::kCorruption || s.code() == Status::Code::kNotSupported;
+}
+
+void Exercise(BlockReader& reader) {
+  const BlockHeader& h = reader.header();
+  const size_t columns = ColumnCount(h.stream);
+  Check(h.columns.size() == columns);
+  bool all = true;
+  for (size_t c = 0; c < columns; ++c) {
+    uint32_t bad_row = 0;
+    Status s = reader.LoadColumn(c, &bad_row);
+    if (!s.ok()) {
+      Check(s.code() == Status::Code::kCorruption);
+      Check(bad_row == UINT32_MAX || bad_row < h.count);
+      all = false;
+      continue;
+    }
+    const uint32_t rows = h.count < 64 ? h.count : 64;
+    for (uint32_t r = 0; r < rows; ++r) {
+      switch (ColumnTypeOf(h.stream, c)) {
+        case ColumnType::kTime:
+          (void)reader.TimeAt(c, r);
+          break;
+        case ColumnType::kU16:
+        case ColumnType::kU32:
+        case ColumnType::kU64:
+          (void)reader.UintAt(c, r);
+          break;
+        case ColumnType::kIp:
+          (void)reader.IpAt(c, r);
+          break;
+        case ColumnType::kString:
+          (void)reader.StringAt(c, r);
+          break;
+        case ColumnType::kStringList:
+          for (uint32_t i = 0; i < reader.ListSize(c, r); ++i) (void)reader.StringListAt(c, r, i);
+          break;
+        case ColumnType::kU32List:
+          for (uint32_t i = 0; i < reader.ListSize(c, r); ++i) (void)reader.U32ListAt(c, r, i);
+          break;
+      }
+    }
+  }
+  Check(!reader.LoadColumn(columns).ok());  // out of range: InvalidArgument, no crash
+  std::string line;
+  const uint32_t rows = h.count < 256 ? h.count : 256;
+  for (uint32_t r = 0; r < rows; ++r) {
+    line.clear();
+    Status s = reader.AppendJsonLine(r, &line);
+    Check(s.ok() == all);
+    if (s.ok()) Check(line.size() >= 3 && line.front() == '{' && line.back() == '\n');
+  }
+  for (const char* field : {"src_ip", "dst_port", "host", "query", "sni", "mac", "ts", "x"}) {
+    (void)h.MayContain(field, "10.0.0.1");
+    (void)h.MayContain(field, "443");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto copy = std::make_unique<char[]>(size ? size : 1);
+  if (size) std::memcpy(copy.get(), data, size);
+  const std::string_view bytes(copy.get(), size);
+
+  auto sizes = PeekBlockSizes(bytes);
+  auto header = ParseBlockHeader(bytes);
+  if (!header.ok()) Check(IsDamageCode(header.status()));
+  if (header.ok()) Check(sizes.ok() && sizes->header_bytes == header->header_bytes);
+
+  auto reader = BlockReader::Open(bytes);
+  if (reader.ok()) {
+    Exercise(**reader);
+  } else {
+    Check(IsDamageCode(reader.status()));
+  }
+  auto unverified = BlockReader::OpenUnverifiedForFuzzing(bytes);
+  if (unverified.ok()) {
+    Exercise(**unverified);
+  } else {
+    Check(IsDamageCode(unverified.status()));
+  }
+  return 0;
+}
