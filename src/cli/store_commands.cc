@@ -3,10 +3,11 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "common/config.h"
+#include "record/csv_encoder.h"
+#include "record/table_encoder.h"
 #include "store/block_codec.h"
 #include "store/store.h"
 #include "store/verifier.h"
@@ -159,98 +160,6 @@ struct QueryOptions {
   uint64_t limit = 0;
 };
 
-// One JSON record as cells (lists joined with ';'), in the stream's column order.
-std::vector<std::string> Cells(std::string_view json_line) {
-  std::vector<std::string> cells;
-  auto j = nlohmann::ordered_json::parse(json_line, nullptr, false);
-  if (!j.is_object()) return cells;
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    const auto& v = it.value();
-    if (v.is_string()) {
-      cells.push_back(v.get<std::string>());
-    } else if (v.is_array()) {
-      std::string joined;
-      for (size_t i = 0; i < v.size(); ++i) {
-        if (i) joined += ";";
-        joined += v[i].is_string() ? v[i].get<std::string>() : v[i].dump();
-      }
-      cells.push_back(joined);
-    } else {
-      cells.push_back(v.dump());
-    }
-  }
-  return cells;
-}
-
-void AppendCsvCell(const std::string& cell, std::string* out) {
-  if (cell.find_first_of(",\"\r\n") == std::string::npos) {
-    out->append(cell);
-    return;
-  }
-  out->push_back('"');
-  for (char c : cell) {
-    if (c == '"') out->push_back('"');
-    out->push_back(c);
-  }
-  out->push_back('"');
-}
-
-// Aligned text table; cells cut at 40 display columns; CJK characters count as two columns.
-size_t DisplayWidth(std::string_view s) {
-  size_t w = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    w += len >= 3 ? 2 : 1;
-    i += len;
-  }
-  return w;
-}
-
-std::string Cut(const std::string& s, size_t max) {
-  if (DisplayWidth(s) <= max) return s;
-  std::string out;
-  size_t w = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t len = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-    size_t cw = len >= 3 ? 2 : 1;
-    if (w + cw > max - 1) break;
-    out.append(s, i, len);
-    w += cw;
-    i += len;
-  }
-  return out + "\u2026";
-}
-
-std::string RenderTable(const std::vector<std::string>& headers,
-                        const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(headers.size());
-  for (size_t i = 0; i < headers.size(); ++i) width[i] = DisplayWidth(headers[i]);
-  std::vector<std::vector<std::string>> cut;
-  for (const auto& r : rows) {
-    std::vector<std::string> c;
-    for (size_t i = 0; i < r.size() && i < headers.size(); ++i) {
-      c.push_back(Cut(r[i], 40));
-      width[i] = std::max(width[i], DisplayWidth(c.back()));
-    }
-    cut.push_back(std::move(c));
-  }
-  std::string out;
-  auto line = [&](const std::vector<std::string>& cells) {
-    for (size_t i = 0; i < headers.size(); ++i) {
-      const std::string cell = i < cells.size() ? cells[i] : "";
-      out += cell;
-      if (i + 1 < headers.size()) out += std::string(width[i] - DisplayWidth(cell) + 2, ' ');
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();
-    out += "\n";
-  };
-  line(headers);
-  for (const auto& c : cut) line(c);
-  return out;
-}
-
 void RunQuery(const QueryOptions& o) {
   store::QuerySpec spec;
   if (!ParseStream(o.stream, &spec.stream, "query")) return;
@@ -276,19 +185,10 @@ void RunQuery(const QueryOptions& o) {
   auto reader = store::StoreReader::Open(o.store);
   if (!reader.ok()) return Fail("query", reader.status());
 
-  std::vector<std::string> headers;
-  for (size_t i = 0; i < store::ColumnCount(spec.stream); ++i) {
-    headers.emplace_back(store::ColumnName(spec.stream, i));
-  }
-  std::vector<std::vector<std::string>> table_rows;
+  record::TableWriter table(record::TableHeaders(spec.stream));
   std::string out;
-  if (o.format == "csv") {
-    for (size_t i = 0; i < headers.size(); ++i) {
-      if (i) out += ",";
-      out += headers[i];
-    }
-    out += "\n";
-  }
+  if (o.format == "csv") out = record::CsvHeader(spec.stream);
+  std::vector<std::string> cells;
   uint64_t rows = 0;
   Status st = reader.value()->Query(spec, [&](uint64_t, std::string_view line) {
     ++rows;
@@ -296,14 +196,9 @@ void RunQuery(const QueryOptions& o) {
       out.append(line);
       out.push_back('\n');
     } else if (o.format == "csv") {
-      auto cells = Cells(line);
-      for (size_t i = 0; i < cells.size(); ++i) {
-        if (i) out += ",";
-        AppendCsvCell(cells[i], &out);
-      }
-      out += "\n";
-    } else {
-      table_rows.push_back(Cells(line));
+      (void)record::JsonLineToCsv(spec.stream, line, &out);  // the store wrote it: it decodes
+    } else if (record::JsonLineToCells(spec.stream, line, &cells).ok()) {
+      table.AddRow(std::move(cells));
     }
     if (out.size() > (1 << 20)) {
       std::fwrite(out.data(), 1, out.size(), stdout);
@@ -311,7 +206,7 @@ void RunQuery(const QueryOptions& o) {
     }
     return true;
   });
-  if (o.format == "table") out += RenderTable(headers, table_rows);
+  if (o.format == "table") out += table.Render();
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   if (!st.ok()) return Fail("query", st);
@@ -450,22 +345,21 @@ void RunStats(const std::string& dir) {
   if (!reader.ok()) return Fail("stats", reader.status());
   auto stats = reader.value()->Stats();
   if (!stats.ok()) return Fail("stats", stats.status());
-  std::vector<std::string> headers = {"stream",   "records",     "dropped", "bytes", "bytes/record",
-                                      "segments", "checkpoints", "oldest",  "newest"};
-  std::vector<std::vector<std::string>> rows;
+  record::TableWriter table({"stream", "records", "dropped", "bytes", "bytes/record", "segments",
+                             "checkpoints", "oldest", "newest"});
   for (const auto& s : stats.value()) {
     if (s.tree_size == 0 && s.checkpoints == 0) continue;
     char per[32];
     std::snprintf(
         per, sizeof(per), "%.1f",
         s.records ? static_cast<double>(s.bytes_on_disk) / static_cast<double>(s.records) : 0.0);
-    rows.push_back({std::string(record::StreamName(s.stream)), std::to_string(s.records),
-                    std::to_string(s.purged), std::to_string(s.bytes_on_disk), per,
-                    std::to_string(s.segments), std::to_string(s.checkpoints),
-                    s.oldest ? FormatIso8601(s.oldest) : "",
-                    s.newest ? FormatIso8601(s.newest) : ""});
+    table.AddRow({std::string(record::StreamName(s.stream)), std::to_string(s.records),
+                  std::to_string(s.purged), std::to_string(s.bytes_on_disk), per,
+                  std::to_string(s.segments), std::to_string(s.checkpoints),
+                  s.oldest ? FormatIso8601(s.oldest) : "",
+                  s.newest ? FormatIso8601(s.newest) : ""});
   }
-  std::cout << RenderTable(headers, rows);
+  std::cout << table.Render();
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 namespace netward::store {
 
@@ -17,9 +18,16 @@ Status IoError(const std::string& path, std::string_view op, int err) {
   return Status::IOError(path, what);
 }
 
-Result<std::string> ReadFile(const std::string& path) {
+Result<std::string> ReadFile(const std::string& path) { return ReadFileFrom(path, 0); }
+
+Result<std::string> ReadFileFrom(const std::string& path, uint64_t offset) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return IoError(path, "open", errno);
+  if (offset > 0 && ::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0) {
+    int e = errno;
+    ::close(fd);
+    return IoError(path, "seek", e);
+  }
   std::string out;
   char buf[1 << 16];
   for (;;) {
@@ -90,21 +98,10 @@ Status WriteFileAtomic(const std::string& path, std::string_view data) {
 }
 
 Status MakeDirs(const std::string& dir) {
-  std::string partial;
-  size_t pos = 0;
-  while (pos <= dir.size()) {
-    size_t next = dir.find('/', pos);
-    if (next == std::string::npos) next = dir.size();
-    partial = dir.substr(0, next);
-    if (!partial.empty() && ::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) {
-      return IoError(partial, "mkdir", errno);
-    }
-    pos = next + 1;
-  }
-  struct stat sb;
-  if (::stat(dir.c_str(), &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-    return Status::IOError(dir, "not a directory");
-  }
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Status::IOError(dir, "create directory: " + ec.message());
+  if (!std::filesystem::is_directory(dir, ec)) return Status::IOError(dir, "not a directory");
   return Status::OK();
 }
 

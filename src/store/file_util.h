@@ -16,6 +16,8 @@ namespace netward::store {
 Status IoError(const std::string& path, std::string_view op, int err);
 
 Result<std::string> ReadFile(const std::string& path);
+// The file's bytes from `offset` to its end.
+Result<std::string> ReadFileFrom(const std::string& path, uint64_t offset);
 // Writes all of `data` at the end of `fd` (a file opened with O_APPEND or positioned at its end).
 // On failure the file is truncated back to `size_before` so no partial record stays behind.
 Status AppendToFd(int fd, const std::string& path, std::string_view data, uint64_t size_before);

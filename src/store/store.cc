@@ -5,11 +5,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
-#include <random>
 #include <thread>
 
 #include "common/logging.h"
@@ -22,20 +20,6 @@
 
 namespace netward::store {
 namespace {
-
-// Resets a record for reuse without giving back its strings' capacity.
-template <typename R>
-void ResetRecord(R* r) {
-  r->ForEachField([](std::string_view, auto& v) {
-    using T = std::decay_t<decltype(v)>;
-    if constexpr (std::is_same_v<T, std::string> || std::is_same_v<T, std::vector<std::string>> ||
-                  std::is_same_v<T, std::vector<uint32_t>>) {
-      v.clear();
-    } else {
-      v = T{};
-    }
-  });
-}
 
 // Per thread, per stream: decoded records, their sites and leaf hashes, reused across calls.
 template <typename R>
@@ -60,13 +44,11 @@ Status DecodeAndAppend(StreamWriter* writer, std::string_view lines, uint64_t* f
     ++line_no;
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     if (line.empty()) continue;
+    // DecodeJsonLine sets every field (and the site), so reused records keep no stale values.
     if (s.records.size() <= n) {
       s.records.resize(n + 1);
       s.sites.resize(n + 1);
       s.hashes.resize(n + 1);
-    } else {
-      ResetRecord(&s.records[n]);
-      s.sites[n].clear();
     }
     bool canonical = false;
     Status st = record::DecodeJsonLine(line, &s.records[n], &s.sites[n], &canonical);

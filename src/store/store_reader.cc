@@ -2,7 +2,6 @@
 #include <optional>
 
 #include "store/block_codec.h"
-#include "store/column_kind.h"
 #include "store/store.h"
 #include "store/store_meta.h"
 #include "store/stream_files.h"
@@ -14,13 +13,14 @@ namespace {
 // One `--where FIELD=VALUE`, parsed for the column's type.
 struct Condition {
   size_t column = 0;
-  ColumnKind kind{};
+  ColumnType type{};
   std::string field;
   std::string text;  // as given
   uint64_t number = 0;
   TimestampUs time = 0;
   IpAddress ip;
   bool ip_unset = false;
+  BloomProbe probe;  // prepared once for every block's Bloom filter
 };
 
 Result<Condition> MakeCondition(record::StreamId stream, const std::string& field,
@@ -38,19 +38,22 @@ Result<Condition> MakeCondition(record::StreamId stream, const std::string& fiel
   }
   Condition c;
   c.column = static_cast<size_t>(col);
-  c.kind = ColumnKinds(stream)[c.column];
+  c.type = ColumnTypeOf(stream, c.column);
+  c.probe = MakeBloomProbe(stream, field, value);
   c.field = field;
   c.text = value;
-  switch (c.kind) {
-    case ColumnKind::kTime: {
+  switch (c.type) {
+    case ColumnType::kTime: {
       if (value.empty()) break;
       auto t = ParseIso8601(value);
       if (!t) return Status::InvalidArgument("--where " + field, "not an ISO-8601 time: " + value);
       c.time = *t;
       break;
     }
-    case ColumnKind::kUint:
-    case ColumnKind::kU32List: {
+    case ColumnType::kU16:
+    case ColumnType::kU32:
+    case ColumnType::kU64:
+    case ColumnType::kU32List: {
       char* end = nullptr;
       errno = 0;
       c.number = std::strtoull(value.c_str(), &end, 10);
@@ -59,7 +62,7 @@ Result<Condition> MakeCondition(record::StreamId stream, const std::string& fiel
       }
       break;
     }
-    case ColumnKind::kIp: {
+    case ColumnType::kIp: {
       if (value.empty()) {
         c.ip_unset = true;
         break;
@@ -76,21 +79,23 @@ Result<Condition> MakeCondition(record::StreamId stream, const std::string& fiel
 }
 
 bool Matches(const Condition& c, BlockReader& r, uint32_t row) {
-  switch (c.kind) {
-    case ColumnKind::kTime:
+  switch (c.type) {
+    case ColumnType::kTime:
       return r.TimeAt(c.column, row) == c.time;
-    case ColumnKind::kUint:
+    case ColumnType::kU16:
+    case ColumnType::kU32:
+    case ColumnType::kU64:
       return r.UintAt(c.column, row) == c.number;
-    case ColumnKind::kIp:
+    case ColumnType::kIp:
       return c.ip_unset ? r.IpAt(c.column, row) == IpAddress() : r.IpAt(c.column, row) == c.ip;
-    case ColumnKind::kString:
+    case ColumnType::kString:
       return r.StringAt(c.column, row) == c.text;
-    case ColumnKind::kStringList:
+    case ColumnType::kStringList:
       for (uint32_t i = 0; i < r.ListSize(c.column, row); ++i) {
         if (r.StringListAt(c.column, row, i) == c.text) return true;
       }
       return false;
-    case ColumnKind::kU32List:
+    case ColumnType::kU32List:
       for (uint32_t i = 0; i < r.ListSize(c.column, row); ++i) {
         if (r.U32ListAt(c.column, row, i) == c.number) return true;
       }
@@ -138,13 +143,13 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
   }
   auto snap = Snapshot(spec.stream);
   if (!snap.ok()) return snap.status();
-  const auto& kinds = ColumnKinds(spec.stream);
   const size_t ts_col = static_cast<size_t>(ColumnIndex(spec.stream, "ts"));
   const bool by_time = spec.from != 0 || spec.to != 0;
   std::vector<size_t> text_columns;
   if (!spec.contains.empty()) {
-    for (size_t i = 0; i + 1 < kinds.size(); ++i) {  // every text field but site
-      if (kinds[i] == ColumnKind::kString || kinds[i] == ColumnKind::kStringList) {
+    for (size_t i = 0; i + 1 < ColumnCount(spec.stream); ++i) {  // every text field but site
+      ColumnType type = ColumnTypeOf(spec.stream, i);
+      if (type == ColumnType::kString || type == ColumnType::kStringList) {
         text_columns.push_back(i);
       }
     }
@@ -159,7 +164,7 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     BlockReader& r = *reader.value();
     bool skip = false;
     for (const Condition& c : conditions) {
-      if (!r.header().MayContain(c.field, c.text)) skip = true;
+      if (!r.header().MayContain(c.probe)) skip = true;
     }
     if (skip) continue;
     if (by_time) {
@@ -190,7 +195,7 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       if (!text_columns.empty()) {
         bool found = false;
         for (size_t col : text_columns) {
-          if (kinds[col] == ColumnKind::kString) {
+          if (ColumnTypeOf(spec.stream, col) == ColumnType::kString) {
             found = Contains(r.StringAt(col, row), spec.contains);
           } else {
             for (uint32_t i = 0; i < r.ListSize(col, row) && !found; ++i) {

@@ -158,13 +158,16 @@ Result<SegmentInfo> LoadSegment(const std::string& segment_path, uint64_t expect
   }
   // Walk what the index does not cover.
   if (offset < info.file_bytes) {
-    auto data = ReadFile(segment_path);
+    // Only the part after the indexed blocks (usually the last block or two) is read.
+    const uint64_t base = offset;
+    auto data = ReadFileFrom(segment_path, base);
     if (!data.ok()) return data.status();
-    std::string_view all = data.value();
-    while (offset < all.size()) {
-      auto header = ParseBlockHeader(all.substr(offset));
+    std::string_view rest = data.value();
+    while (offset - base < rest.size()) {
+      std::string_view here = rest.substr(offset - base);
+      auto header = ParseBlockHeader(here);
       if (!header.ok()) break;  // torn tail (or damage: verify names it)
-      if (header->first_seq != seq || header->total_bytes > all.size() - offset) break;
+      if (header->first_seq != seq || header->total_bytes > here.size()) break;
       IndexEntry e;
       e.offset = offset;
       e.total_bytes = header->total_bytes;

@@ -1,5 +1,6 @@
 #include "store/verifier.h"
 
+#include <algorithm>
 #include <map>
 #include <memory>
 
@@ -324,23 +325,30 @@ class SnapshotSubtreeSource : public SubtreeSource {
     return HashChildren(left.value(), right.value());
   }
 
+  // Leaves are asked for in runs within a block: the decoded block is kept for the next call.
   Result<std::string> LeafAt(uint64_t seq) {
-    for (const BlockRef& ref : snap_.blocks()) {
-      if (seq >= ref.entry.first_seq + ref.first_row &&
-          seq < ref.entry.first_seq + ref.entry.count) {
-        auto r = BlockReader::Open(ref.bytes);
-        if (!r.ok()) return r.status();
-        std::string line;
-        Status st =
-            r.value()->AppendJsonLine(static_cast<uint32_t>(seq - ref.entry.first_seq), &line);
-        if (!st.ok()) return st;
-        line.pop_back();
-        return line;
-      }
+    const auto& blocks = snap_.blocks();
+    // The first block whose records end after seq (blocks are in seq order).
+    auto it = std::upper_bound(
+        blocks.begin(), blocks.end(), seq,
+        [](uint64_t s, const BlockRef& b) { return s < b.entry.first_seq + b.entry.count; });
+    if (it == blocks.end() || seq < it->entry.first_seq + it->first_row) {
+      return Status::NotFound("seq " + std::to_string(seq), seq < snap_.purged().upto_seq
+                                                                ? "dropped by retention"
+                                                                : "no such record");
     }
-    return Status::NotFound("seq " + std::to_string(seq), seq < snap_.purged().upto_seq
-                                                              ? "dropped by retention"
-                                                              : "no such record");
+    size_t index = static_cast<size_t>(it - blocks.begin());
+    if (!reader_ || reader_block_ != index) {
+      auto r = BlockReader::Open(it->bytes);
+      if (!r.ok()) return r.status();
+      reader_ = std::move(r.value());
+      reader_block_ = index;
+    }
+    std::string line;
+    Status st = reader_->AppendJsonLine(static_cast<uint32_t>(seq - it->entry.first_seq), &line);
+    if (!st.ok()) return st;
+    line.pop_back();
+    return line;
   }
 
  private:
@@ -371,6 +379,8 @@ class SnapshotSubtreeSource : public SubtreeSource {
 
   const StreamSnapshot& snap_;
   std::map<uint64_t, CompactRange> frontiers_;
+  std::unique_ptr<BlockReader> reader_;
+  size_t reader_block_ = 0;
 };
 
 Result<std::vector<OpenedCheckpoint>> StreamCheckpoints(const std::string& dir,

@@ -20,50 +20,13 @@
 #include "record/json_encoder.h"
 #include "store/store.h"
 #include "store/verifier.h"
+#include "unit/store/store_test_util.h"
 
 namespace netward::store {
 namespace {
 
-// Helpers copied from store_test.cc.
-class TempStoreDir {
- public:
-  TempStoreDir() {
-    char tmpl[] = "/tmp/nw-store-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempStoreDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string SessionLines(int n, TimestampUs start, int first_id = 0) {
-  std::string out;
-  for (int i = 0; i < n; ++i) {
-    record::SessionRecord r;
-    r.ts = start + i * 1000;
-    r.end_ts = r.ts + 500;
-    r.proto = "tcp";
-    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000 + static_cast<uint32_t>((first_id + i) % 50));
-    r.src_port = static_cast<uint16_t>(10000 + (first_id + i) % 5000);
-    r.dst_ip = IpAddress::FromV4HostOrder(0xc6336401);
-    r.dst_port = 443;
-    r.account = "u" + std::to_string((first_id + i) % 20);
-    r.host = (first_id + i) % 7 == 0 ? "bank.example.com" : "news.example.org";
-    r.bytes_up = static_cast<uint64_t>(first_id + i);
-    record::EncodeJsonLine(r, "site1", &out);
-  }
-  return out;
-}
-
-StoreOptions Options(const std::string& dir, uint32_t block_records) {
-  StoreOptions o;
-  o.dir = dir;
-  o.background = false;
-  o.block_records = block_records;
-  return o;
-}
+using test_util::SessionLines;
+using test_util::TempStoreDir;
 
 // The record at seq `seq` in the crash test: its content is a function of the seq alone.
 TimestampUs CrashT0() {
@@ -78,7 +41,7 @@ std::string CrashLines(uint64_t first_seq, int n) {
 // Child: appends batches of records whose content derives from their seq, Sync()s after each
 // batch and reports the tree size synced so far through `fd`. Never returns.
 [[noreturn]] void CrashChild(const std::string& dir, uint64_t expected_first, int fd) {
-  auto store = Store::Open(Options(dir, 64));
+  auto store = Store::Open(test_util::TestOptions(dir, 64));
   if (!store.ok()) _exit(3);
   uint64_t next = expected_first;
   // "Opened": lets the parent time some kills from here rather than from fork().
@@ -154,7 +117,7 @@ TEST(StoreCrashTest, SigkilledWriterLosesNoSyncedRecord) {
     ASSERT_GE(acked, tree_size);
 
     // Reopen: recovery must succeed on its own.
-    auto store = Store::Open(Options(dir.path(), 64));
+    auto store = Store::Open(test_util::TestOptions(dir.path(), 64));
     ASSERT_TRUE(store.ok()) << "iteration " << iterations << ": " << store.status().ToString();
     auto reader = StoreReader::Open(dir.path());
     ASSERT_TRUE(reader.ok()) << reader.status().ToString();
@@ -202,7 +165,7 @@ TEST(StoreCrashTest, SigkilledWriterLosesNoSyncedRecord) {
 TEST(StoreConcurrencyTest, ParallelAppendersAndReaders) {
   TempStoreDir dir;
   const TimestampUs t0 = NowUs() - 3600 * kUsPerSecond;
-  auto opened = Store::Open(Options(dir.path(), 1000));
+  auto opened = Store::Open(test_util::TestOptions(dir.path(), 1000));
   ASSERT_TRUE(opened.ok()) << opened.status().ToString();
   Store& store = *opened.value();
   constexpr int kWriters = 4, kPerWriter = 5000, kBatch = 100;

@@ -18,42 +18,13 @@
 #include "store/store.h"
 #include "store/stream_files.h"
 #include "store/verifier.h"
+#include "unit/store/store_test_util.h"
 
 namespace netward::store {
 namespace {
 
-// Helpers copied from store_test.cc.
-class TempStoreDir {
- public:
-  TempStoreDir() {
-    char tmpl[] = "/tmp/nw-store-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempStoreDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string SessionLines(int n, TimestampUs start, int first_id = 0) {
-  std::string out;
-  for (int i = 0; i < n; ++i) {
-    record::SessionRecord r;
-    r.ts = start + i * 1000;
-    r.end_ts = r.ts + 500;
-    r.proto = "tcp";
-    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000 + static_cast<uint32_t>((first_id + i) % 50));
-    r.src_port = static_cast<uint16_t>(10000 + (first_id + i) % 5000);
-    r.dst_ip = IpAddress::FromV4HostOrder(0xc6336401);
-    r.dst_port = 443;
-    r.account = "u" + std::to_string((first_id + i) % 20);
-    r.host = (first_id + i) % 7 == 0 ? "bank.example.com" : "news.example.org";
-    r.bytes_up = static_cast<uint64_t>(first_id + i);
-    record::EncodeJsonLine(r, "site1", &out);
-  }
-  return out;
-}
+using test_util::SessionLines;
+using test_util::TempStoreDir;
 
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -82,10 +53,7 @@ struct Block {
 class StoreTamperTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    StoreOptions o;
-    o.dir = dir_.path();
-    o.background = false;
-    o.block_records = kBlockRecords;
+    StoreOptions o = test_util::TestOptions(dir_.path(), kBlockRecords);
     // Noon of yesterday (UTC): every record falls in the same day, so in one segment.
     const TimestampUs day = 86400LL * kUsPerSecond;
     const TimestampUs t0 = (NowUs() / day) * day - day / 2;

@@ -9,49 +9,15 @@
 
 #include "record/json_encoder.h"
 #include "store/verifier.h"
+#include "unit/store/store_test_util.h"
 
 namespace netward::store {
 namespace {
 
-class TempStoreDir {
- public:
-  TempStoreDir() {
-    char tmpl[] = "/tmp/nw-store-test-XXXXXX";
-    path_ = ::mkdtemp(tmpl);
-  }
-  ~TempStoreDir() { std::filesystem::remove_all(path_); }
-  const std::string& path() const { return path_; }
+using test_util::SessionLines;
+using test_util::TempStoreDir;
 
- private:
-  std::string path_;
-};
-
-std::string SessionLines(int n, TimestampUs start, int first_id = 0) {
-  std::string out;
-  for (int i = 0; i < n; ++i) {
-    record::SessionRecord r;
-    r.ts = start + i * 1000;
-    r.end_ts = r.ts + 500;
-    r.proto = "tcp";
-    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000 + static_cast<uint32_t>((first_id + i) % 50));
-    r.src_port = static_cast<uint16_t>(10000 + (first_id + i) % 5000);
-    r.dst_ip = IpAddress::FromV4HostOrder(0xc6336401);
-    r.dst_port = 443;
-    r.account = "u" + std::to_string((first_id + i) % 20);
-    r.host = (first_id + i) % 7 == 0 ? "bank.example.com" : "news.example.org";
-    r.bytes_up = static_cast<uint64_t>(first_id + i);
-    record::EncodeJsonLine(r, "site1", &out);
-  }
-  return out;
-}
-
-StoreOptions Options(const std::string& dir) {
-  StoreOptions o;
-  o.dir = dir;
-  o.background = false;
-  o.block_records = 100;
-  return o;
-}
+StoreOptions Options(const std::string& dir) { return test_util::TestOptions(dir, 100); }
 
 uint64_t Count(StoreReader& reader, const QuerySpec& spec) {
   uint64_t n = 0;
