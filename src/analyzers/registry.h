@@ -14,7 +14,20 @@
 
 namespace netward::analyzers {
 
-enum class AppProtocol : uint8_t { kNone, kDns, kHttp, kTls, kSmtp, kPop3, kImap, kFtp, kQuic };
+enum class AppProtocol : uint8_t {
+  kNone,
+  kDns,
+  kHttp,
+  kTls,
+  kSmtp,
+  kPop3,
+  kImap,
+  kFtp,
+  kQuic,
+  kRadius,
+  kDhcp,
+  kDhcpv6,
+};
 
 // "dns", "http", ...; "" for kNone.
 std::string_view AppProtocolName(AppProtocol proto);

@@ -19,6 +19,7 @@ constexpr uint16_t kEtherVlan = 0x8100;
 constexpr uint16_t kEtherQinQ = 0x88A8;
 constexpr uint16_t kEtherQinQOld1 = 0x9100;
 constexpr uint16_t kEtherQinQOld2 = 0x9200;
+constexpr uint16_t kEtherPppoeDiscovery = 0x8863;
 constexpr uint16_t kEtherPppoeSession = 0x8864;
 constexpr uint16_t kEtherMplsUnicast = 0x8847;
 constexpr uint16_t kEtherMplsMulticast = 0x8848;
@@ -110,13 +111,18 @@ DecodeResult Decoder::EtherType(uint16_t type, Bytes b, DecodedPacket* out) {
         return Ipv4(b, out);
       case kEtherIpv6:
         return Ipv6(b, out);
+      case kEtherPppoeDiscovery:
+        // PADI/PADO/PADR/PADS/PADT: no IP, handed whole to the PPPoE tracker.
+        if (out->tunnel_depth > 0) return Skip(DecodeEvent::kL3NotIp);
+        if (b.len < 6) return Skip(DecodeEvent::kPppoeTruncated);
+        return PppoeControl(type, b, out);
       case kEtherPppoeSession: {
         // ver/type(1) code(1) session(2) length(2), then the PPP protocol field.
         if (b.len < 8) return Skip(DecodeEvent::kPppoeTruncated);
         size_t length = Load16(b.p + 4);
         Bytes body = b.Advance(6);
         if (length >= 2 && length <= body.wire) body = body.Clip(length);
-        return Ppp(body, out);
+        return Ppp(body, out, /*pppoe_frame=*/out->tunnel_depth == 0 ? &b : nullptr);
       }
       case kEtherMplsUnicast:
       case kEtherMplsMulticast:
@@ -128,7 +134,15 @@ DecodeResult Decoder::EtherType(uint16_t type, Bytes b, DecodedPacket* out) {
 }
 
 // PPP: optional address/control (FF 03), a 1- or 2-byte protocol (RFC 1661 field compression).
-DecodeResult Decoder::Ppp(Bytes b, DecodedPacket* out) {
+DecodeResult Decoder::PppoeControl(uint16_t ethertype, Bytes frame, DecodedPacket* out) {
+  out->pppoe_ethertype = ethertype;
+  out->payload = frame.p;
+  out->payload_len = static_cast<uint32_t>(frame.len);
+  out->payload_wire_len = static_cast<uint32_t>(frame.wire);
+  return DecodeResult::kPppoeControl;
+}
+
+DecodeResult Decoder::Ppp(Bytes b, DecodedPacket* out, const Bytes* pppoe_frame) {
   if (b.len >= 2 && b.p[0] == 0xff && b.p[1] == 0x03) b = b.Advance(2);
   if (b.len < 1) return Skip(DecodeEvent::kPppTruncated);
   uint16_t proto;
@@ -149,6 +163,10 @@ DecodeResult Decoder::Ppp(Bytes b, DecodedPacket* out) {
     case 0x0283:
       return Mpls(b, out);
     default:
+      // PPP control (LCP 0xc021, PAP 0xc023, CHAP 0xc223, IPCP 0x8021 ...) inside PPPoE.
+      if (pppoe_frame && (proto & 0x8000)) {
+        return PppoeControl(kEtherPppoeSession, *pppoe_frame, out);
+      }
       return Skip(DecodeEvent::kL3NotIp);
   }
 }

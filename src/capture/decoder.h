@@ -17,7 +17,10 @@
 
 namespace netward::capture {
 
-enum class DecodeResult { kPacket, kFragmentHeld, kSkipped };
+// kPppoeControl: a PPPoE frame that carries no IP (discovery 0x8863, or a session frame with a
+// PPP control protocol: LCP, PAP, CHAP, IPCP ...); DecodedPacket::pppoe_ethertype is set and
+// payload/payload_len hold the frame from its PPPoE header on (analyzers/pppoe.h reads it).
+enum class DecodeResult { kPacket, kFragmentHeld, kSkipped, kPppoeControl };
 
 struct DecoderOptions {
   size_t max_fragment_bytes = 64 << 20;  // bytes buffered for reassembly, all datagrams together
@@ -51,7 +54,9 @@ class Decoder {
   // Link and L2 (decoder.cc).
   DecodeResult Ethernet(Bytes b, DecodedPacket* out);
   DecodeResult EtherType(uint16_t type, Bytes b, DecodedPacket* out);
-  DecodeResult Ppp(Bytes b, DecodedPacket* out);
+  // `pppoe_frame`: the enclosing PPPoE frame (from its header), for control protocols.
+  DecodeResult Ppp(Bytes b, DecodedPacket* out, const Bytes* pppoe_frame = nullptr);
+  DecodeResult PppoeControl(uint16_t ethertype, Bytes frame, DecodedPacket* out);
   DecodeResult Mpls(Bytes b, DecodedPacket* out);
   DecodeResult Nflog(Bytes b, DecodedPacket* out);
   DecodeResult NullLoop(Bytes b, DecodedPacket* out);

@@ -66,6 +66,8 @@ struct DecodedPacket {
   uint32_t payload_len = 0;
   // Payload length the IP header claims; > payload_len when the capture was truncated (snaplen).
   uint32_t payload_wire_len = 0;
+  // DecodeResult::kPppoeControl only: 0x8863 or 0x8864; payload is then the PPPoE header onward.
+  uint16_t pppoe_ethertype = 0;
 };
 
 }  // namespace netward::capture

@@ -14,6 +14,11 @@ void RegisterProbe(CLI::App& app);
 void RegisterSchema(CLI::App& app);
 void RegisterKeygen(CLI::App& app);
 void RegisterStoreCommands(CLI::App& app);
+void RegisterTrace(CLI::App& app);
+
+// A time on the command line, as `netward query --from` takes it: "2026-11-22T10:00:00Z",
+// "2026-11-22" (midnight UTC), "now", or "-2h" / "-30m" / "-7d" (before now). False if none.
+bool ParseTimeArg(const std::string& text, TimestampUs* out);
 
 // 0 success, 1 a run-time failure (unreadable file, write error), 2 bad usage or configuration.
 int ExitCode();

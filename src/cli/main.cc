@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   netward::cli::RegisterSchema(app);
   netward::cli::RegisterKeygen(app);
   netward::cli::RegisterStoreCommands(app);
+  netward::cli::RegisterTrace(app);
 
   try {
     app.parse(argc, argv);

@@ -6,9 +6,18 @@
 
 #include "cli/commands.h"
 #include "common/logging.h"
+#include "identity/conntrack_source.h"
+#include "identity/identity_index.h"
+#include "identity/ipfix_collector.h"
+#include "identity/radius_server.h"
+#include "identity/static_bindings.h"
+#include "identity/syslog_nat_collector.h"
+#include "probe/identity_router.h"
 #include "probe/jsonl_sink.h"
 #include "probe/pipeline.h"
 #include "probe/probe_config.h"
+#include "probe/store_sink.h"
+#include "store/store.h"
 
 namespace netward::cli {
 namespace {
@@ -22,6 +31,21 @@ struct ProbeOptions {
   bool check_only = false;
 };
 
+store::StoreOptions StoreOptionsFrom(const probe::ProbeConfig& config) {
+  store::StoreOptions o;
+  o.dir = config.store_dir;
+  o.site = config.site;
+  o.signing_key_path = config.store_signing_key;
+  o.sync_interval_us = config.store_sync_interval;
+  o.checkpoint_interval_us = config.store_checkpoint_interval;
+  o.retention_days.fill(config.store_retention_days);
+  for (const auto& [name, days] : config.store_retention_by_stream) {
+    record::StreamId id;
+    if (record::StreamFromName(name, &id)) o.retention_days[static_cast<size_t>(id)] = days;
+  }
+  return o;
+}
+
 void RunProbe(const ProbeOptions& opts) {
   auto loaded = probe::LoadProbeConfig(opts.config_path, /*require_interfaces=*/true);
   if (!loaded.ok()) {
@@ -34,13 +58,51 @@ void RunProbe(const ProbeOptions& opts) {
     std::cout << opts.config_path << ": OK\n";
     return;
   }
-  auto opened = probe::JsonlDirSink::Open(config.json_dir, config.fsync);
-  if (!opened.ok()) {
-    std::cerr << "netward probe: " << opened.status().message() << "\n";
-    SetExitCode(1);
-    return;
+  std::unique_ptr<record::RecordSink> json_sink, store_sink;
+  if (!config.json_dir.empty()) {
+    auto opened = probe::JsonlDirSink::Open(config.json_dir, config.fsync);
+    if (!opened.ok()) {
+      std::cerr << "netward probe: " << opened.status().message() << "\n";
+      SetExitCode(1);
+      return;
+    }
+    json_sink = std::move(*opened);
   }
-  std::unique_ptr<probe::JsonlDirSink> sink = std::move(*opened);
+  if (!config.store_dir.empty()) {
+    auto opened = store::Store::Open(StoreOptionsFrom(config));
+    if (!opened.ok()) {
+      std::cerr << "netward probe: store " << config.store_dir << ": " << opened.status().message()
+                << "\n";
+      SetExitCode(1);
+      return;
+    }
+    store_sink = std::make_unique<probe::StoreSink>(std::move(opened.value()));
+  }
+  probe::TeeSink tee;
+  if (json_sink) tee.Add(json_sink.get());
+  if (store_sink) tee.Add(store_sink.get());
+  // Identity: sources (RADIUS server, NAT collectors, conntrack, static bindings) deliver to
+  // `router`, which writes their records through `tee` and feeds `index`; the pipeline's batches
+  // pass through it too, so sniffed login/nat records reach the index. Start sources after this
+  // point with &router; stop them before close_sinks().
+  identity::IndexOptions index_options;
+  index_options.skew_tolerance = config.identity_skew_tolerance;
+  index_options.open_login_ttl = config.identity_open_login_ttl;
+  index_options.open_nat_ttl = config.identity_open_nat_ttl;
+  index_options.max_login_intervals = static_cast<size_t>(config.identity_max_login_intervals);
+  index_options.max_nat_mappings = static_cast<size_t>(config.identity_max_nat_mappings);
+  identity::IdentityIndex index(index_options);
+  probe::IdentityRouter router(config.site, &tee, &index);
+  record::RecordSink* sink = &router;
+  auto close_sinks = [&] {
+    Status result = router.Flush();  // queued identity records reach the sinks first
+    for (auto* s : {json_sink.get(), store_sink.get()}) {
+      if (!s) continue;
+      Status st = s->Close();
+      if (!st.ok() && result.ok()) result = st;
+    }
+    return result;
+  };
 
   struct sigaction sa {};
   sa.sa_handler = OnSignal;
@@ -48,14 +110,111 @@ void RunProbe(const ProbeOptions& opts) {
   sigaction(SIGTERM, &sa, nullptr);
   sigaction(SIGINT, &sa, nullptr);
 
-  probe::Pipeline pipeline(config, sink.get());
+  // [static_bindings]: a bad file stops the start (its line is named); later bad edits are
+  // logged and the last good file stays in force.
+  std::unique_ptr<identity::StaticBindingsSource> static_bindings;
+  if (!config.static_bindings_file.empty()) {
+    static_bindings = std::make_unique<identity::StaticBindingsSource>(
+        identity::StaticBindingsOptions{config.static_bindings_file,
+                                        config.static_bindings_poll_interval},
+        &router);
+    Status st = static_bindings->Start();
+    if (!st.ok()) {
+      std::cerr << "netward probe: static bindings: " << st.message() << "\n";
+      (void)close_sinks();
+      SetExitCode(1);
+      return;
+    }
+  }
+
+  // [radius]: the accounting server records into the router before it answers the NAS.
+  std::unique_ptr<identity::RadiusServer> radius;
+  if (!config.radius_clients.empty()) {
+    identity::RadiusServerConfig rc;
+    rc.listen = config.radius_listen;
+    for (const auto& [network, secret] : config.radius_clients)
+      rc.clients.push_back({network, secret});
+    auto started = identity::RadiusServer::Start(rc, &router);
+    if (!started.ok()) {
+      std::cerr << "netward probe: radius: " << started.status().message() << "\n";
+      if (static_bindings) static_bindings->Stop();
+      (void)close_sinks();
+      SetExitCode(1);
+      return;
+    }
+    radius = std::move(*started);
+    std::string where;
+    for (const auto& a : radius->bound_addresses()) where += (where.empty() ? "" : ", ") + a;
+    LogInfo("radius accounting server on " + where);
+  }
+
+  // [nat.syslog], [nat.ipfix], [nat.conntrack]: NAT mapping sources, each into the router.
+  std::unique_ptr<identity::SyslogNatCollector> nat_syslog;
+  std::unique_ptr<identity::IpfixCollector> nat_ipfix;
+  std::unique_ptr<identity::ConntrackSource> nat_conntrack;
+  auto stop_nat_sources = [&] {
+    if (nat_syslog) nat_syslog->Stop();
+    if (nat_ipfix) nat_ipfix->Stop();
+    if (nat_conntrack) nat_conntrack->Stop();
+  };
+  Status nat_started = [&]() -> Status {
+    if (config.nat_syslog) {
+      identity::SyslogNatOptions o;
+      o.udp_listen = config.nat_syslog_udp_listen;
+      o.tcp_listen = config.nat_syslog_tcp_listen;
+      o.rfc3164_utc_offset_s = config.nat_syslog_utc_offset_s;
+      o.max_line_bytes = config.nat_syslog_max_line_bytes;
+      auto started = identity::SyslogNatCollector::Start(o, &router);
+      if (!started.ok()) return started.status();
+      nat_syslog = std::move(*started);
+      LogInfo("syslog NAT collector on udp " + o.udp_listen + ", tcp " + o.tcp_listen);
+    }
+    if (config.nat_ipfix) {
+      identity::IpfixCollectorOptions o;
+      o.listen = config.nat_ipfix_listen;
+      o.limits.max_templates = config.nat_ipfix_max_templates;
+      auto started = identity::IpfixCollector::Start(o, &router);
+      if (!started.ok()) return started.status();
+      nat_ipfix = std::move(*started);
+      std::string where;
+      for (const auto& a : o.listen) where += (where.empty() ? "" : ", ") + a;
+      LogInfo("IPFIX/NetFlow v9 NAT collector on udp " + where);
+    }
+    if (config.nat_conntrack) {
+      identity::ConntrackOptions o;
+      o.max_open = config.nat_conntrack_max_open;
+      auto started = identity::ConntrackSource::Start(o, &router);
+      if (!started.ok()) return started.status();
+      nat_conntrack = std::move(*started);
+      LogInfo("conntrack NAT events subscribed");
+    }
+    return Status::OK();
+  }();
+  if (!nat_started.ok()) {
+    std::cerr << "netward probe: nat: " << nat_started.message() << "\n";
+    stop_nat_sources();
+    if (static_bindings) static_bindings->Stop();
+    if (radius) radius->Stop();
+    (void)close_sinks();
+    SetExitCode(1);
+    return;
+  }
+
+  probe::Pipeline pipeline(config, sink);
+  pipeline.set_enricher(&index);
   std::string ifaces;
   for (const auto& i : config.interfaces) ifaces += (ifaces.empty() ? "" : ", ") + i;
   auto result = pipeline.Live(g_stop, [&] {
     LogInfo("probe capturing on " + ifaces + " with " + std::to_string(config.workers) +
-            " worker(s); records to " + config.json_dir + "/<stream>.jsonl");
+            " worker(s); records to " +
+            (config.json_dir.empty() ? std::string() : config.json_dir + "/<stream>.jsonl") +
+            (!config.json_dir.empty() && !config.store_dir.empty() ? " and " : "") +
+            (config.store_dir.empty() ? std::string() : "the store in " + config.store_dir));
   });
-  Status closed = sink->Close();
+  if (static_bindings) static_bindings->Stop();
+  if (radius) radius->Stop();
+  stop_nat_sources();
+  Status closed = close_sinks();
   if (!result.ok()) {
     std::cerr << "netward probe: " << result.status().message() << "\n";
     SetExitCode(1);
@@ -89,7 +248,10 @@ void RegisterProbe(CLI::App& app) {
       "  [capture]\n"
       "  interfaces = [\"eth1\"]\n"
       "  [output]\n"
-      "  json_dir = \"/var/lib/netward/records\"");
+      "  json_dir = \"/var/lib/netward/records\"    # JSON lines, and/or:\n"
+      "  [store]\n"
+      "  dir = \"/var/lib/netward/store\"           # tamper-evident store (docs/store.md)\n"
+      "  retention_days = 180                       # >= 60 (Order 82 art. 13)");
   cmd->callback([opts] { RunProbe(*opts); });
 }
 

@@ -28,6 +28,8 @@ bool ParseStream(const std::string& name, record::StreamId* id, const char* cmd)
   return false;
 }
 
+}  // namespace
+
 // "2026-11-22T10:00:00Z", "2026-11-22" (midnight UTC), "now", or "-2h" / "-30m" / "-7d".
 bool ParseTimeArg(const std::string& text, TimestampUs* out) {
   if (text == "now") {
@@ -50,6 +52,8 @@ bool ParseTimeArg(const std::string& text, TimestampUs* out) {
   }
   return false;
 }
+
+namespace {
 
 void Fail(const char* cmd, const Status& st) {
   std::cerr << "netward " << cmd << ": " << st.message() << "\n";

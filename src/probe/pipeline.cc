@@ -23,6 +23,11 @@ double SecondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
+// IP packets, and PPPoE control frames (for the workers' PPPoE trackers).
+bool ForWorkers(capture::DecodeResult r) {
+  return r == capture::DecodeResult::kPacket || r == capture::DecodeResult::kPppoeControl;
+}
+
 // Decoded packets (with copies of their payloads) travelling from the reader to one worker.
 struct PacketBatch {
   static constexpr size_t kMaxPackets = 512;
@@ -54,8 +59,9 @@ struct PacketBatch {
 // so memory stays bounded and no packet is dropped in replay).
 class WorkerThread {
  public:
-  WorkerThread(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live)
-      : worker_(config, sink, names, /*feed_names=*/false),
+  WorkerThread(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live,
+               const record::RecordEnricher* enricher)
+      : worker_(config, sink, names, /*feed_names=*/false, enricher),
         flush_interval_(config.flush_interval),
         live_(live) {
     thread_ = std::thread([this] { Run(); });
@@ -144,10 +150,11 @@ class WorkerThread {
 // Routes decoded packets to worker threads by flow hash, batching per worker.
 class Dispatcher {
  public:
-  Dispatcher(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live)
+  Dispatcher(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live,
+             const record::RecordEnricher* enricher)
       : names_(names), vlan_in_key_(config.vlan_in_key) {
     for (int i = 0; i < config.workers; ++i) {
-      threads_.push_back(std::make_unique<WorkerThread>(config, sink, names, live));
+      threads_.push_back(std::make_unique<WorkerThread>(config, sink, names, live, enricher));
       pending_.push_back(threads_.back()->TakeFree());
     }
   }
@@ -235,9 +242,9 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
   std::unique_ptr<Worker> worker;
   std::unique_ptr<Dispatcher> dispatcher;
   if (inline_worker) {
-    worker = std::make_unique<Worker>(config_, sink_, &names);
+    worker = std::make_unique<Worker>(config_, sink_, &names, /*feed_names=*/true, enricher_);
   } else {
-    dispatcher = std::make_unique<Dispatcher>(config_, sink_, &names, /*live=*/false);
+    dispatcher = std::make_unique<Dispatcher>(config_, sink_, &names, /*live=*/false, enricher_);
   }
 
   capture::Decoder decoder;
@@ -257,7 +264,7 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
       if (!*next) break;
       ++summary.packets;
       summary.bytes += raw.caplen;
-      if (decoder.Decode(raw, &decoded) == capture::DecodeResult::kPacket) {
+      if (ForWorkers(decoder.Decode(raw, &decoded))) {
         ++summary.decoded;
         last_ts = std::max(last_ts, decoded.ts);
         if (inline_worker) {
@@ -315,7 +322,7 @@ Result<RunSummary> Pipeline::Live(const std::atomic<bool>& stop,
     sources.push_back(std::move(*src));
   }
 
-  Dispatcher dispatcher(config_, sink_, &names, /*live=*/true);
+  Dispatcher dispatcher(config_, sink_, &names, /*live=*/true, enricher_);
   std::mutex dispatch_mu;  // readers share the dispatcher
   std::atomic<uint64_t> packets{0}, bytes{0}, decoded_count{0};
   std::vector<std::unique_ptr<capture::Decoder>> decoders;
@@ -340,7 +347,7 @@ Result<RunSummary> Pipeline::Live(const std::atomic<bool>& stop,
         if (*next) {
           packets.fetch_add(1, std::memory_order_relaxed);
           bytes.fetch_add(raw.caplen, std::memory_order_relaxed);
-          if (decoder->Decode(raw, &decoded) == capture::DecodeResult::kPacket) {
+          if (ForWorkers(decoder->Decode(raw, &decoded))) {
             decoded_count.fetch_add(1, std::memory_order_relaxed);
             std::lock_guard<std::mutex> lock(dispatch_mu);
             dispatcher.Add(decoded);

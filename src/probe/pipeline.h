@@ -61,9 +61,14 @@ class Pipeline {
   // `on_ready` is called once every interface is open.
   Result<RunSummary> Live(const std::atomic<bool>& stop, const std::function<void()>& on_ready);
 
+  // Identity enrichment of session/dns/http/tls/mail records (record_batch.h); not owned, must
+  // outlive the runs; null (the default) leaves records as analyzers make them. Set before a run.
+  void set_enricher(const record::RecordEnricher* enricher) { enricher_ = enricher; }
+
  private:
   ProbeConfig config_;
   record::RecordSink* sink_;
+  const record::RecordEnricher* enricher_ = nullptr;
 };
 
 }  // namespace netward::probe

@@ -57,12 +57,14 @@ const char* ProtoName(uint8_t ip_proto, char* buf) {
 }  // namespace
 
 Worker::Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
-               bool feed_names)
+               bool feed_names, const record::RecordEnricher* enricher)
     : sink_(sink),
       names_(names),
       dns_observer_(feed_names ? names : nullptr),
       batch_(config.site),
-      table_(std::make_unique<flow::FlowTable>(TableOptions(config), this)) {}
+      table_(std::make_unique<flow::FlowTable>(TableOptions(config), this)) {
+  batch_.set_enricher(enricher);
+}
 
 Worker::~Worker() = default;
 
@@ -99,6 +101,15 @@ analyzers::AnalyzerContext Worker::ContextFor(FlowApp& app, TimestampUs now) {
 }
 
 void Worker::Process(const capture::DecodedPacket& p) {
+  if (p.pppoe_ethertype != 0) {
+    // PPPoE discovery / PPP control: no flow; all such frames hash to one worker.
+    analyzers::PppoeFrame frame{p.ts, p.pppoe_ethertype, p.src_mac, p.dst_mac,
+                                std::span<const uint8_t>(p.payload, p.payload_len)};
+    ++stats_.packets;
+    pppoe_.Process(frame, &batch_, this);
+    if (batch_.full()) HandOver();
+    return;
+  }
   // Expire first (cheap: the table looks only at its list heads), so a flow idle past its
   // timeout ends before this packet could extend it, whichever thread layout is used.
   table_->Expire(p.ts);

@@ -12,6 +12,7 @@
 
 #include "analyzers/analyzer.h"
 #include "analyzers/detecting_forwarder.h"
+#include "analyzers/pppoe.h"
 #include "analyzers/registry.h"
 #include "capture/packet.h"
 #include "flow/flow_table.h"
@@ -36,11 +37,13 @@ class Worker : public flow::FlowObserver,
   // `sink` and `names` are shared and must outlive the worker. With `feed_names` the worker's
   // DNS analyzers fill `names`; without, the caller does (the multi-threaded pipeline feeds it
   // from its reader thread so that names do not depend on thread timing).
+  // `enricher` (may be null, not owned) enriches the worker's records (record_batch.h).
   Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
-         bool feed_names = true);
+         bool feed_names = true, const record::RecordEnricher* enricher = nullptr);
   ~Worker() override;
 
-  // Tracks the packet's flow, reassembles TCP, runs the flow's analyzer.
+  // Tracks the packet's flow, reassembles TCP, runs the flow's analyzer. PPPoE control frames
+  // (packet.pppoe_ethertype set) go to the worker's PppoeTracker instead.
   void Process(const capture::DecodedPacket& packet);
   // Expires idle flows by packet time (the newest time of the whole capture, which may be ahead
   // of this worker's own packets), and hands the batch to the sink when `flush_due` (the
@@ -75,6 +78,7 @@ class Worker : public flow::FlowObserver,
   record::RecordBatch batch_;
   std::unique_ptr<flow::FlowTable> table_;
   WorkerStats stats_;
+  analyzers::PppoeTracker pppoe_;
   flow::Flow* current_flow_ = nullptr;
   TimestampUs now_ = 0;
 };

@@ -41,8 +41,8 @@ namespace netward::record {
     "subscriber account (RADIUS/PPPoE user name or static binding), empty if unknown")             \
   X(String, calling_id, "calling number / Calling-Station-Id of the subscriber")                   \
   X(String, app,                                                                                   \
-    "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp), empty if "       \
-    "unknown")                                                                                     \
+    "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp, radius), "        \
+    "empty if unknown")                                                                            \
   X(String, host,                                                                                  \
     "best name for the server: HTTP Host, TLS SNI, or the DNS name the client resolved to dst_ip") \
   X(String, url, "first HTTP request of the flow as http://host/uri")                              \
@@ -52,6 +52,15 @@ namespace netward::record {
   X(U64, pkts_down, "packets server to client")                                                    \
   X(String, close,                                                                                 \
     "fin, rst, timeout, eof (capture ended or probe stopped) or evicted (flow table full)")
+
+// Subscriber identity and NAT enrichment (issue 4) of the client side of dns, http, tls and mail
+// records, as the session record has them: filled by the probe from the identity index.
+#define NW_IDENTITY_FIELDS(X)                                                         \
+  X(Ip, nat_ip, "public address the client was translated to, unset if no NAT known") \
+  X(U16, nat_port, "public port after NAT, 0 if none")                                \
+  X(String, mac, "client MAC address (aa:bb:cc:dd:ee:ff), empty if unknown")          \
+  X(String, account, "subscriber account of the client, empty if unknown")            \
+  X(String, calling_id, "calling number / Calling-Station-Id of the subscriber")
 
 // One DNS transaction (query and its answer, or a query alone). proto: udp | tcp.
 #define NW_DNS_FIELDS(X)                                                              \
@@ -66,25 +75,27 @@ namespace netward::record {
   X(String, qtype, "question type name (A, AAAA, MX, TYPE65534 ...)")                 \
   X(String, rcode, "response code name (NOERROR, NXDOMAIN ...), empty if unanswered") \
   X(StringList, answers, "answer section in text form (addresses, names, TXT ...)")   \
-  X(U32List, ttls, "TTL of each answer, seconds")
+  X(U32List, ttls, "TTL of each answer, seconds")                                     \
+  NW_IDENTITY_FIELDS(X)
 
 // One HTTP request/response pair. Body lengths are after transfer- and content-decoding.
-#define NW_HTTP_FIELDS(X)                                                        \
-  X(Time, ts, "time of the request")                                             \
-  X(Ip, src_ip, "client")                                                        \
-  X(U16, src_port, "client port")                                                \
-  X(Ip, dst_ip, "server")                                                        \
-  X(U16, dst_port, "server port")                                                \
-  X(String, method, "request method")                                            \
-  X(String, host, "Host header")                                                 \
-  X(String, uri, "request target as sent")                                       \
-  X(String, version, "HTTP version of the request (1.0, 1.1, 0.9)")              \
-  X(U16, status, "response status code, 0 if no response")                       \
-  X(String, user_agent, "User-Agent header")                                     \
-  X(String, referrer, "Referer header")                                          \
-  X(String, content_type, "Content-Type of the response (else of the request)")  \
-  X(U64, req_body_len, "request body bytes after transfer and content decoding") \
-  X(U64, resp_body_len, "response body bytes after transfer and content decoding")
+#define NW_HTTP_FIELDS(X)                                                          \
+  X(Time, ts, "time of the request")                                               \
+  X(Ip, src_ip, "client")                                                          \
+  X(U16, src_port, "client port")                                                  \
+  X(Ip, dst_ip, "server")                                                          \
+  X(U16, dst_port, "server port")                                                  \
+  X(String, method, "request method")                                              \
+  X(String, host, "Host header")                                                   \
+  X(String, uri, "request target as sent")                                         \
+  X(String, version, "HTTP version of the request (1.0, 1.1, 0.9)")                \
+  X(U16, status, "response status code, 0 if no response")                         \
+  X(String, user_agent, "User-Agent header")                                       \
+  X(String, referrer, "Referer header")                                            \
+  X(String, content_type, "Content-Type of the response (else of the request)")    \
+  X(U64, req_body_len, "request body bytes after transfer and content decoding")   \
+  X(U64, resp_body_len, "response body bytes after transfer and content decoding") \
+  NW_IDENTITY_FIELDS(X)
 
 // One TLS handshake. cert_* come from the server's first certificate (TLS 1.2 and below).
 #define NW_TLS_FIELDS(X)                                                              \
@@ -102,24 +113,26 @@ namespace netward::record {
   X(String, cert_subject, "server certificate subject (RFC 2253), TLS 1.2 and below") \
   X(String, cert_issuer, "server certificate issuer (RFC 2253)")                      \
   X(Time, cert_not_before, "certificate validity start")                              \
-  X(Time, cert_not_after, "certificate validity end")
+  X(Time, cert_not_after, "certificate validity end")                                 \
+  NW_IDENTITY_FIELDS(X)
 
 // One mail transaction (SMTP) or login (POP3/IMAP). proto: smtp | pop3 | imap.
-#define NW_MAIL_FIELDS(X)                                           \
-  X(Time, ts, "time the transaction (or login) began")              \
-  X(Ip, src_ip, "client")                                           \
-  X(U16, src_port, "client port")                                   \
-  X(Ip, dst_ip, "server")                                           \
-  X(U16, dst_port, "server port")                                   \
-  X(String, proto, "smtp, pop3 or imap")                            \
-  X(String, helo, "HELO/EHLO argument")                             \
-  X(String, mail_from, "envelope sender (MAIL FROM)")               \
-  X(StringList, rcpt_to, "envelope recipients (RCPT TO)")           \
-  X(String, header_from, "From: header of the message")             \
-  X(String, subject, "Subject: header, MIME encoded-words decoded") \
-  X(String, message_id, "Message-ID: header")                       \
-  X(String, auth_user,                                              \
-    "user name from SMTP AUTH, POP3 USER/APOP or IMAP LOGIN (never the password)")
+#define NW_MAIL_FIELDS(X)                                                          \
+  X(Time, ts, "time the transaction (or login) began")                             \
+  X(Ip, src_ip, "client")                                                          \
+  X(U16, src_port, "client port")                                                  \
+  X(Ip, dst_ip, "server")                                                          \
+  X(U16, dst_port, "server port")                                                  \
+  X(String, proto, "smtp, pop3 or imap")                                           \
+  X(String, helo, "HELO/EHLO argument")                                            \
+  X(String, mail_from, "envelope sender (MAIL FROM)")                              \
+  X(StringList, rcpt_to, "envelope recipients (RCPT TO)")                          \
+  X(String, header_from, "From: header of the message")                            \
+  X(String, subject, "Subject: header, MIME encoded-words decoded")                \
+  X(String, message_id, "Message-ID: header")                                      \
+  X(String, auth_user,                                                             \
+    "user name from SMTP AUTH, POP3 USER/APOP or IMAP LOGIN (never the password)") \
+  NW_IDENTITY_FIELDS(X)
 
 // One FTP command that moves or names a file (RETR, STOR, STOU, APPE, DELE, RNFR, RNTO, ...).
 #define NW_FTP_FIELDS(X)                                                     \
@@ -134,37 +147,47 @@ namespace netward::record {
   X(U16, reply_code, "final reply code from the server, 0 if none")          \
   X(String, reply_msg, "final reply text")
 
-// One subscriber identity event (issue 4): a RADIUS accounting message, a DHCP lease or release,
-// a PPPoE login or a static binding. Ties an address (or IPv6 prefix) to an account for a time.
-#define NW_LOGIN_FIELDS(X)                                                                    \
-  X(Time, ts, "time of the event")                                                            \
-  X(String, event, "start, stop, interim, lease, release or bind")                            \
-  X(String, account, "subscriber account (RADIUS User-Name, PPPoE user, static binding)")     \
-  X(String, calling_id, "calling number / Calling-Station-Id (often the line or the MAC)")    \
-  X(Ip, ip, "address assigned to the subscriber (Framed-IP-Address, DHCP yiaddr)")            \
-  X(String, ipv6_prefix, "delegated or framed IPv6 prefix (2001:db8:1::/56), empty if none")  \
-  X(String, mac, "subscriber MAC address (aa:bb:cc:dd:ee:ff) or DHCPv6 DUID in hex")          \
-  X(Ip, nas_ip, "NAS-IP-Address (BRAS, access server or DHCP relay), unset if none")          \
-  X(U32, nas_port, "NAS-Port, 0 if none")                                                     \
-  X(String, session_id, "Acct-Session-Id (or DHCP transaction id), empty if none")            \
-  X(String, source, "radius, dhcp, dhcpv6, pppoe, static or portal")                          \
-  X(U64, bytes_in, "bytes from the subscriber (Acct-Input-Octets with Gigawords), 0 if none") \
-  X(U64, bytes_out, "bytes to the subscriber (Acct-Output-Octets with Gigawords), 0 if none") \
-  X(U32, duration_s, "session or lease time so far, seconds (Acct-Session-Time, lease time)") \
-  X(String, terminate_cause, "Acct-Terminate-Cause name on stop (User-Request ...), else empty")
+// One subscriber identity event (issue 4): a RADIUS accounting message, a DHCP lease or
+// release, a PPPoE login or a static binding. Ties an address (or IPv6 prefix) to an account
+// for a time.
+#define NW_LOGIN_FIELDS(X)                                                                       \
+  X(Time, ts, "time of the event")                                                               \
+  X(String, event,                                                                               \
+    "start, stop, interim, lease, release or bind; accept or reject for a sniffed RADIUS "       \
+    "Access-Accept/Reject")                                                                      \
+  X(String, account, "subscriber account (RADIUS User-Name, PPPoE user, static binding)")        \
+  X(String, calling_id, "calling number / Calling-Station-Id (often the line or the MAC)")       \
+  X(Ip, ip, "address assigned to the subscriber (Framed-IP-Address, DHCP yiaddr)")               \
+  X(String, ipv6_prefix,                                                                         \
+    "delegated or framed IPv6 prefix (2001:db8:1::/56), several separated by commas, empty if "  \
+    "none")                                                                                      \
+  X(String, mac, "subscriber MAC address (aa:bb:cc:dd:ee:ff) or DHCPv6 DUID in hex")             \
+  X(String, hostname, "client host name, DHCP option 12 or 81; empty if none")                   \
+  X(Ip, nas_ip, "NAS-IP-Address (BRAS, access server or DHCP relay), unset if none")             \
+  X(U32, nas_port, "NAS-Port, 0 if none")                                                        \
+  X(String, session_id, "Acct-Session-Id (or DHCP transaction id), empty if none")               \
+  X(String, source, "radius, dhcp, dhcpv6, pppoe, static or portal")                             \
+  X(U64, bytes_in, "bytes from the subscriber (Acct-Input-Octets with Gigawords), 0 if none")    \
+  X(U64, bytes_out, "bytes to the subscriber (Acct-Output-Octets with Gigawords), 0 if none")    \
+  X(U32, duration_s, "session or lease time so far, seconds (Acct-Session-Time, lease time)")    \
+  X(String, terminate_cause, "Acct-Terminate-Cause name on stop (User-Request ...), else empty") \
+  X(StringList, vendor_attrs,                                                                    \
+    "RADIUS Vendor-Specific attributes kept raw: <vendor-id>:<type>:<hex value>")
 
 // One NAT mapping (issue 4): inside address and port translated to outside ones, towards a
-// remote peer, from ts to end_ts. A port-block allocation has remote_ip unset and remote_port 0.
-#define NW_NAT_FIELDS(X)                                                     \
-  X(Time, ts, "start of the mapping")                                        \
-  X(Time, end_ts, "end of the mapping, empty if still open")                 \
-  X(String, proto, "tcp, udp, icmp or the IP protocol number")               \
-  X(Ip, inside_ip, "private (subscriber side) address")                      \
-  X(U16, inside_port, "private port (ICMP id), 0 for a port block")          \
-  X(Ip, outside_ip, "public address after translation")                      \
-  X(U16, outside_port, "public port (first port of a port block)")           \
-  X(Ip, remote_ip, "remote peer address, unset if not logged (port blocks)") \
-  X(U16, remote_port, "remote peer port, 0 if not logged")                   \
+// remote peer, from ts to end_ts. A port-block allocation has remote_ip unset, remote_port 0
+// and inside_port 0, and covers outside_port..outside_port_end (docs/identity.md).
+#define NW_NAT_FIELDS(X)                                                        \
+  X(Time, ts, "start of the mapping")                                           \
+  X(Time, end_ts, "end of the mapping, empty if still open")                    \
+  X(String, proto, "tcp, udp, icmp or the IP protocol number")                  \
+  X(Ip, inside_ip, "private (subscriber side) address")                         \
+  X(U16, inside_port, "private port (ICMP id), 0 for a port block")             \
+  X(Ip, outside_ip, "public address after translation")                         \
+  X(U16, outside_port, "public port (first port of a port block)")              \
+  X(U16, outside_port_end, "last port of a port block, 0 for a single mapping") \
+  X(Ip, remote_ip, "remote peer address, unset if not logged (port blocks)")    \
+  X(U16, remote_port, "remote peer port, 0 if not logged")                      \
   X(String, source, "where the mapping came from: conntrack, syslog, ipfix, nf9 ...")
 
 // One entry of the system maintenance log (Order 82 art. 7.3): who did what to netward itself.

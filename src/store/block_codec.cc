@@ -6,35 +6,39 @@
 //
 //   offset size  field
 //   0      4     magic "NWB1"
-//   4      1     version = 1
+//   4      1     version = 2
 //   5      1     stream id (record::StreamId)
 //   6      2     column count C (the stream's schema fields + site)
 //   8      4     schema fingerprint: low 32 bits of Hash64 over every column's name, a 0 byte
 //                and its ColumnType byte, in column order
 //   12     4     record count N (<= kMaxBlockRecords)
 //   16     4     header bytes H (this header, checksum included)
-//   20     4     total bytes: H + the stored bytes of every column
+//   20     4     total bytes: H + the stored bytes of every chunk
 //   24     8     first_seq
 //   32     8     min_ts   (of column 0, the stream's ts; 0 when N = 0)
 //   40     8     max_ts
-//   48     34*C  per column: u8 codec (0 raw, 1 zstd), u8 flags (1: values in the Bloom
-//                filter), u32 stored bytes, u32 raw bytes, u64 sum0, u64 sum1 (locator
-//                checksums, below), u64 stored hash (Hash64 of the stored bytes, seed
+//   48     1     s: the rows are in G = ceil(N / 2^s) row groups of 2^s rows (the last shorter)
+//   49     16*G  per group: i64 min_ts, i64 max_ts
+//          17*C  per column: u8 flags (1: values in the Bloom filter), u64 sum0, u64 sum1
+//                (locator checksums over all N rows, below)
+//          17*CG per chunk (column c, group g; c major): u8 codec (0 raw, 1 zstd), u32 stored
+//                bytes, u32 raw bytes, u64 stored hash (Hash64 of the stored bytes, seed
 //                "NWB1STOR": covers even bytes that zstd ignores)
-//   48+34C 1     Bloom hash count k (8)
+//          1     Bloom hash count k (8)
 //          4     Bloom bit count m (a multiple of 512; 0 = no filter)
 //          m/8   Bloom bits
 //   H-8    8     header checksum: Hash64(bytes [0, H-8), seed "NWB1HDRS")
-//   H      ...   the columns' stored bytes, in column order
+//   H      ...   the chunks' stored bytes, in chunk-entry order
 //
-// Column encodings, row after row (varints are LEB128 in their shortest form):
-//   Time        zigzag varint of the delta to the previous row (the first row's: to 0)
+// Chunk encodings, row after row; each chunk decodes on its own (varints are LEB128 in their
+// shortest form):
+//   Time        zigzag varint of the delta to the previous row (the group's first row: to 0)
 //   U16/32/64   varint
 //   Ip          family byte (0 unset, 4, 6) + 4 or 16 address bytes
 //   String      varint tag: 0 = a new value follows (varint length + bytes); k >= 1 = the same
-//               value as the k-th new value of this column in this block
+//               value as the k-th new value of this chunk
 //   StringList  varint count + elements (varint length + bytes); U32List: varint count + varints
-// A column is stored as one zstd frame, or raw when compression does not make it smaller.
+// A chunk is stored as one zstd frame, or raw when compression does not make it smaller.
 //
 // Locator checksums: h_i = (value hash of row i) mod p, p = 2^61 - 1 (value hashes:
 // block_format.h). sum0 = sum h_i, sum1 = sum (i + 1) h_i (mod p). If one row changed,
@@ -240,12 +244,13 @@ class StringDictionary {
     }
   }
   // Numbers a new value whose bytes are at `offset` in the column and returns it. `rows`
-  // counts the rows so far, this one included.
+  // counts the block's rows so far, this one included.
   Value AddNew(uint32_t offset, std::string_view s, uint64_t hash, uint32_t rows) {
     const Value v{offset, static_cast<uint32_t>(s.size()), new_values_++, hash};
+    ++block_new_values_;
     if (off_ || v.number != entries_ || entries_ >= kMaxEntries) return v;
-    if (rows >= kDecideRows && uint64_t{v.number} * 10 > uint64_t{rows} * 9) {  // nearly all new
-      off_ = true;
+    if (rows >= kDecideRows && uint64_t{block_new_values_} * 10 > uint64_t{rows} * 9) {
+      off_ = true;  // nearly all new
       return v;
     }
     if (2 * (entries_ + 1) > slots_.size()) Rehash();
@@ -253,10 +258,16 @@ class StringDictionary {
     ++entries_;
     return v;
   }
-  void Clear() {
+  // A new row group: numbering starts again (a group decodes on its own); whether the column
+  // is worth looking up stays decided for the block.
+  void Restart() {
     if (entries_) std::fill(slots_.begin(), slots_.end(), Value());
     entries_ = 0;
     new_values_ = 0;
+  }
+  void Clear() {
+    Restart();
+    block_new_values_ = 0;
     off_ = false;
   }
 
@@ -277,7 +288,8 @@ class StringDictionary {
   std::vector<Value> slots_;  // open addressing, linear probing
   size_t mask_ = 0;
   uint32_t entries_ = 0;
-  uint32_t new_values_ = 0;
+  uint32_t new_values_ = 0;        // in this row group
+  uint32_t block_new_values_ = 0;  // in the block
   bool off_ = false;
 };
 
@@ -303,8 +315,27 @@ class BlockBuilder::Impl {
     bool indexed = false;
     BloomKeys keys;
     StringDictionary dictionary;
-    StringDictionary::Value last;  // String columns: the previous row's value
+    StringDictionary::Value last;      // String columns: the previous row's value
+    std::vector<uint32_t> group_ends;  // bytes of buf at the end of each finished row group
   };
+
+  // Called before the first value of row count_: at a row group boundary every column starts
+  // afresh (deltas from 0, its own dictionary), so that each group decodes on its own.
+  void BeginRow() {
+    if (count_ == 0) {
+      group_min_.push_back(0);
+      group_max_.push_back(0);
+      return;
+    }
+    if ((count_ & kGroupMask) != 0) return;
+    for (Column& col : cols_) {
+      col.group_ends.push_back(static_cast<uint32_t>(col.buf.size()));
+      col.prev_ts = 0;
+      col.dictionary.Restart();
+    }
+    group_min_.push_back(0);
+    group_max_.push_back(0);
+  }
 
   void AddKey(Column& col, size_t c, uint64_t value_hash) {
     uint64_t key = bf::BloomKey(value_hash, c);
@@ -326,13 +357,16 @@ class BlockBuilder::Impl {
     if (c == 0) {
       if (count_ == 0 || ts < min_ts_) min_ts_ = ts;
       if (count_ == 0 || ts > max_ts_) max_ts_ = ts;
+      const bool first = (count_ & kGroupMask) == 0;
+      if (first || ts < group_min_.back()) group_min_.back() = ts;
+      if (first || ts > group_max_.back()) group_max_.back() = ts;
     }
   }
 
   void Put(size_t c, std::string_view s) {
     Column& col = cols_[c];
     uint8_t* p = col.buf.Reserve(1 + kMaxVarint64 + s.size());
-    if (count_ > 0 && s.size() == col.last.length &&
+    if ((count_ & kGroupMask) != 0 && s.size() == col.last.length &&
         BytesEqual(col.buf.data() + col.last.offset, s.data(), s.size())) {
       col.buf.Commit(PutVarint64(p, uint64_t{col.last.number} + 1));  // as the row before
       col.locator.Add(col.last.hash);
@@ -415,10 +449,15 @@ class BlockBuilder::Impl {
       col.has_last_key = false;
       col.keys.Clear();
       col.dictionary.Clear();
+      col.group_ends.clear();
     }
     count_ = 0;
     min_ts_ = max_ts_ = 0;
+    group_min_.clear();
+    group_max_.clear();
   }
+
+  static constexpr uint32_t kGroupMask = (1u << bf::kGroupShift) - 1;
 
   StreamId stream_;
   const StreamInfo* info_;
@@ -426,12 +465,14 @@ class BlockBuilder::Impl {
   uint32_t count_ = 0;
   TimestampUs min_ts_ = 0;
   TimestampUs max_ts_ = 0;
-  mutable std::string bloom_bits_;  // Encode's scratch
+  std::vector<TimestampUs> group_min_, group_max_;  // per row group, the last one open
+  mutable std::string bloom_bits_;                  // Encode's scratch
   ZSTD_CCtx* cctx_ = nullptr;
 };
 
 void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string* out) const {
   const size_t ncols = cols_.size();
+  const uint32_t ngroups = static_cast<uint32_t>(group_min_.size());
   std::vector<uint8_t> flags(ncols, 0);
   std::vector<const BloomKeys*> key_sets;
   for (size_t c = 0; c < ncols; ++c) {
@@ -443,10 +484,13 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     key_sets.push_back(&cols_[c].keys);
   }
   const uint32_t nbits = BuildBloomFilter(key_sets, &bloom_bits_);
-  const size_t bloom_offset = bf::kFixedBytes + ncols * bf::kColumnEntryBytes;
+  const size_t groups_offset = bf::kFixedBytes;
+  const size_t columns_offset = groups_offset + size_t{ngroups} * bf::kGroupEntryBytes;
+  const size_t chunks_offset = columns_offset + ncols * bf::kColumnEntryBytes;
+  const size_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
   const size_t header_bytes = bloom_offset + bf::kBloomFixedBytes + nbits / 8 + bf::kChecksumBytes;
   size_t bound = header_bytes;
-  for (const Column& col : cols_) bound += ZSTD_compressBound(col.buf.size());
+  for (const Column& col : cols_) bound += ZSTD_compressBound(col.buf.size()) + 64 * ngroups;
 
   const size_t start = out->size();
   out->resize(start + bound);
@@ -454,32 +498,42 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   size_t pos = header_bytes;
   for (size_t c = 0; c < ncols; ++c) {
     const Column& col = cols_[c];
-    const size_t raw = col.buf.size();
-    size_t stored = 0;
-    uint8_t codec = bf::kCodecRaw;
-    if (raw > 0) {
-      size_t n = ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw), col.buf.data(), raw,
-                                   zstd_level);
-      if (!ZSTD_isError(n) && n < raw) {
-        stored = n;
-        codec = bf::kCodecZstd;
-      } else {
-        std::memcpy(base + pos, col.buf.data(), raw);
-        stored = raw;
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      const size_t begin = g == 0 ? 0 : col.group_ends[g - 1];
+      const size_t end = g + 1 < ngroups ? col.group_ends[g] : col.buf.size();
+      const size_t raw = end - begin;
+      size_t stored = 0;
+      uint8_t codec = bf::kCodecRaw;
+      if (raw > 0) {
+        size_t n = ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw),
+                                     col.buf.data() + begin, raw, zstd_level);
+        if (!ZSTD_isError(n) && n < raw) {
+          stored = n;
+          codec = bf::kCodecZstd;
+        } else {
+          std::memcpy(base + pos, col.buf.data() + begin, raw);
+          stored = raw;
+        }
       }
+      uint8_t* chunk = base + chunks_offset + (c * ngroups + g) * bf::kChunkEntryBytes;
+      chunk[bf::kChunkCodec] = codec;
+      bf::Store<uint32_t>(chunk + bf::kChunkStored, static_cast<uint32_t>(stored));
+      bf::Store<uint32_t>(chunk + bf::kChunkRaw, static_cast<uint32_t>(raw));
+      bf::Store<uint64_t>(chunk + bf::kChunkStoredHash,
+                          Hash64(base + pos, stored, bf::kStoredSeed));
+      pos += stored;
     }
-    uint8_t* entry = base + bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    uint8_t* entry = base + columns_offset + c * bf::kColumnEntryBytes;
     const bf::Sums sums = col.locator.Finish(count_);
-    entry[bf::kEntryCodec] = codec;
     entry[bf::kEntryFlags] = flags[c];
-    bf::Store<uint32_t>(entry + bf::kEntryStored, static_cast<uint32_t>(stored));
-    bf::Store<uint32_t>(entry + bf::kEntryRaw, static_cast<uint32_t>(raw));
     bf::Store<uint64_t>(entry + bf::kEntrySum0, sums.sum0);
     bf::Store<uint64_t>(entry + bf::kEntrySum1, sums.sum1);
-    bf::Store<uint64_t>(entry + bf::kEntryStoredHash, Hash64(base + pos, stored, bf::kStoredSeed));
-    pos += stored;
   }
   assert(pos <= UINT32_MAX);
+  for (uint32_t g = 0; g < ngroups; ++g) {
+    bf::Store<int64_t>(base + groups_offset + g * bf::kGroupEntryBytes, group_min_[g]);
+    bf::Store<int64_t>(base + groups_offset + g * bf::kGroupEntryBytes + 8, group_max_[g]);
+  }
 
   std::memcpy(base + bf::kMagicOffset, bf::kMagic, 4);
   base[bf::kVersionOffset] = bf::kVersion;
@@ -492,6 +546,7 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   bf::Store<uint64_t>(base + bf::kFirstSeqOffset, first_seq);
   bf::Store<int64_t>(base + bf::kMinTsOffset, min_ts_);
   bf::Store<int64_t>(base + bf::kMaxTsOffset, max_ts_);
+  base[bf::kGroupShiftOffset] = static_cast<uint8_t>(bf::kGroupShift);
   base[bloom_offset] = kBloomHashes;
   bf::Store<uint32_t>(base + bloom_offset + 1, nbits);
   if (nbits) std::memcpy(base + bloom_offset + bf::kBloomFixedBytes, bloom_bits_.data(), nbits / 8);
@@ -511,6 +566,7 @@ void BlockBuilder::Add(const R& record, std::string_view site) {
   assert(R::kStream == m.stream_);
   assert(m.count_ < kMaxBlockRecords);
   size_t c = 0;
+  m.BeginRow();
   record.ForEachField([&m, &c](std::string_view, const auto& value) { m.Put(c++, value); });
   m.Put(c, site);
   m.EndRow();
@@ -575,7 +631,7 @@ BloomProbe MakeBloomProbe(StreamId stream, std::string_view field, std::string_v
       return probe;
   }
   probe.column = column;
-  probe.key = bf::BloomKey(h, c);
+  probe.value_hash = h;
   return probe;
 }
 
@@ -586,7 +642,7 @@ bool BlockHeader::MayContain(const BloomProbe& probe) const {
   if (c >= columns.size() || !(columns[c].flags & bf::kFlagInBloom)) return true;
   return BloomMayContain(reinterpret_cast<const uint8_t*>(bloom.data()),
                          static_cast<uint32_t>(bloom.size() * 8),
-                         static_cast<uint8_t>(bloom_hashes), probe.key);
+                         static_cast<uint8_t>(bloom_hashes), bf::BloomKey(probe.value_hash, c));
 }
 
 bool BlockHeader::MayContain(std::string_view field, std::string_view value) const {

@@ -1,11 +1,11 @@
 // src/store/block_codec.h: one block = the records [first_seq, first_seq + count) of one stream,
 // stored column by column (docs/store-format.md, "Block format"; src/store/block_format.h).
 //
-// Columns are the stream's schema fields in declaration order, then `site`. Each column is
-// encoded by type (Time: zigzag varint deltas; integers: varints; Ip: family byte + address;
-// String: a per-block dictionary reference, or varint length + bytes for a new value; lists:
-// varint count + elements), then compressed with zstd on its own, so a query decompresses only
-// the columns it reads.
+// Columns are the stream's schema fields in declaration order, then `site`. Rows are split into
+// row groups of 4096; each column of each group (a chunk) is encoded by type (Time: zigzag
+// varint deltas; integers: varints; Ip: family byte + address; String: a per-chunk dictionary
+// reference, or varint length + bytes for a new value; lists: varint count + elements), then
+// compressed with zstd on its own, so a query decompresses only the chunks it reads.
 //
 // The block header carries what the store needs without decompressing anything: count,
 // first_seq, min/max ts, a Bloom filter over the indexed values (addresses, ports, account,
@@ -18,6 +18,7 @@
 // Add+Finish at zstd level 1, ~510 ns at level 3; LoadColumn 5-12 ns a row.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -84,7 +85,7 @@ class BlockBuilder {
 struct BloomProbe {
   int column = -1;          // -1: the field is not indexed or the value unparsable (no pruning)
   bool impossible = false;  // no value of the field's type equals it ("70000" for a u16)
-  uint64_t key = 0;
+  uint64_t value_hash = 0;  // block_format.h's value hash; the key: BloomKey(hash, column)
 };
 // `value` in JSON text form, unquoted: "10.0.0.1", "443", "example.com" (string fields: the raw
 // bytes, as Add received them). Costs one hash (and an address or number parse).
@@ -100,15 +101,35 @@ struct BlockHeader {
   uint32_t header_bytes = 0;  // the header's own size (the columns follow it)
   uint32_t total_bytes = 0;   // header + columns: the whole block
 
-  struct Column {
+  // Rows are split into row groups of 2^group_shift rows (the last may be shorter); each
+  // column of each group (a chunk) is compressed on its own.
+  uint32_t group_shift = 0;
+  struct Group {
+    TimestampUs min_ts = 0;  // of its rows' ts
+    TimestampUs max_ts = 0;
+  };
+  std::vector<Group> groups;
+  uint32_t GroupOf(uint32_t row) const { return row >> group_shift; }
+  uint32_t GroupBegin(uint32_t group) const { return group << group_shift; }
+  uint32_t GroupEnd(uint32_t group) const {  // one past its last row
+    return static_cast<uint32_t>(std::min<uint64_t>(count, (uint64_t{group} + 1) << group_shift));
+  }
+
+  struct Chunk {
     uint8_t codec = 0;          // block_format::Codec: 0 raw, 1 zstd
-    uint8_t flags = 0;          // block_format: 1 = the column's values are in the Bloom filter
     uint32_t offset = 0;        // of its stored bytes from the start of the block
     uint32_t stored_bytes = 0;  // on disk
     uint32_t raw_bytes = 0;     // decompressed
-    uint64_t sum0 = 0;          // locator checksums (docs/store-format.md)
+    uint64_t stored_hash = 0;   // Hash64 of the stored bytes
+  };
+  struct Column {
+    uint8_t flags = 0;          // block_format: 1 = the column's values are in the Bloom filter
+    uint32_t offset = 0;        // of its first chunk's stored bytes from the start of the block
+    uint32_t stored_bytes = 0;  // all its chunks, on disk
+    uint32_t raw_bytes = 0;     // all its chunks, decompressed
+    uint64_t sum0 = 0;          // locator checksums over all rows (docs/store-format.md)
     uint64_t sum1 = 0;
-    uint64_t stored_hash = 0;  // Hash64 of the stored bytes
+    std::vector<Chunk> chunks;  // one per group
   };
   std::vector<Column> columns;  // ColumnCount(stream) entries
 
@@ -140,12 +161,18 @@ struct BlockSizes {
 Result<BlockSizes> PeekBlockSizes(std::string_view prefix);
 
 // Random access to the rows of one encoded block. Keeps a view of `bytes`: the caller keeps
-// them alive. Columns are decompressed on first use and checked against the header's checksum.
+// them alive. A column is decompressed and decoded a row group at a time (LoadGroup: the
+// chunk's stored hash is checked) or whole (LoadColumn: also the block's locator checksums,
+// which name a changed row).
 class BlockReader {
  public:
   // Parses the header; Corruption if `bytes` is shorter than the block (header.total_bytes).
   // Longer is fine: the bytes after the block are ignored.
   static Result<std::unique_ptr<BlockReader>> Open(std::string_view bytes);
+  // With a header ParseBlockHeader made from these same bytes earlier (a reader's cache):
+  // nothing is parsed again. InvalidArgument if `bytes` is shorter than the header says.
+  static Result<std::unique_ptr<BlockReader>> Open(std::shared_ptr<const BlockHeader> header,
+                                                   std::string_view bytes);
   // Open without the header checksum and with LoadColumn skipping the column checksums (every
   // other check stays): for fuzz targets only, so that they reach the decoders.
   static Result<std::unique_ptr<BlockReader>> OpenUnverifiedForFuzzing(std::string_view bytes);
@@ -157,20 +184,30 @@ class BlockReader {
   // or the decoded column does not match the header's checksum; when exactly one row differs
   // the message names it, and `*bad_row` (if given) is set to it, else to UINT32_MAX.
   Status LoadColumn(size_t column, uint32_t* bad_row = nullptr);
+  // Decompresses and decodes one row group of a column (once), checking its stored hash (and
+  // for ts the group's min/max): what a query reads. Corruption as above, without the row;
+  // InvalidArgument for a column or group out of range. After a failed LoadColumn, its error.
+  Status LoadGroup(size_t column, uint32_t group);
 
-  // Accessors of a loaded column, by row (< count). The type must be the column's schema type.
-  // Views stay valid while the reader lives.
+  // Accessors by row (< count) of a loaded column, or of a row in a loaded group. The type must
+  // be the column's schema type. Views stay valid while the reader lives.
   TimestampUs TimeAt(size_t column, uint32_t row) const;
   uint64_t UintAt(size_t column, uint32_t row) const;  // U16/U32/U64
   const IpAddress& IpAt(size_t column, uint32_t row) const;
   std::string_view StringAt(size_t column, uint32_t row) const;
+  // String columns by distinct value: a loaded group's values in order of first appearance
+  // (a value may appear more than once), and the number of each row's value in its group,
+  // so a search can test each value once.
+  uint32_t StringIdAt(size_t column, uint32_t row) const;
+  uint32_t StringValueCount(size_t column, uint32_t group) const;
+  std::string_view StringValue(size_t column, uint32_t group, uint32_t id) const;
   // StringList/U32List: element count and elements.
   uint32_t ListSize(size_t column, uint32_t row) const;
   std::string_view StringListAt(size_t column, uint32_t row, uint32_t i) const;
   uint32_t U32ListAt(size_t column, uint32_t row, uint32_t i) const;
 
   // Appends the row's canonical JSON line (record/json_encoder.h, with "\n") to `out`.
-  // Loads every column first (a Corruption from LoadColumn is returned).
+  // Loads the row's group of every column first (a Corruption from LoadGroup is returned).
   Status AppendJsonLine(uint32_t row, std::string* out);
 
   class Impl;

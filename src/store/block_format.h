@@ -17,7 +17,7 @@ static_assert(std::endian::native == std::endian::little,
               "the block format is little endian and read with memcpy");
 
 constexpr char kMagic[4] = {'N', 'W', 'B', '1'};
-constexpr uint8_t kVersion = 1;
+constexpr uint8_t kVersion = 2;  // 2: columns split into row groups
 
 // Fixed part of the header: offsets of its fields.
 constexpr size_t kMagicOffset = 0;         // 4 bytes "NWB1"
@@ -31,18 +31,31 @@ constexpr size_t kTotalBytesOffset = 20;   // u32 header + columns
 constexpr size_t kFirstSeqOffset = 24;     // u64
 constexpr size_t kMinTsOffset = 32;        // i64
 constexpr size_t kMaxTsOffset = 40;        // i64
-constexpr size_t kFixedBytes = 48;
+constexpr size_t kGroupShiftOffset = 48;   // u8 log2 of the rows per row group
+constexpr size_t kFixedBytes = 49;
 
-// Then one entry per column: u8 codec, u8 flags, u32 stored bytes, u32 raw bytes, u64 sum0,
-// u64 sum1, u64 Hash64 of the stored bytes (seed kStoredSeed).
-constexpr size_t kColumnEntryBytes = 34;
-constexpr size_t kEntryCodec = 0;
-constexpr size_t kEntryFlags = 1;
-constexpr size_t kEntryStored = 2;
-constexpr size_t kEntryRaw = 6;
-constexpr size_t kEntrySum0 = 10;
-constexpr size_t kEntrySum1 = 18;
-constexpr size_t kEntryStoredHash = 26;
+// Rows per row group the writer uses: each column of each group is compressed on its own, so a
+// query decompresses only the groups it reads. A power of two (the header holds its log2).
+constexpr uint32_t kGroupShift = 12;
+constexpr uint32_t kMaxGroupShift = 20;
+
+// Then per row group G = ceil(N / rows per group): i64 min_ts, i64 max_ts of its rows.
+constexpr size_t kGroupEntryBytes = 16;
+
+// Then one entry per column: u8 flags, u64 sum0, u64 sum1 (over all the block's rows).
+constexpr size_t kColumnEntryBytes = 17;
+constexpr size_t kEntryFlags = 0;
+constexpr size_t kEntrySum0 = 1;
+constexpr size_t kEntrySum1 = 9;
+
+// Then one entry per chunk (column c, group g; column by column, groups in order): u8 codec,
+// u32 stored bytes, u32 raw bytes, u64 Hash64 of the stored bytes (seed kStoredSeed). The
+// chunks' bytes follow the header in the same order.
+constexpr size_t kChunkEntryBytes = 17;
+constexpr size_t kChunkCodec = 0;
+constexpr size_t kChunkStored = 1;
+constexpr size_t kChunkRaw = 5;
+constexpr size_t kChunkStoredHash = 9;
 enum Codec : uint8_t { kCodecRaw = 0, kCodecZstd = 1 };
 constexpr uint8_t kFlagInBloom = 1;  // the column's values are in the Bloom filter
 constexpr uint8_t kKnownFlags = kFlagInBloom;

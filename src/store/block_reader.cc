@@ -31,13 +31,28 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
   auto sizes = PeekBlockSizes(bytes);
   if (!sizes.ok()) return sizes.status();
   const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
+  if (bytes.size() < bf::kFixedBytes) {
+    return HeaderCorruption("truncated: " + std::to_string(bytes.size()) + " bytes");
+  }
   const size_t ncols = bf::Load<uint16_t>(b + bf::kColumnCountOffset);
-  const size_t bloom_offset = bf::kFixedBytes + ncols * bf::kColumnEntryBytes;
-  const size_t min_header = bloom_offset + bf::kBloomFixedBytes + bf::kChecksumBytes;
+  const uint32_t count = bf::Load<uint32_t>(b + bf::kCountOffset);
+  const uint32_t shift = b[bf::kGroupShiftOffset];
+  if (shift > bf::kMaxGroupShift) {
+    return HeaderCorruption("row group shift " + std::to_string(shift) + " over the limit");
+  }
+  if (count > kMaxBlockRecords) {
+    return HeaderCorruption("record count " + std::to_string(count) + " over the limit");
+  }
+  const uint64_t ngroups = count == 0 ? 0 : ((uint64_t{count} - 1) >> shift) + 1;
+  const uint64_t columns_offset = bf::kFixedBytes + ngroups * bf::kGroupEntryBytes;
+  const uint64_t chunks_offset = columns_offset + ncols * bf::kColumnEntryBytes;
+  const uint64_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
+  const uint64_t min_header = bloom_offset + bf::kBloomFixedBytes + bf::kChecksumBytes;
   const uint32_t header_bytes = sizes->header_bytes;
   if (header_bytes < min_header) {
     return HeaderCorruption("header size " + std::to_string(header_bytes) + " cannot hold " +
-                            std::to_string(ncols) + " columns");
+                            std::to_string(ncols) + " columns of " + std::to_string(ngroups) +
+                            " row groups");
   }
   if (bytes.size() < header_bytes) {
     return HeaderCorruption("truncated: " + std::to_string(bytes.size()) +
@@ -71,15 +86,23 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
                                     "; this build: " + std::to_string(info.columns) + ", " +
                                     std::to_string(info.fingerprint) + ")");
   }
-  h.count = bf::Load<uint32_t>(b + bf::kCountOffset);
-  if (h.count > kMaxBlockRecords) {
-    return HeaderCorruption("record count " + std::to_string(h.count) + " over the limit");
-  }
+  h.count = count;
+  h.group_shift = shift;
   h.first_seq = bf::Load<uint64_t>(b + bf::kFirstSeqOffset);
   h.min_ts = bf::Load<int64_t>(b + bf::kMinTsOffset);
   h.max_ts = bf::Load<int64_t>(b + bf::kMaxTsOffset);
   if (h.count == 0 ? (h.min_ts != 0 || h.max_ts != 0) : h.min_ts > h.max_ts) {
     return HeaderCorruption("min_ts/max_ts out of order");
+  }
+  h.groups.resize(ngroups);
+  for (size_t g = 0; g < ngroups; ++g) {
+    const uint8_t* e = b + bf::kFixedBytes + g * bf::kGroupEntryBytes;
+    h.groups[g].min_ts = bf::Load<int64_t>(e);
+    h.groups[g].max_ts = bf::Load<int64_t>(e + 8);
+    if (h.groups[g].min_ts > h.groups[g].max_ts || h.groups[g].min_ts < h.min_ts ||
+        h.groups[g].max_ts > h.max_ts) {
+      return HeaderCorruption("row group " + std::to_string(g) + ": min_ts/max_ts out of order");
+    }
   }
   if (nbits > 0 && (hashes == 0 || hashes > kBloomHashes)) {
     return HeaderCorruption("Bloom hash count " + std::to_string(hashes));
@@ -92,37 +115,54 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
   h.columns.resize(ncols);
   uint64_t offset = header_bytes;
   for (size_t c = 0; c < ncols; ++c) {
-    const uint8_t* e = b + bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    const uint8_t* e = b + columns_offset + c * bf::kColumnEntryBytes;
     BlockHeader::Column& col = h.columns[c];
-    col.codec = e[bf::kEntryCodec];
     col.flags = e[bf::kEntryFlags];
-    col.offset = static_cast<uint32_t>(std::min<uint64_t>(offset, UINT32_MAX));
-    col.stored_bytes = bf::Load<uint32_t>(e + bf::kEntryStored);
-    col.raw_bytes = bf::Load<uint32_t>(e + bf::kEntryRaw);
     col.sum0 = bf::Load<uint64_t>(e + bf::kEntrySum0);
     col.sum1 = bf::Load<uint64_t>(e + bf::kEntrySum1);
-    col.stored_hash = bf::Load<uint64_t>(e + bf::kEntryStoredHash);
-    offset += col.stored_bytes;
+    col.offset = static_cast<uint32_t>(std::min<uint64_t>(offset, UINT32_MAX));
     const std::string where = "column " + std::string(info.defs[c].name) + ": ";
-    const size_t max_row = block_columns::MaxRowBytes(info.defs[c].type);
-    if (col.codec > bf::kCodecZstd) {
-      return HeaderCorruption(where + "unknown codec " + std::to_string(col.codec));
-    }
     if ((col.flags & ~bf::kKnownFlags) || ((col.flags & bf::kFlagInBloom) && nbits == 0)) {
       return HeaderCorruption(where + "bad flags " + std::to_string(col.flags));
-    }
-    if (col.codec == bf::kCodecRaw ? col.stored_bytes != col.raw_bytes : col.stored_bytes == 0) {
-      return HeaderCorruption(where + "stored size " + std::to_string(col.stored_bytes) +
-                              " does not fit raw size " + std::to_string(col.raw_bytes));
-    }
-    if (col.raw_bytes < h.count || col.raw_bytes > bf::kMaxColumnRawBytes ||
-        (max_row && col.raw_bytes > uint64_t{h.count} * max_row)) {
-      return HeaderCorruption(where + std::to_string(col.raw_bytes) + " bytes cannot hold " +
-                              std::to_string(h.count) + " rows");
     }
     if (col.sum0 >= bf::kPrime || col.sum1 >= bf::kPrime) {
       return HeaderCorruption(where + "checksum out of range");
     }
+    const size_t max_row = block_columns::MaxRowBytes(info.defs[c].type);
+    col.chunks.resize(ngroups);
+    uint64_t stored_total = 0, raw_total = 0;
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      const uint8_t* ce = b + chunks_offset + (c * ngroups + g) * bf::kChunkEntryBytes;
+      BlockHeader::Chunk& chunk = col.chunks[g];
+      chunk.codec = ce[bf::kChunkCodec];
+      chunk.offset = static_cast<uint32_t>(std::min<uint64_t>(offset, UINT32_MAX));
+      chunk.stored_bytes = bf::Load<uint32_t>(ce + bf::kChunkStored);
+      chunk.raw_bytes = bf::Load<uint32_t>(ce + bf::kChunkRaw);
+      chunk.stored_hash = bf::Load<uint64_t>(ce + bf::kChunkStoredHash);
+      offset += chunk.stored_bytes;
+      stored_total += chunk.stored_bytes;
+      raw_total += chunk.raw_bytes;
+      const uint32_t rows = h.GroupEnd(g) - h.GroupBegin(g);
+      const std::string at = where + "row group " + std::to_string(g) + ": ";
+      if (chunk.codec > bf::kCodecZstd) {
+        return HeaderCorruption(at + "unknown codec " + std::to_string(chunk.codec));
+      }
+      if (chunk.codec == bf::kCodecRaw ? chunk.stored_bytes != chunk.raw_bytes
+                                       : chunk.stored_bytes == 0) {
+        return HeaderCorruption(at + "stored size " + std::to_string(chunk.stored_bytes) +
+                                " does not fit raw size " + std::to_string(chunk.raw_bytes));
+      }
+      if (chunk.raw_bytes < rows || chunk.raw_bytes > bf::kMaxColumnRawBytes ||
+          (max_row && chunk.raw_bytes > uint64_t{rows} * max_row)) {
+        return HeaderCorruption(at + std::to_string(chunk.raw_bytes) + " bytes cannot hold " +
+                                std::to_string(rows) + " rows");
+      }
+    }
+    if (raw_total > bf::kMaxColumnRawBytes) {
+      return HeaderCorruption(where + std::to_string(raw_total) + " bytes over the limit");
+    }
+    col.stored_bytes = static_cast<uint32_t>(std::min<uint64_t>(stored_total, UINT32_MAX));
+    col.raw_bytes = static_cast<uint32_t>(raw_total);
   }
   if (offset != h.total_bytes) {
     return HeaderCorruption("total size " + std::to_string(h.total_bytes) +
@@ -161,38 +201,58 @@ Result<BlockHeader> ParseBlockHeader(std::string_view bytes) { return ParseHeade
 
 class BlockReader::Impl {
  public:
-  struct Column {
-    bool done = false;
+  // One column of one row group.
+  struct Chunk {
+    bool inflated = false;  // data points at its raw bytes
+    bool decoded = false;   // its rows are in the column's vectors (stored hash checked)
     Status status;
-    uint32_t bad_row = UINT32_MAX;
-    std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw columns view the block
+    std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw chunks view the block
     const uint8_t* data = nullptr;
+    std::vector<uint32_t> values;     // String: (offset, length) of each new value, in order;
+                                      // StringList: of each element
+    std::vector<uint32_t> row_first;  // lists: first element of each row, rows + 1 entries
+    std::vector<uint32_t> u32s;       // U32List elements
+    // The decoded rows of the group, by the column's type:
     std::vector<TimestampUs> times;
     std::vector<uint64_t> uints;
     std::vector<IpAddress> ips;
-    std::vector<uint32_t> spans;      // String: (offset, length) per row; lists: per element
-    std::vector<uint32_t> row_first;  // lists: first element of each row, count + 1 entries
-    std::vector<uint32_t> u32s;       // U32List elements
+    std::vector<uint32_t> ids;  // String: the row's value number within the chunk
+  };
+  struct Column {
+    bool sized = false;
+    bool full = false;  // LoadColumn ran: every chunk decoded and the sums checked
+    Status status;      // LoadColumn's
+    uint32_t bad_row = UINT32_MAX;
+    std::vector<Chunk> chunks;
   };
 
-  Impl(BlockHeader header, std::string_view bytes, bool verify)
+  Impl(std::shared_ptr<const BlockHeader> header, std::string_view bytes, bool verify)
       : header_(std::move(header)),
         bytes_(bytes),
         verify_(verify),
-        info_(&Info(header_.stream)),
+        info_(&Info(header_->stream)),
         cols_(info_->columns),
-        where_("block at seq " + std::to_string(header_.first_seq)) {}
+        where_("block at seq " + std::to_string(header_->first_seq)) {}
   ~Impl() { ZSTD_freeDCtx(dctx_); }
   Impl(const Impl&) = delete;
   Impl& operator=(const Impl&) = delete;
 
   Status Load(size_t c, uint32_t* bad_row);
-  Status Decode(size_t c, const uint8_t* data, size_t size, bf::Locator* locator);
+  Status LoadGroup(size_t c, uint32_t g);
+  Status Inflate(size_t c, uint32_t g);
+  Status Decode(size_t c, uint32_t g, bf::Locator* locator);
+  Status CheckChunk(size_t c, uint32_t g);
+  void Size(size_t c);
   void AppendValue(size_t c, uint32_t row, std::string* out) const;
 
-  std::string_view Span(const Column& col, size_t i) const {
-    return {reinterpret_cast<const char*>(col.data) + col.spans[2 * i], col.spans[2 * i + 1]};
+  const Chunk& ChunkOf(const Column& col, uint32_t row) const {
+    return col.chunks[row >> header_->group_shift];
   }
+  static std::string_view Span(const Chunk& chunk, size_t i) {
+    return {reinterpret_cast<const char*>(chunk.data) + chunk.values[2 * i],
+            chunk.values[2 * i + 1]};
+  }
+  uint32_t Local(uint32_t row) const { return row & ((1u << header_->group_shift) - 1); }
   Status Fail(size_t c, std::string_view what) const {
     return Status::Corruption(
         where_, "column " + std::string(info_->defs[c].name) + ": " + std::string(what));
@@ -201,32 +261,74 @@ class BlockReader::Impl {
     return Fail(c, "row " + std::to_string(row) + ": " + std::string(what));
   }
 
-  BlockHeader header_;
+  std::shared_ptr<const BlockHeader> header_;
   std::string_view bytes_;
   bool verify_;
   const StreamInfo* info_;
   std::vector<Column> cols_;
   std::string where_;
   ZSTD_DCtx* dctx_ = nullptr;
+  std::vector<uint64_t> hashes_;  // Decode's scratch: value hashes of a String chunk
 };
 
-Status BlockReader::Impl::Decode(size_t c, const uint8_t* data, size_t size, bf::Locator* locator) {
+void BlockReader::Impl::Size(size_t c) {
   Column& col = cols_[c];
-  const uint32_t n = header_.count;
+  if (col.sized) return;
+  col.sized = true;
+  col.chunks = std::vector<Chunk>(header_->groups.size());
+}
+
+Status BlockReader::Impl::Inflate(size_t c, uint32_t g) {
+  Chunk& chunk = cols_[c].chunks[g];
+  if (chunk.inflated) return Status::OK();
+  const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
+  const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
+  if (entry.codec == bf::kCodecRaw) {
+    chunk.data = stored;
+  } else {
+    unsigned long long content = ZSTD_getFrameContentSize(stored, entry.stored_bytes);
+    if (content != entry.raw_bytes) {
+      return Fail(c, "row group " + std::to_string(g) + ": compressed frame does not hold " +
+                         std::to_string(entry.raw_bytes) + " bytes");
+    }
+    if (!dctx_) dctx_ = ZSTD_createDCtx();
+    chunk.owned = std::make_unique_for_overwrite<uint8_t[]>(entry.raw_bytes);
+    size_t n =
+        ZSTD_decompressDCtx(dctx_, chunk.owned.get(), entry.raw_bytes, stored, entry.stored_bytes);
+    if (ZSTD_isError(n) || n != entry.raw_bytes) {
+      chunk.owned.reset();
+      return Fail(c, "row group " + std::to_string(g) + ": " +
+                         (ZSTD_isError(n) ? std::string("zstd: ") + ZSTD_getErrorName(n)
+                                          : std::string("short decompression")));
+    }
+    chunk.data = chunk.owned.get();
+  }
+  chunk.inflated = true;
+  return Status::OK();
+}
+
+// Decodes chunk (c, g) into the column's vectors; adds each row's value hash to `locator` if
+// given (rows in order: the caller decodes the groups in order).
+Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
+  Column& col = cols_[c];
+  Chunk& chunk = col.chunks[g];
+  const uint32_t begin = header_->GroupBegin(g);
+  const uint32_t end_row = header_->GroupEnd(g);
+  const uint8_t* const data = chunk.data;
   const uint8_t* p = data;
-  const uint8_t* const end = data + size;
+  const uint8_t* const end = data + header_->columns[c].chunks[g].raw_bytes;
   auto get = [&](uint64_t* v) { return GetVarint64(&p, end, v); };
+  const uint32_t rows = end_row - begin;
   switch (info_->defs[c].type) {
     case ColumnType::kTime: {
-      col.times.resize(n);
+      chunk.times.resize(rows);
       uint64_t prev = 0;
-      for (uint32_t r = 0; r < n; ++r) {
+      for (uint32_t r = begin; r < end_row; ++r) {
         uint64_t z;
         if (!get(&z)) return RowFail(c, r, "bad or truncated varint");
         prev += static_cast<uint64_t>(UnZigZag(z));
-        auto ts = static_cast<TimestampUs>(prev);
-        col.times[r] = ts;
-        locator->Add(HashWord(prev));
+        chunk.times[r - begin] = static_cast<TimestampUs>(prev);
+        if (locator) locator->Add(HashWord(prev));
       }
       break;
     }
@@ -236,19 +338,19 @@ Status BlockReader::Impl::Decode(size_t c, const uint8_t* data, size_t size, bf:
       const uint64_t max = info_->defs[c].type == ColumnType::kU16   ? UINT16_MAX
                            : info_->defs[c].type == ColumnType::kU32 ? UINT32_MAX
                                                                      : UINT64_MAX;
-      col.uints.resize(n);
-      for (uint32_t r = 0; r < n; ++r) {
+      chunk.uints.resize(rows);
+      for (uint32_t r = begin; r < end_row; ++r) {
         uint64_t v;
         if (!get(&v)) return RowFail(c, r, "bad or truncated varint");
         if (v > max) return RowFail(c, r, "value " + std::to_string(v) + " out of range");
-        col.uints[r] = v;
-        locator->Add(HashWord(v));
+        chunk.uints[r - begin] = v;
+        if (locator) locator->Add(HashWord(v));
       }
       break;
     }
     case ColumnType::kIp: {
-      col.ips.resize(n);
-      for (uint32_t r = 0; r < n; ++r) {
+      chunk.ips.resize(rows);
+      for (uint32_t r = begin; r < end_row; ++r) {
         if (p == end) return RowFail(c, r, "truncated");
         const uint8_t family = *p++;
         const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
@@ -263,79 +365,115 @@ Status BlockReader::Impl::Decode(size_t c, const uint8_t* data, size_t size, bf:
           return RowFail(c, r, "non-canonical address");
         }
         p += len;
-        col.ips[r] = ip;
-        locator->Add(bf::IpHash(ip));
+        chunk.ips[r - begin] = ip;
+        if (locator) locator->Add(bf::IpHash(ip));
       }
       break;
     }
     case ColumnType::kString: {
-      col.spans.resize(2 * size_t{n});
-      struct Value {
-        uint32_t offset;
-        uint32_t length;
-        uint64_t hash;
-      };
-      std::vector<Value> values;  // the column's new values, in order
-      for (uint32_t r = 0; r < n; ++r) {
+      chunk.values.clear();
+      chunk.ids.resize(rows);
+      hashes_.clear();
+      for (uint32_t r = begin; r < end_row; ++r) {
         uint64_t tag;
         if (!get(&tag)) return RowFail(c, r, "bad or truncated varint");
-        Value v;
+        const size_t nvalues = chunk.values.size() / 2;
         if (tag == 0) {
           uint64_t len;
           if (!get(&len)) return RowFail(c, r, "bad or truncated length");
           if (len > static_cast<uint64_t>(end - p)) return RowFail(c, r, "truncated string");
-          v = {static_cast<uint32_t>(p - data), static_cast<uint32_t>(len), Hash64(p, len)};
-          values.push_back(v);
+          chunk.values.push_back(static_cast<uint32_t>(p - data));
+          chunk.values.push_back(static_cast<uint32_t>(len));
+          if (locator) hashes_.push_back(Hash64(p, len));
           p += len;
-        } else if (tag <= values.size()) {
-          v = values[tag - 1];
+          chunk.ids[r - begin] = static_cast<uint32_t>(nvalues);
+        } else if (tag <= nvalues) {
+          chunk.ids[r - begin] = static_cast<uint32_t>(tag - 1);
         } else {
           return RowFail(
-              c, r,
-              "refers to value " + std::to_string(tag) + " of " + std::to_string(values.size()));
+              c, r, "refers to value " + std::to_string(tag) + " of " + std::to_string(nvalues));
         }
-        col.spans[2 * r] = v.offset;
-        col.spans[2 * r + 1] = v.length;
-        locator->Add(v.hash);
+        if (locator) locator->Add(hashes_[chunk.ids[r - begin]]);
       }
       break;
     }
     case ColumnType::kStringList:
     case ColumnType::kU32List: {
       const bool strings = info_->defs[c].type == ColumnType::kStringList;
-      col.row_first.resize(size_t{n} + 1);
-      col.spans.clear();
-      col.u32s.clear();
-      for (uint32_t r = 0; r < n; ++r) {
-        const uint8_t* begin = p;
+      chunk.row_first.resize(size_t{end_row - begin} + 1);
+      chunk.values.clear();
+      chunk.u32s.clear();
+      for (uint32_t r = begin; r < end_row; ++r) {
+        const uint8_t* row_begin = p;
         uint64_t count;
         if (!get(&count)) return RowFail(c, r, "bad or truncated element count");
         if (count > static_cast<uint64_t>(end - p)) return RowFail(c, r, "truncated list");
-        col.row_first[r] = static_cast<uint32_t>(strings ? col.spans.size() / 2 : col.u32s.size());
+        chunk.row_first[r - begin] =
+            static_cast<uint32_t>(strings ? chunk.values.size() / 2 : chunk.u32s.size());
         for (uint64_t i = 0; i < count; ++i) {
           uint64_t v;
           if (!get(&v)) return RowFail(c, r, "bad or truncated element");
           if (strings) {
             if (v > static_cast<uint64_t>(end - p)) return RowFail(c, r, "truncated string");
-            col.spans.push_back(static_cast<uint32_t>(p - data));
-            col.spans.push_back(static_cast<uint32_t>(v));
+            chunk.values.push_back(static_cast<uint32_t>(p - data));
+            chunk.values.push_back(static_cast<uint32_t>(v));
             p += v;
           } else {
             if (v > UINT32_MAX) return RowFail(c, r, "element out of range");
-            col.u32s.push_back(static_cast<uint32_t>(v));
+            chunk.u32s.push_back(static_cast<uint32_t>(v));
           }
         }
-        locator->Add(Hash64(begin, static_cast<size_t>(p - begin)));
+        if (locator) locator->Add(Hash64(row_begin, static_cast<size_t>(p - row_begin)));
       }
-      col.row_first[n] = static_cast<uint32_t>(strings ? col.spans.size() / 2 : col.u32s.size());
+      chunk.row_first[end_row - begin] =
+          static_cast<uint32_t>(strings ? chunk.values.size() / 2 : chunk.u32s.size());
       break;
     }
   }
   if (p != end) {
-    return Fail(c, std::to_string(end - p) + " bytes left after the last of " + std::to_string(n) +
+    return Fail(c, "row group " + std::to_string(g) + ": " + std::to_string(end - p) +
+                       " bytes left after the last of " + std::to_string(end_row - begin) +
                        " rows");
   }
   return Status::OK();
+}
+
+// What a decoded chunk must satisfy besides its rows decoding: its stored hash, and for the ts
+// column the group's min/max ts.
+Status BlockReader::Impl::CheckChunk(size_t c, uint32_t g) {
+  if (!verify_) return Status::OK();
+  const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
+  const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
+  if (Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
+    return Fail(c, "row group " + std::to_string(g) +
+                       ": stored bytes changed (they still decode to the same values)");
+  }
+  if (c == 0 && info_->defs[0].type == ColumnType::kTime) {
+    const std::vector<TimestampUs>& times = cols_[c].chunks[g].times;
+    auto [lo, hi] = std::minmax_element(times.begin(), times.end());
+    if (*lo != header_->groups[g].min_ts || *hi != header_->groups[g].max_ts) {
+      return Fail(c, "row group " + std::to_string(g) +
+                         ": min_ts/max_ts of the header do not match the rows");
+    }
+  }
+  return Status::OK();
+}
+
+Status BlockReader::Impl::LoadGroup(size_t c, uint32_t g) {
+  if (c >= cols_.size() || g >= header_->groups.size()) {
+    return Status::InvalidArgument(
+        where_, "no column " + std::to_string(c) + " row group " + std::to_string(g));
+  }
+  Size(c);
+  Column& col = cols_[c];
+  if (col.full) return col.status;  // all decoded and checked, or failed
+  Chunk& chunk = col.chunks[g];
+  if (chunk.decoded) return chunk.status;
+  chunk.decoded = true;
+  chunk.status = Inflate(c, g);
+  if (chunk.status.ok()) chunk.status = Decode(c, g, nullptr);
+  if (chunk.status.ok()) chunk.status = CheckChunk(c, g);
+  return chunk.status;
 }
 
 Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
@@ -343,64 +481,44 @@ Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
   if (c >= cols_.size()) {
     return Status::InvalidArgument(where_, "no column " + std::to_string(c));
   }
+  Size(c);
   Column& col = cols_[c];
-  if (!col.done) {
-    col.done = true;
-    const BlockHeader::Column& entry = header_.columns[c];
-    const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
-    if (entry.codec == bf::kCodecRaw) {
-      col.data = stored;
-    } else {
-      unsigned long long content = ZSTD_getFrameContentSize(stored, entry.stored_bytes);
-      if (content != entry.raw_bytes) {
-        col.status =
-            Fail(c, "compressed frame does not hold " + std::to_string(entry.raw_bytes) + " bytes");
-        return col.status;
-      }
-      if (!dctx_) dctx_ = ZSTD_createDCtx();
-      col.owned = std::make_unique_for_overwrite<uint8_t[]>(entry.raw_bytes);
-      size_t n =
-          ZSTD_decompressDCtx(dctx_, col.owned.get(), entry.raw_bytes, stored, entry.stored_bytes);
-      if (ZSTD_isError(n) || n != entry.raw_bytes) {
-        col.status = Fail(c, ZSTD_isError(n) ? std::string("zstd: ") + ZSTD_getErrorName(n)
-                                             : std::string("short decompression"));
-        return col.status;
-      }
-      col.data = col.owned.get();
-    }
+  if (!col.full) {
+    col.full = true;
+    const BlockHeader::Column& entry = header_->columns[c];
+    const auto ngroups = static_cast<uint32_t>(header_->groups.size());
     bf::Locator actual;
-    col.status = Decode(c, col.data, entry.raw_bytes, &actual);
-    const bf::Sums sums = actual.Finish(header_.count);
+    for (uint32_t g = 0; g < ngroups && col.status.ok(); ++g) {
+      col.status = Inflate(c, g);
+      if (col.status.ok()) col.status = Decode(c, g, verify_ ? &actual : nullptr);
+    }
+    const bf::Sums sums = actual.Finish(header_->count);
     if (col.status.ok() && verify_ && (sums.sum0 != entry.sum0 || sums.sum1 != entry.sum1)) {
-      int64_t row = bf::LocateChangedRow({entry.sum0, entry.sum1}, sums, header_.count);
+      int64_t row = bf::LocateChangedRow({entry.sum0, entry.sum1}, sums, header_->count);
       if (row >= 0) {
         col.bad_row = static_cast<uint32_t>(row);
         col.status = Fail(c, "row " + std::to_string(row) + " (seq " +
-                                 std::to_string(header_.first_seq + static_cast<uint64_t>(row)) +
+                                 std::to_string(header_->first_seq + static_cast<uint64_t>(row)) +
                                  ") does not match the block's checksum");
       } else {
         col.status = Fail(c, "several rows do not match the block's checksum");
       }
     }
-    if (col.status.ok() && verify_ &&
-        Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
-      col.status = Fail(c, "stored bytes changed (they still decode to the same values)");
-    }
+    for (uint32_t g = 0; g < ngroups && col.status.ok(); ++g) col.status = CheckChunk(c, g);
     if (col.status.ok() && verify_ && c == 0 && info_->defs[0].type == ColumnType::kTime &&
-        header_.count > 0) {
-      auto [lo, hi] = std::minmax_element(col.times.begin(), col.times.end());
-      if (*lo != header_.min_ts || *hi != header_.max_ts) {
+        header_->count > 0) {
+      TimestampUs lo = col.chunks[0].times[0], hi = lo;
+      for (const Chunk& chunk : col.chunks) {
+        for (TimestampUs t : chunk.times) {
+          lo = std::min(lo, t);
+          hi = std::max(hi, t);
+        }
+      }
+      if (lo != header_->min_ts || hi != header_->max_ts) {
         col.status = Fail(c, "min_ts/max_ts of the header do not match the rows");
       }
     }
-    if (!col.status.ok()) {  // free what a failed decode built
-      col.times = {};
-      col.uints = {};
-      col.ips = {};
-      col.spans = {};
-      col.row_first = {};
-      col.u32s = {};
-    }
+    if (!col.status.ok()) col.chunks = std::vector<Chunk>();  // free what a failed decode built
   }
   if (bad_row) *bad_row = col.bad_row;
   return col.status;
@@ -410,28 +528,32 @@ void BlockReader::Impl::AppendValue(size_t c, uint32_t row, std::string* out) co
   const Column& col = cols_[c];
   switch (info_->defs[c].type) {
     case ColumnType::kTime:
-      record::detail::AppendTime(col.times[row], out);
+      record::detail::AppendTime(ChunkOf(col, row).times[Local(row)], out);
       break;
     case ColumnType::kU16:
     case ColumnType::kU32:
     case ColumnType::kU64:
-      record::detail::AppendUnsigned(col.uints[row], out);
+      record::detail::AppendUnsigned(ChunkOf(col, row).uints[Local(row)], out);
       break;
     case ColumnType::kIp:
-      record::detail::AppendIp(col.ips[row], out);
+      record::detail::AppendIp(ChunkOf(col, row).ips[Local(row)], out);
       break;
-    case ColumnType::kString:
-      record::detail::AppendJsonString(Span(col, row), out);
+    case ColumnType::kString: {
+      const Chunk& chunk = ChunkOf(col, row);
+      record::detail::AppendJsonString(Span(chunk, chunk.ids[Local(row)]), out);
       break;
+    }
     case ColumnType::kStringList:
     case ColumnType::kU32List: {
+      const Chunk& chunk = ChunkOf(col, row);
+      const uint32_t local = Local(row);
       out->push_back('[');
-      for (uint32_t i = col.row_first[row]; i < col.row_first[row + 1]; ++i) {
-        if (i != col.row_first[row]) out->push_back(',');
+      for (uint32_t i = chunk.row_first[local]; i < chunk.row_first[local + 1]; ++i) {
+        if (i != chunk.row_first[local]) out->push_back(',');
         if (info_->defs[c].type == ColumnType::kStringList) {
-          record::detail::AppendJsonString(Span(col, i), out);
+          record::detail::AppendJsonString(Span(chunk, i), out);
         } else {
-          record::detail::AppendUnsigned(col.u32s[i], out);
+          record::detail::AppendUnsigned(chunk.u32s[i], out);
         }
       }
       out->push_back(']');
@@ -449,7 +571,8 @@ Result<std::unique_ptr<BlockReader::Impl>> OpenImpl(std::string_view bytes, bool
                               "truncated: " + std::to_string(bytes.size()) +
                                   " bytes, the header says " + std::to_string(header->total_bytes));
   }
-  return std::make_unique<BlockReader::Impl>(std::move(header).value(), bytes, verify);
+  return std::make_unique<BlockReader::Impl>(
+      std::make_shared<const BlockHeader>(std::move(header).value()), bytes, verify);
 }
 }  // namespace
 
@@ -462,50 +585,74 @@ Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::string_view bytes) {
   return std::unique_ptr<BlockReader>(new BlockReader(std::move(impl).value()));
 }
 
+Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::shared_ptr<const BlockHeader> header,
+                                                       std::string_view bytes) {
+  if (!header || bytes.size() < header->total_bytes) {
+    return Status::InvalidArgument("BlockReader::Open", "the bytes do not hold the block");
+  }
+  return std::unique_ptr<BlockReader>(
+      new BlockReader(std::make_unique<Impl>(std::move(header), bytes, true)));
+}
+
 Result<std::unique_ptr<BlockReader>> BlockReader::OpenUnverifiedForFuzzing(std::string_view bytes) {
   auto impl = OpenImpl(bytes, false);
   if (!impl.ok()) return impl.status();
   return std::unique_ptr<BlockReader>(new BlockReader(std::move(impl).value()));
 }
 
-const BlockHeader& BlockReader::header() const { return impl_->header_; }
+const BlockHeader& BlockReader::header() const { return *impl_->header_; }
 
 Status BlockReader::LoadColumn(size_t column, uint32_t* bad_row) {
   return impl_->Load(column, bad_row);
 }
+Status BlockReader::LoadGroup(size_t column, uint32_t group) {
+  return impl_->LoadGroup(column, group);
+}
 
 TimestampUs BlockReader::TimeAt(size_t column, uint32_t row) const {
-  return impl_->cols_[column].times[row];
+  return impl_->ChunkOf(impl_->cols_[column], row).times[impl_->Local(row)];
 }
 uint64_t BlockReader::UintAt(size_t column, uint32_t row) const {
-  return impl_->cols_[column].uints[row];
+  return impl_->ChunkOf(impl_->cols_[column], row).uints[impl_->Local(row)];
 }
 const IpAddress& BlockReader::IpAt(size_t column, uint32_t row) const {
-  return impl_->cols_[column].ips[row];
+  return impl_->ChunkOf(impl_->cols_[column], row).ips[impl_->Local(row)];
 }
 std::string_view BlockReader::StringAt(size_t column, uint32_t row) const {
-  return impl_->Span(impl_->cols_[column], row);
+  const Impl::Chunk& chunk = impl_->ChunkOf(impl_->cols_[column], row);
+  return Impl::Span(chunk, chunk.ids[impl_->Local(row)]);
+}
+uint32_t BlockReader::StringIdAt(size_t column, uint32_t row) const {
+  return impl_->ChunkOf(impl_->cols_[column], row).ids[impl_->Local(row)];
+}
+uint32_t BlockReader::StringValueCount(size_t column, uint32_t group) const {
+  return static_cast<uint32_t>(impl_->cols_[column].chunks[group].values.size() / 2);
+}
+std::string_view BlockReader::StringValue(size_t column, uint32_t group, uint32_t id) const {
+  return Impl::Span(impl_->cols_[column].chunks[group], id);
 }
 uint32_t BlockReader::ListSize(size_t column, uint32_t row) const {
-  const auto& first = impl_->cols_[column].row_first;
-  return first[row + 1] - first[row];
+  const Impl::Chunk& chunk = impl_->ChunkOf(impl_->cols_[column], row);
+  const uint32_t local = impl_->Local(row);
+  return chunk.row_first[local + 1] - chunk.row_first[local];
 }
 std::string_view BlockReader::StringListAt(size_t column, uint32_t row, uint32_t i) const {
-  const Impl::Column& col = impl_->cols_[column];
-  return impl_->Span(col, col.row_first[row] + i);
+  const Impl::Chunk& chunk = impl_->ChunkOf(impl_->cols_[column], row);
+  return Impl::Span(chunk, chunk.row_first[impl_->Local(row)] + i);
 }
 uint32_t BlockReader::U32ListAt(size_t column, uint32_t row, uint32_t i) const {
-  const Impl::Column& col = impl_->cols_[column];
-  return col.u32s[col.row_first[row] + i];
+  const Impl::Chunk& chunk = impl_->ChunkOf(impl_->cols_[column], row);
+  return chunk.u32s[chunk.row_first[impl_->Local(row)] + i];
 }
 
 Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
   Impl& m = *impl_;
-  if (row >= m.header_.count) {
+  if (row >= m.header_->count) {
     return Status::InvalidArgument(m.where_, "no row " + std::to_string(row));
   }
+  const uint32_t g = m.header_->GroupOf(row);
   for (size_t c = 0; c < m.cols_.size(); ++c) {
-    Status s = m.Load(c, nullptr);
+    Status s = m.LoadGroup(c, g);
     if (!s.ok()) return s;
   }
   char sep = '{';

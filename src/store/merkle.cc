@@ -1,15 +1,15 @@
 // RFC 6962 / RFC 9162 Merkle tree hashing, compact ranges and proofs.
 //
-// SHA-256 goes through libcrypto's low-level SHA256_* calls: they skip the EVP provider lookup
-// and cost ~10 % less per leaf (230 vs 254 ns for 300 bytes) and ~20 % less per node (100 vs
-// 125 ns) than a reused EVP_MD_CTX on OpenSSL 3.0. They are deprecated in 3.0 but still built.
-#define OPENSSL_SUPPRESS_DEPRECATED 1
+// SHA-256 goes through store/sha256.h: SHA-NI directly where the CPU has it (two messages at a
+// time for batches, which about halves the cost per leaf and per node), libcrypto otherwise.
 #include "store/merkle.h"
 
 #include <openssl/sha.h>
 
 #include <bit>
 #include <cstring>
+
+#include "store/sha256.h"
 
 namespace netward::store {
 namespace {
@@ -76,28 +76,17 @@ void ShiftWhileEven(uint64_t& fn, uint64_t& sn) {
 
 }  // namespace
 
-Hash HashLeaf(std::string_view leaf) {
-  static constexpr unsigned char kLeafPrefix = 0x00;
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, &kLeafPrefix, 1);
-  SHA256_Update(&ctx, leaf.data(), leaf.size());
-  Hash out;
-  SHA256_Final(out.data(), &ctx);
-  return out;
+constexpr uint8_t kLeafPrefix = 0x00;
+constexpr uint8_t kNodePrefix = 0x01;
+
+Hash HashLeaf(std::string_view leaf) { return sha256::HashPrefixed(kLeafPrefix, leaf); }
+
+void HashLeaves(const std::string_view* leaves, size_t n, Hash* out) {
+  sha256::HashPrefixed(kLeafPrefix, leaves, n, out);
 }
 
 Hash HashChildren(const Hash& left, const Hash& right) {
-  unsigned char buf[65];
-  buf[0] = 0x01;
-  std::memcpy(buf + 1, left.data(), 32);
-  std::memcpy(buf + 33, right.data(), 32);
-  SHA256_CTX ctx;
-  SHA256_Init(&ctx);
-  SHA256_Update(&ctx, buf, sizeof(buf));
-  Hash out;
-  SHA256_Final(out.data(), &ctx);
-  return out;
+  return sha256::HashPair(kNodePrefix, left, right);
 }
 
 Hash EmptyRoot() {
@@ -157,6 +146,45 @@ void CompactRange::Append(const Hash& leaf_hash) {
   }
   nodes_.push_back(carry);
   ++size_;
+}
+
+void CompactRange::Append(const Hash* leaf_hashes, size_t n) {
+  if (n < 2) {
+    if (n == 1) Append(leaf_hashes[0]);
+    return;
+  }
+  // Level by level from the leaves up: `cur` holds the batch's nodes at height h, the first one
+  // at index `first` of that level. An odd first index has its left sibling in the frontier (its
+  // last node: every lower one was merged below); an unpaired last node is the new frontier's
+  // node of height h. Each level's pairs are independent, so they are hashed two at a time.
+  if (scratch_.size() < n / 2 + 1) scratch_.resize(n / 2 + 1);
+  std::array<Hash, 64> unpaired;
+  uint64_t unpaired_heights = 0;  // bit h: unpaired[h] is set
+  const Hash* cur = leaf_hashes;
+  size_t len = n;
+  uint64_t first = size_;
+  for (int h = 0; len > 0; ++h, first >>= 1) {
+    Hash* next = scratch_.data();
+    size_t next_len = 0, i = 0;
+    if (first & 1) {
+      next[next_len++] = HashChildren(nodes_.back(), cur[0]);
+      nodes_.pop_back();
+      i = 1;
+    }
+    const size_t pairs = (len - i) / 2;
+    if ((len - i) & 1) {
+      unpaired[h] = cur[len - 1];
+      unpaired_heights |= uint64_t{1} << h;
+    }
+    sha256::HashPairs(kNodePrefix, cur + i, pairs, next + next_len);
+    next_len += pairs;
+    cur = next;
+    len = next_len;
+  }
+  for (int h = 63; h >= 0; --h) {
+    if (unpaired_heights >> h & 1) nodes_.push_back(unpaired[h]);
+  }
+  size_ += n;
 }
 
 Hash CompactRange::Root() const {

@@ -19,7 +19,10 @@ using Hash = std::array<uint8_t, 32>;
 
 // SHA-256(0x00 || leaf). ~230 ns for a 300-byte leaf (SHA-NI); allocates nothing.
 Hash HashLeaf(std::string_view leaf);
-// SHA-256(0x01 || left || right). ~100 ns; allocates nothing.
+// out[i] = HashLeaf(leaves[i]) for i < n: two leaves at a time (store/sha256.h), about half the
+// cost per leaf of HashLeaf on a CPU with SHA-NI. Allocates nothing.
+void HashLeaves(const std::string_view* leaves, size_t n, Hash* out);
+// SHA-256(0x01 || left || right). ~80 ns; allocates nothing.
 Hash HashChildren(const Hash& left, const Hash& right);
 // The root of the empty tree: SHA-256 of the empty string (e3b0c442...).
 Hash EmptyRoot();
@@ -43,6 +46,10 @@ class CompactRange {
   // Adds the leaf with hash `leaf_hash` at index size(). Amortized O(1) hashes (at most
   // log2(size) merges); allocates only when nodes() grows past its capacity.
   void Append(const Hash& leaf_hash);
+  // Append(leaf_hashes[i]) for i < n, with the same result, but the nodes completed by the batch
+  // are hashed level by level, two at a time (store/sha256.h): about half the cost of n Append
+  // calls. Allocates scratch for n / 2 hashes (kept in the range for the next call).
+  void Append(const Hash* leaf_hashes, size_t n);
 
   uint64_t size() const { return size_; }
   const std::vector<Hash>& nodes() const { return nodes_; }
@@ -54,11 +61,14 @@ class CompactRange {
   // Corruption("compact range", ...) unless `data` is exactly that for some size.
   static Result<CompactRange> Parse(std::string_view data);
 
-  bool operator==(const CompactRange&) const = default;
+  bool operator==(const CompactRange& other) const {
+    return size_ == other.size_ && nodes_ == other.nodes_;
+  }
 
  private:
   uint64_t size_ = 0;
   std::vector<Hash> nodes_;
+  std::vector<Hash> scratch_;  // Append(batch): one level of the batch's new nodes
 };
 
 // Supplies subtree hashes for proof building: SubtreeHash(begin, end) = MTH(leaves [begin, end)).

@@ -27,15 +27,24 @@ struct AppendScratch {
   std::vector<R> records;
   std::vector<std::string> sites;
   std::vector<Hash> hashes;
+  // Each record's leaf: a view of its line when canonical, else (offset | kOwned) into
+  // `canonical`, the re-encoded lines (views are made once it stops growing).
+  std::vector<std::pair<size_t, size_t>> leaves;
+  std::vector<std::string_view> leaf_views;
   std::string canonical;
 };
+constexpr size_t kOwned = size_t{1} << (sizeof(size_t) * 8 - 1);
 
+// Decodes every line first, then hashes all the leaves in one batch (two at a time, store/
+// sha256.h) and appends them: nothing of the call is appended if a line is bad.
 template <typename R>
 Status DecodeAndAppend(StreamWriter* writer, std::string_view lines, uint64_t* first_seq) {
   thread_local AppendScratch<R> s;
   size_t n = 0;
   size_t line_no = 0;
   size_t pos = 0;
+  s.leaves.clear();
+  s.canonical.clear();
   while (pos < lines.size()) {
     size_t end = lines.find('\n', pos);
     if (end == std::string_view::npos) end = lines.size();
@@ -48,7 +57,6 @@ Status DecodeAndAppend(StreamWriter* writer, std::string_view lines, uint64_t* f
     if (s.records.size() <= n) {
       s.records.resize(n + 1);
       s.sites.resize(n + 1);
-      s.hashes.resize(n + 1);
     }
     bool canonical = false;
     Status st = record::DecodeJsonLine(line, &s.records[n], &s.sites[n], &canonical);
@@ -56,12 +64,12 @@ Status DecodeAndAppend(StreamWriter* writer, std::string_view lines, uint64_t* f
       return Status::InvalidArgument("line " + std::to_string(line_no), st.message());
     }
     if (canonical) {
-      s.hashes[n] = HashLeaf(line);
+      s.leaves.emplace_back(static_cast<size_t>(line.data() - lines.data()), line.size());
     } else {
-      s.canonical.clear();
+      size_t at = s.canonical.size();
       record::EncodeJsonLine(s.records[n], s.sites[n], &s.canonical);
       s.canonical.pop_back();  // the newline is not part of the leaf
-      s.hashes[n] = HashLeaf(s.canonical);
+      s.leaves.emplace_back(at | kOwned, s.canonical.size() - at);
     }
     ++n;
   }
@@ -69,6 +77,14 @@ Status DecodeAndAppend(StreamWriter* writer, std::string_view lines, uint64_t* f
     if (first_seq) *first_seq = writer->tree_size();
     return Status::OK();
   }
+  s.leaf_views.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    auto [at, len] = s.leaves[i];
+    s.leaf_views[i] = at & kOwned ? std::string_view(s.canonical).substr(at & ~kOwned, len)
+                                  : lines.substr(at, len);
+  }
+  if (s.hashes.size() < n) s.hashes.resize(n);
+  HashLeaves(s.leaf_views.data(), n, s.hashes.data());
   return writer->AppendRecords(s.records, s.sites, s.hashes, n, first_seq);
 }
 

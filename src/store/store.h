@@ -48,7 +48,9 @@ struct StoreOptions {
   std::array<uint32_t, record::kStreamCount> retention_days = DefaultRetention();
   // Records per block (the unit of compression and of index pruning).
   uint32_t block_records = 65536;
-  int zstd_level = 3;
+  // zstd level of the segments' columns. 1 costs ~100 ns a record less than 3 on the bench's
+  // session+NAT records for ~0.5 bytes a record more (docs/store.md, "Ingest speed").
+  int zstd_level = 1;
   // Run a background thread that syncs, checkpoints and purges on the intervals above.
   // Without it the caller drives Sync()/Checkpoint()/Purge() (tests, ingest).
   bool background = true;

@@ -1,4 +1,8 @@
+#include <sys/stat.h>
+
+#include <array>
 #include <cstring>
+#include <functional>
 #include <optional>
 
 #include "store/block_codec.h"
@@ -109,20 +113,85 @@ bool Contains(std::string_view haystack, std::string_view needle) {
   return memmem(haystack.data(), haystack.size(), needle.data(), needle.size()) != nullptr;
 }
 
+// What a stream's files look like now, cheaply (a few stat calls): when it changes, the reader
+// takes a new snapshot. New segments, a rewritten WAL and a purge change the directory or the
+// WAL; blocks appended to the last segment change its size.
+struct FilesStamp {
+  int64_t dir_mtime_ns = -1;
+  int64_t wal_mtime_ns = -1;
+  uint64_t wal_ino = 0;
+  int64_t wal_size = -1;
+  int64_t last_segment_size = -1;
+  bool operator==(const FilesStamp&) const = default;
+};
+
+int64_t MtimeNs(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+}
+
+FilesStamp StampOf(const std::string& stream_dir, const std::string& last_segment) {
+  FilesStamp f;
+  struct stat st;
+  if (::stat(stream_dir.c_str(), &st) == 0) f.dir_mtime_ns = MtimeNs(st);
+  if (::stat((stream_dir + "/wal").c_str(), &st) == 0) {
+    f.wal_mtime_ns = MtimeNs(st);
+    f.wal_ino = st.st_ino;
+    f.wal_size = st.st_size;
+  }
+  if (!last_segment.empty() && ::stat(last_segment.c_str(), &st) == 0) {
+    f.last_segment_size = st.st_size;
+  }
+  return f;
+}
+
+// Per string value of one loaded group: does it match (equality or substring)?
+void MatchValues(BlockReader& r, size_t column, uint32_t group,
+                 const std::function<bool(std::string_view)>& test, std::vector<uint8_t>* out) {
+  const uint32_t n = r.StringValueCount(column, group);
+  out->resize(n);
+  for (uint32_t k = 0; k < n; ++k) (*out)[k] = test(r.StringValue(column, group, k));
+}
+
 }  // namespace
 
 class StoreReader::Impl {
  public:
   explicit Impl(std::string dir) : dir_(std::move(dir)) {}
 
-  Result<StreamSnapshot*> Snapshot(record::StreamId stream) {
-    auto& slot = snapshots_[static_cast<size_t>(stream)];
-    if (!slot) {
-      auto snap = StreamSnapshot::Open(dir_, stream);
-      if (!snap.ok()) return snap.status();
-      slot = std::move(snap.value());
+  // A stream's snapshot with the parsed headers of its blocks (parsed on first use).
+  struct View {
+    std::unique_ptr<StreamSnapshot> snap;
+    FilesStamp stamp;
+    std::vector<std::shared_ptr<const BlockHeader>> headers;
+  };
+
+  // The stream's snapshot, taken again when its files changed since the last call.
+  Result<View*> Current(record::StreamId stream) {
+    auto& slot = views_[static_cast<size_t>(stream)];
+    const std::string stream_dir = StreamDir(dir_, stream);
+    if (slot) {
+      const auto& segs = slot->snap->segments();
+      if (StampOf(stream_dir, segs.empty() ? std::string() : segs.back().path) == slot->stamp) {
+        return slot.get();
+      }
     }
+    // Stamp first: a change while the snapshot is taken makes the next call take another.
+    std::vector<std::string> names;
+    if (auto listed = ListSegments(stream_dir); listed.ok()) names = std::move(listed.value());
+    FilesStamp stamp = StampOf(stream_dir, names.empty() ? std::string() : names.back());
+    auto snap = StreamSnapshot::Open(dir_, stream);
+    if (!snap.ok()) return snap.status();
+    auto view = std::make_unique<View>();
+    view->snap = std::move(snap.value());
+    view->stamp = stamp;
+    view->headers.resize(view->snap->blocks().size());
+    slot = std::move(view);
     return slot.get();
+  }
+  Result<StreamSnapshot*> Snapshot(record::StreamId stream) {
+    auto view = Current(stream);
+    if (!view.ok()) return view.status();
+    return view.value()->snap.get();
   }
 
   Status Query(const QuerySpec& spec, const std::function<bool(uint64_t, std::string_view)>& emit);
@@ -130,7 +199,7 @@ class StoreReader::Impl {
 
  private:
   std::string dir_;
-  std::array<std::unique_ptr<StreamSnapshot>, record::kStreamCount> snapshots_;
+  std::array<std::unique_ptr<View>, record::kStreamCount> views_;
 };
 
 Status StoreReader::Impl::Query(const QuerySpec& spec,
@@ -141,8 +210,9 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     if (!c.ok()) return c.status();
     conditions.push_back(std::move(c.value()));
   }
-  auto snap = Snapshot(spec.stream);
-  if (!snap.ok()) return snap.status();
+  auto current = Current(spec.stream);
+  if (!current.ok()) return current.status();
+  View& view = *current.value();
   const size_t ts_col = static_cast<size_t>(ColumnIndex(spec.stream, "ts"));
   const bool by_time = spec.from != 0 || spec.to != 0;
   std::vector<size_t> text_columns;
@@ -154,64 +224,90 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       }
     }
   }
+  auto in_range = [&](TimestampUs ts) { return ts >= spec.from && (spec.to == 0 || ts < spec.to); };
+  // Per condition / text column: which of the group's string values match.
+  std::vector<std::vector<uint8_t>> cond_values(conditions.size());
+  std::vector<std::vector<uint8_t>> text_values(text_columns.size());
   uint64_t emitted = 0;
   std::string line;
-  for (const BlockRef& ref : snap.value()->blocks()) {
+  const std::vector<BlockRef>& blocks = view.snap->blocks();
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const BlockRef& ref = blocks[b];
     if (spec.to != 0 && ref.entry.min_ts >= spec.to) continue;
     if (spec.from != 0 && ref.entry.max_ts < spec.from) continue;
-    auto reader = BlockReader::Open(ref.bytes);
-    if (!reader.ok()) return reader.status();
-    BlockReader& r = *reader.value();
-    bool skip = false;
-    for (const Condition& c : conditions) {
-      if (!r.header().MayContain(c.probe)) skip = true;
+    if (!view.headers[b]) {
+      auto parsed = ParseBlockHeader(ref.bytes);
+      if (!parsed.ok()) return parsed.status();
+      view.headers[b] = std::make_shared<const BlockHeader>(std::move(parsed.value()));
     }
-    if (skip) continue;
-    if (by_time) {
-      Status st = r.LoadColumn(ts_col);
-      if (!st.ok()) return st;
-    }
-    for (const Condition& c : conditions) {
-      Status st = r.LoadColumn(c.column);
-      if (!st.ok()) return st;
-    }
-    for (size_t col : text_columns) {
-      Status st = r.LoadColumn(col);
-      if (!st.ok()) return st;
-    }
-    for (uint32_t row = ref.first_row; row < ref.entry.count; ++row) {
-      if (by_time) {
-        TimestampUs ts = r.TimeAt(ts_col, row);
-        if (ts < spec.from || (spec.to != 0 && ts >= spec.to)) continue;
+    const BlockHeader& h = *view.headers[b];
+    bool skip_block = false;
+    for (const Condition& c : conditions) skip_block |= !h.MayContain(c.probe);
+    if (skip_block) continue;
+    std::unique_ptr<BlockReader> reader;  // opened for the first group that needs reading
+    for (uint32_t g = 0; g < h.groups.size(); ++g) {
+      const uint32_t begin = std::max(h.GroupBegin(g), ref.first_row);
+      const uint32_t end = h.GroupEnd(g);
+      if (begin >= end) continue;
+      const BlockHeader::Group& group = h.groups[g];
+      if (spec.to != 0 && group.min_ts >= spec.to) continue;
+      if (spec.from != 0 && group.max_ts < spec.from) continue;
+      if (!reader) {
+        auto opened = BlockReader::Open(view.headers[b], ref.bytes);
+        if (!opened.ok()) return opened.status();
+        reader = std::move(opened.value());
       }
-      bool ok = true;
-      for (const Condition& c : conditions) {
-        if (!Matches(c, r, row)) {
-          ok = false;
-          break;
+      BlockReader& r = *reader;
+      const bool check_time = by_time && !(in_range(group.min_ts) && in_range(group.max_ts));
+      if (check_time) {
+        if (Status st = r.LoadGroup(ts_col, g); !st.ok()) return st;
+      }
+      for (size_t i = 0; i < conditions.size(); ++i) {
+        const Condition& c = conditions[i];
+        if (Status st = r.LoadGroup(c.column, g); !st.ok()) return st;
+        if (c.type == ColumnType::kString) {
+          MatchValues(
+              r, c.column, g, [&](std::string_view v) { return v == c.text; }, &cond_values[i]);
         }
       }
-      if (!ok) continue;
-      if (!text_columns.empty()) {
-        bool found = false;
-        for (size_t col : text_columns) {
-          if (ColumnTypeOf(spec.stream, col) == ColumnType::kString) {
-            found = Contains(r.StringAt(col, row), spec.contains);
-          } else {
-            for (uint32_t i = 0; i < r.ListSize(col, row) && !found; ++i) {
-              found = Contains(r.StringListAt(col, row, i), spec.contains);
+      for (size_t i = 0; i < text_columns.size(); ++i) {
+        if (Status st = r.LoadGroup(text_columns[i], g); !st.ok()) return st;
+        if (ColumnTypeOf(spec.stream, text_columns[i]) == ColumnType::kString) {
+          MatchValues(
+              r, text_columns[i], g, [&](std::string_view v) { return Contains(v, spec.contains); },
+              &text_values[i]);
+        }
+      }
+      for (uint32_t row = begin; row < end; ++row) {
+        if (check_time && !in_range(r.TimeAt(ts_col, row))) continue;
+        bool ok = true;
+        for (size_t i = 0; i < conditions.size() && ok; ++i) {
+          const Condition& c = conditions[i];
+          ok = c.type == ColumnType::kString ? cond_values[i][r.StringIdAt(c.column, row)] != 0
+                                             : Matches(c, r, row);
+        }
+        if (!ok) continue;
+        if (!text_columns.empty()) {
+          bool found = false;
+          for (size_t i = 0; i < text_columns.size() && !found; ++i) {
+            const size_t col = text_columns[i];
+            if (ColumnTypeOf(spec.stream, col) == ColumnType::kString) {
+              found = text_values[i][r.StringIdAt(col, row)] != 0;
+            } else {
+              for (uint32_t k = 0; k < r.ListSize(col, row) && !found; ++k) {
+                found = Contains(r.StringListAt(col, row, k), spec.contains);
+              }
             }
           }
-          if (found) break;
+          if (!found) continue;
         }
-        if (!found) continue;
+        line.clear();
+        Status st = r.AppendJsonLine(row, &line);
+        if (!st.ok()) return st;
+        if (!line.empty() && line.back() == '\n') line.pop_back();
+        if (!emit(ref.entry.first_seq + row, line)) return Status::OK();
+        if (spec.limit != 0 && ++emitted >= spec.limit) return Status::OK();
       }
-      line.clear();
-      Status st = r.AppendJsonLine(row, &line);
-      if (!st.ok()) return st;
-      if (!line.empty() && line.back() == '\n') line.pop_back();
-      if (!emit(ref.entry.first_seq + row, line)) return Status::OK();
-      if (spec.limit != 0 && ++emitted >= spec.limit) return Status::OK();
     }
   }
   return Status::OK();

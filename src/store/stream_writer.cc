@@ -234,15 +234,25 @@ Status StreamWriter::AppendRecords(const std::vector<R>& records,
                                                " records wait in memory; records refused");
   }
   if (first_seq) *first_seq = tree_.size();
-  for (size_t i = 0; i < n; ++i) {
-    const R& r = records[i];
-    if (pending_.count() > 0 &&
-        (pending_.count() >= options_.block_records || DayOf(r.ts) > DayOf(pending_.max_ts()))) {
+  // Runs of records that go into one block: their leaves join the tree in one batch (nodes
+  // hashed two at a time), so that the tree still ends at each block's last leaf at its flush.
+  size_t i = 0;
+  while (i < n) {
+    if (pending_.count() > 0 && (pending_.count() >= options_.block_records ||
+                                 DayOf(records[i].ts) > DayOf(pending_.max_ts()))) {
       Status st = FlushBlockLocked();
       if (!st.ok() && failed_block_.empty()) return st;
     }
-    tree_.Append(leaf_hashes[i]);
-    pending_.Add(r, sites[i]);
+    // After a failed flush (disk full) the block may be full already: one record at a time then,
+    // each retrying the flush, as before.
+    const size_t room =
+        pending_.count() < options_.block_records ? options_.block_records - pending_.count() : 1;
+    // The block's latest day; a record of a later one starts the next block.
+    const int64_t day = pending_.count() > 0 ? DayOf(pending_.max_ts()) : DayOf(records[i].ts);
+    size_t end = i + 1;
+    while (end < n && end - i < room && DayOf(records[end].ts) <= day) ++end;
+    tree_.Append(leaf_hashes.data() + i, end - i);
+    for (; i < end; ++i) pending_.Add(records[i], sites[i]);
   }
   wal_dirty_ = true;
   return Status::OK();

@@ -31,6 +31,9 @@ tcp_closed_timeout = "0s"
 [output]
 json_dir = "$out"
 flush_interval = "250ms"
+[store]
+dir = "$NW_TMP/store"
+retention_days = 60
 TOML
 "$NETWARD" probe --config "$NW_TMP/probe.toml" --check
 # exec form (not the nw_server function) so $! is the probe itself and gets our SIGTERM
@@ -80,4 +83,18 @@ for f in pathlib.Path(sys.argv[1]).glob("*.jsonl"):
         json.loads(line)
 print("ok: every record line parses")
 PY
+# The same records reached the tamper-evident store ([store] dir), intact and searchable.
+if "$NETWARD" verify --store "$NW_TMP/store" >"$NW_TMP/verify.log" 2>&1; then
+  echo "ok: store verifies"
+else
+  echo "FAIL: store verify"; cat "$NW_TMP/verify.log"; fail=1
+fi
+for stream in session dns http; do
+  want=$(wc -l <"$out/$stream.jsonl")
+  got=$("$NETWARD" query --store "$NW_TMP/store" --stream "$stream" | wc -l)
+  if [ "$got" -eq "$want" ]; then echo "ok: store has the $want $stream records";
+  else echo "FAIL: store has $got $stream records, $stream.jsonl has $want"; fail=1; fi
+done
+"$NETWARD" query --store "$NW_TMP/store" --stream http --where host=www.example.test | grep -q '"uri":"/index.html"' ||
+  { echo "FAIL: query --where host found nothing"; fail=1; }
 exit $fail

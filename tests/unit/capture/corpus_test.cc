@@ -54,7 +54,7 @@ std::string ProtoName(uint8_t p) {
 }
 
 struct TraceResult {
-  size_t packets = 0, decoded = 0, held = 0, skipped = 0;
+  size_t packets = 0, decoded = 0, held = 0, skipped = 0, pppoe_control = 0;
   std::set<std::string> flows;
   std::set<std::pair<uint16_t, uint16_t>> vlans;
   int max_tunnel_depth = 0;
@@ -90,6 +90,9 @@ TraceResult DecodeTrace(const std::string& name) {
         break;
       case DecodeResult::kSkipped:
         ++r.skipped;
+        break;
+      case DecodeResult::kPppoeControl:
+        ++r.pppoe_control;
         break;
     }
   }
@@ -166,7 +169,8 @@ TEST(CorpusTest, Pppoe) {
   NW_NEED_CORPUS();
   TraceResult r = DecodeTrace("pppoe.pcap");
   ExpectFlowsMatchConnLog(r, "core.pppoe");
-  EXPECT_EQ(r.skipped, r.counters.count(DecodeEvent::kL3NotIp));  // PPPoE discovery, LCP, ...
+  EXPECT_EQ(r.skipped, r.counters.count(DecodeEvent::kL3NotIp));  // ARP, ...
+  EXPECT_GT(r.pppoe_control, 0u);  // PPPoE discovery, LCP, IPCP: for the PPPoE tracker
 }
 
 TEST(CorpusTest, PppoeOverQinQ) {

@@ -109,11 +109,26 @@ TEST(DecoderTest, Pppoe) {
   EXPECT_EQ(Ip(p.dst_ip), "10.0.0.2");
   EXPECT_EQ(p.dst_port, 53);
   Frame lcp = Cat({Eth(0x8864), Frame{0x11, 0x00, 0x12, 0x34, 0x00, 0x06, 0xc0, 0x21, 1, 1, 0, 4}});
-  EXPECT_EQ(d.Decode(Raw(lcp), &p), DecodeResult::kSkipped);
+  // PPP control inside PPPoE goes to the PPPoE tracker, from the PPPoE header on.
+  EXPECT_EQ(d.Decode(Raw(lcp), &p), DecodeResult::kPppoeControl);
+  EXPECT_EQ(p.pppoe_ethertype, 0x8864);
+  ASSERT_EQ(p.payload_len, 12u);
+  EXPECT_EQ(p.payload[0], 0x11);
+  EXPECT_EQ(p.payload[6], 0xc0);
+  EXPECT_TRUE(p.has_mac);
+  Frame padt = Cat({Eth(0x8863), Frame{0x11, 0xa7, 0x12, 0x34, 0x00, 0x00}});
+  EXPECT_EQ(d.Decode(Raw(padt), &p), DecodeResult::kPppoeControl);
+  EXPECT_EQ(p.pppoe_ethertype, 0x8863);
+  EXPECT_EQ(p.payload_len, 6u);
+  // A PPP protocol that is neither IP nor control is still not IP.
+  Frame other = Cat({Eth(0x8864), Frame{0x11, 0x00, 0x12, 0x34, 0x00, 0x04, 0x00, 0x3d, 1, 2}});
+  EXPECT_EQ(d.Decode(Raw(other), &p), DecodeResult::kSkipped);
   EXPECT_EQ(d.counters().count(DecodeEvent::kL3NotIp), 1u);
+  Frame short_discovery = Cat({Eth(0x8863), Frame{0x11, 0x09}});
+  EXPECT_EQ(d.Decode(Raw(short_discovery), &p), DecodeResult::kSkipped);
   Frame cut = Cat({Eth(0x8864), Frame{0x11, 0x00, 0x12}});
   EXPECT_EQ(d.Decode(Raw(cut), &p), DecodeResult::kSkipped);
-  EXPECT_EQ(d.counters().count(DecodeEvent::kPppoeTruncated), 1u);
+  EXPECT_EQ(d.counters().count(DecodeEvent::kPppoeTruncated), 2u);
 }
 
 TEST(DecoderTest, MplsStack) {

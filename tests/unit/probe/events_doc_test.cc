@@ -9,11 +9,15 @@
 #include <set>
 #include <sstream>
 
+#include "analyzers/dhcp.h"
+#include "analyzers/dhcpv6.h"
 #include "analyzers/dns.h"
 #include "analyzers/ftp.h"
 #include "analyzers/http.h"
 #include "analyzers/imap.h"
 #include "analyzers/pop3.h"
+#include "analyzers/pppoe.h"
+#include "analyzers/radius.h"
 #include "analyzers/smtp.h"
 #include "analyzers/tls.h"
 #include "capture/decode_events.h"
@@ -48,6 +52,10 @@ TEST(EventsDocTest, EveryAnalyzerEventIsInEventsMd) {
   for (auto n : analyzers::kFtpEventNames) names.insert(std::string(n));
   for (auto n : analyzers::kPop3EventNames) names.insert(std::string(n));
   for (auto n : analyzers::kImapEventNames) names.insert(std::string(n));
+  for (auto n : analyzers::kDhcpEvents) names.insert(std::string(n));
+  for (auto n : analyzers::kDhcpv6Events) names.insert(std::string(n));
+  for (auto n : analyzers::kPppoeEvents) names.insert(std::string(n));
+  for (auto n : analyzers::kRadiusEvents) names.insert(std::string(n));
   EXPECT_GT(names.size(), 25u);
   for (const auto& n : names) {
     EXPECT_NE(doc.find("`" + n + "`"), std::string::npos) << n << " is missing from docs/events.md";

@@ -62,12 +62,12 @@ TEST(CsvEncoderTest, EncodesEveryKindOfValue) {
   EncodeCsvLine(r, "S01", &out);
   EXPECT_EQ(out,
             "2023-11-14T22:13:20.123456Z,10.0.0.1,65535,2001:db8::53,0,,0,例子.测试,,,"
-            "\"1.2.3.4;a.example\",\"60;4294967295\",S01\n");
+            "\"1.2.3.4;a.example\",\"60;4294967295\",::,0,,,,S01\n");
   // Time 0 is empty, as "" in JSON; an empty list is an empty cell.
   DnsRecord empty;
   out.clear();
   EncodeCsvLine(empty, "", &out);
-  EXPECT_EQ(out, ",::,0,::,0,,0,,,,,,\n");
+  EXPECT_EQ(out, ",::,0,::,0,,0,,,,,,::,0,,,,\n");
 }
 
 TEST(CsvEncoderTest, QuotesAndEscapesStrings) {

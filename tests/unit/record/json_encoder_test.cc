@@ -29,7 +29,8 @@ TEST(JsonEncoderTest, EncodesEveryFieldInSchemaOrder) {
             "{\"ts\":\"2023-11-14T22:13:20.123456Z\",\"src_ip\":\"10.0.0.1\",\"src_port\":5353,"
             "\"dst_ip\":\"2001:db8::53\",\"dst_port\":53,\"proto\":\"udp\",\"trans_id\":4660,"
             "\"query\":\"example.com\",\"qtype\":\"A\",\"rcode\":\"NOERROR\","
-            "\"answers\":[\"93.184.216.34\"],\"ttls\":[3600],\"site\":\"S01\"}\n");
+            "\"answers\":[\"93.184.216.34\"],\"ttls\":[3600],\"nat_ip\":\"::\",\"nat_port\":0,"
+            "\"mac\":\"\",\"account\":\"\",\"calling_id\":\"\",\"site\":\"S01\"}\n");
 }
 
 TEST(JsonEncoderTest, EscapesControlQuotesAndInvalidUtf8) {

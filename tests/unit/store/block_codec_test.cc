@@ -139,6 +139,21 @@ uint64_t HeaderU64(const std::string& block, size_t offset) {
   return bf::Load<uint64_t>(block.data() + offset);
 }
 
+// Where the header's column entries and chunk entries start (block_format.h).
+size_t GroupCount(const std::string& block) {
+  const uint32_t count = bf::Load<uint32_t>(block.data() + bf::kCountOffset);
+  const uint32_t shift = static_cast<uint8_t>(block[bf::kGroupShiftOffset]);
+  return count == 0 ? 0 : ((count - 1) >> shift) + 1;
+}
+size_t ColumnsOffset(const std::string& block) {
+  return bf::kFixedBytes + GroupCount(block) * bf::kGroupEntryBytes;
+}
+size_t ChunkEntryOffset(const std::string& block, size_t column, size_t group) {
+  const size_t ncols = bf::Load<uint16_t>(block.data() + bf::kColumnCountOffset);
+  return ColumnsOffset(block) + ncols * bf::kColumnEntryBytes +
+         (column * GroupCount(block) + group) * bf::kChunkEntryBytes;
+}
+
 // Rewrites the header checksum after a deliberate edit.
 void Reseal(std::string* block) {
   uint32_t header_bytes = bf::Load<uint32_t>(block->data() + bf::kHeaderBytesOffset);
@@ -378,9 +393,12 @@ TEST(BlockCodecTest, StringDictionaryRoundTrip) {
     ASSERT_TRUE((*reader)->AppendJsonLine(row, &got).ok());
     ASSERT_EQ(got, want) << "row " << row;
   }
-  // Repeated values are stored once: the raw uri column is far below 65536 full values.
+  // Repeated values are stored once per row group: the raw uri column is far below 65536 full
+  // values.
   const auto uri = static_cast<size_t>(ColumnIndex(StreamId::kHttp, "uri"));
-  EXPECT_LT((*reader)->header().columns[uri].raw_bytes, 65536u * 3 + 3000u * 12);
+  const size_t groups = (*reader)->header().groups.size();
+  EXPECT_EQ(groups, 65536u >> bf::kGroupShift);
+  EXPECT_LT((*reader)->header().columns[uri].raw_bytes, 65536u * 3 + groups * 3000u * 12);
 }
 
 TEST(BlockCodecTest, BadStringReferenceIsCorruption) {
@@ -391,7 +409,7 @@ TEST(BlockCodecTest, BadStringReferenceIsCorruption) {
   ASSERT_TRUE(header.ok());
   const auto method = static_cast<size_t>(ColumnIndex(StreamId::kHttp, "method"));
   const BlockHeader::Column& col = header->columns[method];
-  ASSERT_EQ(col.codec, bf::kCodecRaw);
+  ASSERT_EQ(col.chunks[0].codec, bf::kCodecRaw);
   ASSERT_EQ(block.substr(col.offset, col.stored_bytes), std::string("\0\3GET", 5));
   block[col.offset] = 2;  // "the second new value": there is none yet
   auto reader = BlockReader::OpenUnverifiedForFuzzing(block);
@@ -420,9 +438,9 @@ TEST(BlockCodecTest, SameValuesStoredDifferentlyAreCorruption) {
   // Rebuild the block with the column as "\0\3GET\0\3GET" and the original sums.
   std::string column("\0\3GET\0\3GET", 10);
   std::string rebuilt = block.substr(0, col.offset) + column + block.substr(col.offset + 6);
-  char* entry = rebuilt.data() + bf::kFixedBytes + method * bf::kColumnEntryBytes;
-  bf::Store<uint32_t>(entry + bf::kEntryStored, 10);
-  bf::Store<uint32_t>(entry + bf::kEntryRaw, 10);
+  char* entry = rebuilt.data() + ChunkEntryOffset(rebuilt, method, 0);
+  bf::Store<uint32_t>(entry + bf::kChunkStored, 10);
+  bf::Store<uint32_t>(entry + bf::kChunkRaw, 10);
   bf::Store<uint32_t>(rebuilt.data() + bf::kTotalBytesOffset,
                       static_cast<uint32_t>(rebuilt.size()));
   Reseal(&rebuilt);
@@ -430,7 +448,7 @@ TEST(BlockCodecTest, SameValuesStoredDifferentlyAreCorruption) {
   ASSERT_TRUE(reader.ok()) << reader.status().ToString();
   Status s = (*reader)->LoadColumn(method);
   EXPECT_EQ(s.code(), Status::Code::kCorruption);
-  EXPECT_NE(s.message().find("column method: stored bytes changed"), std::string::npos)
+  EXPECT_NE(s.message().find("column method: row group 0: stored bytes changed"), std::string::npos)
       << s.ToString();
   auto unverified = BlockReader::OpenUnverifiedForFuzzing(rebuilt);
   ASSERT_TRUE(unverified.ok());
@@ -527,7 +545,7 @@ TEST(BlockCodecTest, FlippedColumnByteIsCorruption) {
     while (c + 1 < header->columns.size() && header->columns[c + 1].offset <= i) ++c;
     EXPECT_TRUE(detected) << "byte " << i << ": column " << c << " offset "
                           << i - header->columns[c].offset << " codec "
-                          << int{header->columns[c].codec};
+                          << int{header->columns[c].chunks[0].codec};
   }
 }
 
@@ -543,11 +561,15 @@ std::string TamperedBlock(const std::vector<R>& original, const std::vector<uint
   // Both headers have the same size only if the Bloom filters do; keep the tampered one's
   // layout and copy every column's sums from the original.
   for (size_t c = 0; c < ColumnCount(R::kStream); ++c) {
-    size_t entry = bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    size_t entry = ColumnsOffset(block) + c * bf::kColumnEntryBytes;
     bf::Store<uint64_t>(tampered.data() + entry + bf::kEntrySum0,
                         HeaderU64(block, entry + bf::kEntrySum0));
     bf::Store<uint64_t>(tampered.data() + entry + bf::kEntrySum1,
                         HeaderU64(block, entry + bf::kEntrySum1));
+  }
+  for (size_t g = 0; g < GroupCount(block); ++g) {  // the row groups' ts ranges too
+    std::memcpy(tampered.data() + bf::kFixedBytes + g * bf::kGroupEntryBytes,
+                block.data() + bf::kFixedBytes + g * bf::kGroupEntryBytes, bf::kGroupEntryBytes);
   }
   bf::Store<int64_t>(tampered.data() + bf::kMinTsOffset,
                      bf::Load<int64_t>(block.data() + bf::kMinTsOffset));
@@ -628,7 +650,7 @@ TEST(BlockCodecTest, SwappedRowsAreDetected) {
   auto original = ParseBlockHeader(block);
   ASSERT_TRUE(original.ok());
   for (size_t c = 0; c < ColumnCount(StreamId::kHttp); ++c) {
-    size_t entry = bf::kFixedBytes + c * bf::kColumnEntryBytes;
+    size_t entry = ColumnsOffset(swapped) + c * bf::kColumnEntryBytes;
     bf::Store<uint64_t>(swapped.data() + entry + bf::kEntrySum0, original->columns[c].sum0);
     bf::Store<uint64_t>(swapped.data() + entry + bf::kEntrySum1, original->columns[c].sum1);
   }
@@ -747,6 +769,15 @@ TEST(BlockCodecTest, DISABLED_WriteFuzzSeeds) {
   ftp[1].user = "anonymous";
   write("ftp2_raw", EncodeBlock(ftp, 0, 1));
   write("empty_tls", EncodeBlock(std::vector<record::TlsRecord>{}, 0));
+  // Two row groups (the second one row long), with repeated values in each.
+  std::vector<record::NatRecord> nat((1u << bf::kGroupShift) + 1);
+  for (size_t i = 0; i < nat.size(); ++i) {
+    nat[i].ts = 1'780'000'000'000'000 + static_cast<TimestampUs>(i) * 1000;
+    nat[i].proto = i % 3 ? "tcp" : "udp";
+    nat[i].inside_ip = IpAddress::FromV4HostOrder(0x0a000000 + static_cast<uint32_t>(i % 7));
+    nat[i].source = "conntrack";
+  }
+  write("nat_2groups", EncodeBlock(nat, 100, 3));
 }
 
 }  // namespace

@@ -165,6 +165,34 @@ TEST(MerkleTest, CompactRangeRootEqualsRecursiveMthForEverySizeUpTo300) {
   }
 }
 
+TEST(MerkleTest, BatchAppendEqualsOneByOneFromEveryStartSize) {
+  std::vector<Hash> leaves = LeafHashes(200);
+  for (size_t start = 0; start <= 70; ++start) {
+    for (size_t n : {0, 1, 2, 3, 5, 8, 31, 64, 65, 129}) {
+      if (start + n > leaves.size()) continue;
+      CompactRange one, batch;
+      for (size_t i = 0; i < start; ++i) one.Append(leaves[i]);
+      batch.Append(leaves.data(), start);
+      ASSERT_EQ(batch, one) << "prefix " << start;
+      for (size_t i = start; i < start + n; ++i) one.Append(leaves[i]);
+      batch.Append(leaves.data() + start, n);
+      ASSERT_EQ(batch, one) << "start " << start << " n " << n;
+      ASSERT_EQ(batch.Root(), NaiveMth(leaves, 0, start + n));
+    }
+  }
+}
+
+TEST(MerkleTest, HashLeavesEqualsHashLeaf) {
+  std::vector<std::string> data;
+  for (size_t i = 0; i < 41; ++i) data.push_back(std::string(i * 13, static_cast<char>('a' + i)));
+  std::vector<std::string_view> views(data.begin(), data.end());
+  std::vector<Hash> out(views.size());
+  HashLeaves(views.data(), views.size(), out.data());
+  for (size_t i = 0; i < data.size(); ++i) EXPECT_EQ(out[i], HashLeaf(data[i])) << i;
+  EXPECT_EQ(HashToHex(HashLeaf("")),
+            "6e340b9cffb37a989ca544e6bb780a2c78901d3fb33738768511a30617afa01d");
+}
+
 TEST(MerkleTest, CompactRangeFromNodesSerializeAndParseRoundTrip) {
   std::vector<Hash> leaves = LeafHashes(77);  // 77 = 64 + 8 + 4 + 1: four nodes
   CompactRange range;

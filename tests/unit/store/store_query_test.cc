@@ -1,0 +1,199 @@
+// StoreReader::Query against a full scan of the same records: row groups pruned by time, blocks
+// by their Bloom filter, string conditions tested once per distinct value, the WAL block, and a
+// reader that sees records appended after it was opened.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include "record/json_encoder.h"
+#include "store/store.h"
+#include "unit/store/store_test_util.h"
+
+namespace netward::store {
+namespace {
+
+using test_util::TempStoreDir;
+
+struct Kept {
+  record::SessionRecord record;
+  std::string line;  // its JSON line without '\n'
+};
+
+// Random sessions: 300 addresses, 80 accounts, a few hosts with the needle "bank", times that
+// mostly increase (some go back a little: row group and block ranges overlap).
+std::vector<Kept> MakeRecords(int n, TimestampUs t0, uint64_t seed, int first_id) {
+  std::mt19937_64 rng(seed);
+  std::vector<Kept> out;
+  TimestampUs ts = t0;
+  for (int i = 0; i < n; ++i) {
+    record::SessionRecord r;
+    ts += static_cast<TimestampUs>(rng() % 2000);
+    r.ts = ts - static_cast<TimestampUs>(rng() % 8 == 0 ? rng() % 5000 : 0);
+    r.end_ts = r.ts + 100;
+    r.proto = rng() % 3 ? "tcp" : "udp";
+    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000 + static_cast<uint32_t>(rng() % 300));
+    r.src_port = static_cast<uint16_t>(rng());
+    r.dst_ip = IpAddress::FromV4HostOrder(0xc6336400 + static_cast<uint32_t>(rng() % 50));
+    r.dst_port = rng() % 2 ? 443 : 80;
+    r.account = "acct" + std::to_string(rng() % 80);
+    static const char* kHosts[] = {"mybank.example", "news.example", "", "shop.example",
+                                   "bankside.example.org"};
+    r.host = kHosts[rng() % 5];
+    if (rng() % 10 == 0) r.url = "http://x.example/p" + std::to_string(first_id + i);
+    r.bytes_up = static_cast<uint64_t>(first_id + i);
+    Kept k;
+    k.record = r;
+    record::EncodeJsonLine(r, "site1", &k.line);
+    k.line.pop_back();
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+std::string Lines(const std::vector<Kept>& records, size_t begin, size_t end) {
+  std::string out;
+  for (size_t i = begin; i < end; ++i) out += records[i].line + "\n";
+  return out;
+}
+
+// The reference: every record tested one by one, in seq order.
+std::vector<std::string> Scan(const std::vector<Kept>& records, const QuerySpec& spec) {
+  std::vector<std::string> out;
+  for (const Kept& k : records) {
+    const record::SessionRecord& r = k.record;
+    if (r.ts < spec.from || (spec.to != 0 && r.ts >= spec.to)) continue;
+    bool ok = true;
+    for (const auto& [field, value] : spec.where) {
+      if (field == "src_ip") ok &= r.src_ip.ToString() == value;
+      if (field == "account") ok &= r.account == value;
+      if (field == "host") ok &= r.host == value;
+      if (field == "dst_port") ok &= std::to_string(r.dst_port) == value;
+    }
+    if (!spec.contains.empty()) {
+      bool found = false;
+      for (const std::string* s :
+           {&r.proto, &r.mac, &r.account, &r.calling_id, &r.app, &r.host, &r.url, &r.close}) {
+        found |= s->find(spec.contains) != std::string::npos;
+      }
+      ok &= found;
+    }
+    if (ok) out.push_back(k.line);
+  }
+  return out;
+}
+
+std::vector<std::string> Collect(StoreReader& reader, const QuerySpec& spec) {
+  std::vector<std::string> out;
+  Status st = reader.Query(spec, [&](uint64_t, std::string_view line) {
+    out.emplace_back(line);
+    return true;
+  });
+  EXPECT_TRUE(st.ok()) << st.ToString();
+  return out;
+}
+
+TEST(StoreQueryTest, SameRowsAsAFullScan) {
+  TempStoreDir dir;
+  const TimestampUs t0 = NowUs() - 6 * 3600 * kUsPerSecond;
+  // 25,000 records in blocks of 10,000 (row groups of 4096): two blocks in segments and the
+  // rest in the WAL only (synced, not closed).
+  std::vector<Kept> records = MakeRecords(25000, t0, 11, 0);
+  // A value only the WAL block holds.
+  records[24500].record.account = "only-in-wal";
+  records[24500].line.clear();
+  record::EncodeJsonLine(records[24500].record, "site1", &records[24500].line);
+  records[24500].line.pop_back();
+
+  auto store = Store::Open(test_util::TestOptions(dir.path(), 10000));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE(
+      store.value()->AppendLines(record::StreamId::kSession, Lines(records, 0, 25000)).ok());
+  ASSERT_TRUE(store.value()->Sync().ok());
+
+  auto reader = StoreReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+  std::mt19937_64 rng(99);
+  int nonempty = 0;
+  for (int q = 0; q < 300; ++q) {
+    QuerySpec spec;
+    spec.stream = record::StreamId::kSession;
+    const Kept& pivot = records[rng() % records.size()];
+    switch (rng() % 4) {  // time bounds: none, exact record times (boundaries), or a window
+      case 0:
+        break;
+      case 1:
+        spec.from = pivot.record.ts;
+        spec.to = records[rng() % records.size()].record.ts;
+        break;
+      default:
+        spec.from = pivot.record.ts - static_cast<TimestampUs>(rng() % 3'000'000);
+        spec.to = pivot.record.ts + static_cast<TimestampUs>(rng() % 3'000'000);
+        break;
+    }
+    switch (rng() % 6) {
+      case 0:
+        spec.where = {{"src_ip", pivot.record.src_ip.ToString()}};
+        break;
+      case 1:
+        spec.where = {{"account", pivot.record.account}};
+        break;
+      case 2:
+        spec.where = {{"src_ip", "10.9.9.9"}};  // absent
+        break;
+      case 3:
+        spec.contains = rng() % 2 ? "bank" : "p24";
+        break;
+      case 4:
+        spec.where = {{"host", pivot.record.host}, {"dst_port", "443"}};
+        break;
+      default:
+        spec.where = {{"account", rng() % 2 ? "only-in-wal" : "absent-account"}};
+        break;
+    }
+    std::vector<std::string> want = Scan(records, spec);
+    nonempty += !want.empty();
+    ASSERT_EQ(Collect(*reader.value(), spec), want)
+        << "query " << q << " from " << spec.from << " to " << spec.to;
+  }
+  EXPECT_GT(nonempty, 100);
+
+  QuerySpec wal_only;
+  wal_only.stream = record::StreamId::kSession;
+  wal_only.where = {{"account", "only-in-wal"}};
+  EXPECT_EQ(Collect(*reader.value(), wal_only).size(), 1u);
+  ASSERT_TRUE(store.value()->Close().ok());
+}
+
+TEST(StoreQueryTest, OpenReaderSeesRecordsAddedLater) {
+  TempStoreDir dir;
+  const TimestampUs t0 = NowUs() - 3600 * kUsPerSecond;
+  std::vector<Kept> records = MakeRecords(9000, t0, 5, 0);
+  auto store = Store::Open(test_util::TestOptions(dir.path(), 4000));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE(store.value()->AppendLines(record::StreamId::kSession, Lines(records, 0, 3000)).ok());
+  ASSERT_TRUE(store.value()->Sync().ok());
+  auto reader = StoreReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+  QuerySpec all;
+  all.stream = record::StreamId::kSession;
+  std::vector<Kept> so_far(records.begin(), records.begin() + 3000);
+  ASSERT_EQ(Collect(*reader.value(), all), Scan(so_far, all));
+  // More records: the WAL block grows, then full blocks go to the segment.
+  for (size_t end : {3500, 6000, 9000}) {
+    ASSERT_TRUE(store.value()
+                    ->AppendLines(record::StreamId::kSession, Lines(records, so_far.size(), end))
+                    .ok());
+    ASSERT_TRUE(store.value()->Sync().ok());
+    so_far.assign(records.begin(), records.begin() + static_cast<long>(end));
+    ASSERT_EQ(Collect(*reader.value(), all), Scan(so_far, all)) << end;
+    QuerySpec last = all;
+    last.where = {{"bytes_up", std::to_string(end - 1)}};
+    EXPECT_EQ(Collect(*reader.value(), last).size(), 1u) << end;
+  }
+  ASSERT_TRUE(store.value()->Close().ok());
+}
+
+}  // namespace
+}  // namespace netward::store
