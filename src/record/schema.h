@@ -41,8 +41,8 @@ namespace netward::record {
     "subscriber account (RADIUS/PPPoE user name or static binding), empty if unknown")             \
   X(String, calling_id, "calling number / Calling-Station-Id of the subscriber")                   \
   X(String, app,                                                                                   \
-    "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp, radius), "        \
-    "empty if unknown")                                                                            \
+    "detected application protocol (http, tls, quic, dns, smtp, pop3, imap, ftp, radius, dhcp, "   \
+    "dhcpv6), empty if unknown")                                                                   \
   X(String, host,                                                                                  \
     "best name for the server: HTTP Host, TLS SNI, or the DNS name the client resolved to dst_ip") \
   X(String, url, "first HTTP request of the flow as http://host/uri")                              \
