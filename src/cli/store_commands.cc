@@ -17,13 +17,8 @@ namespace {
 
 bool ParseStream(const std::string& name, record::StreamId* id, const char* cmd) {
   if (record::StreamFromName(name, id)) return true;
-  std::string names;
-  for (size_t i = 0; i < record::kStreamCount; ++i) {
-    if (i) names += ", ";
-    names += record::StreamName(static_cast<record::StreamId>(i));
-  }
-  std::cerr << "netward " << cmd << ": unknown stream \"" << name << "\"; streams: " << names
-            << "\n";
+  std::cerr << "netward " << cmd << ": unknown stream \"" << name
+            << "\"; streams: " << record::StreamNameList() << "\n";
   SetExitCode(2);
   return false;
 }

@@ -12,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "common/config.h"
+#include "common/ip_proto.h"
 #include "identity/identity_index.h"
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
@@ -28,21 +29,11 @@ struct TraceOptions {
   int remote_port = 0;
 };
 
+// "" for an unknown protocol (0), else its record name.
 std::string ProtoText(uint8_t p) {
-  switch (p) {
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 1:
-      return "icmp";
-    case 58:
-      return "icmp6";
-    case 0:
-      return "";
-    default:
-      return std::to_string(p);
-  }
+  if (p == 0) return "";
+  char buf[4];
+  return std::string(IpProtoName(p, buf));
 }
 
 std::string Endpoint(const IpAddress& ip, uint16_t port) {
@@ -238,7 +229,7 @@ void RunTrace(const TraceOptions& o) {
     if (!r) return Usage("--remote-ip " + o.remote_ip + ": not an IP address");
     remote = *r;
   }
-  uint8_t proto = o.proto.empty() ? 0 : identity::ProtoNumber(o.proto);
+  uint8_t proto = o.proto.empty() ? 0 : IpProtoNumber(o.proto);
   if (!o.proto.empty() && proto == 0) return Usage("--proto " + o.proto + ": tcp, udp or a number");
 
   auto opened = store::StoreReader::Open(o.store);

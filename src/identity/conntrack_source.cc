@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/ip_proto.h"
 #include "identity/syslog_nat_formats.h"
 
 namespace netward::identity {
@@ -123,7 +124,7 @@ void ConntrackSource::Handle(int type, const nf_conntrack* ct) {
     return;
   }
   char buf[4];
-  r.proto = std::string(ProtoName(proto, buf));
+  r.proto = std::string(IpProtoName(proto, buf));
   r.source = "conntrack";
   const uint32_t id = nfct_get_attr_u32(ct, ATTR_ID);
   TimestampUs kernel_start = -1, kernel_stop = -1;

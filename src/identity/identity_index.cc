@@ -10,6 +10,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/ip_proto.h"
+
 namespace netward::identity {
 namespace {
 
@@ -104,18 +106,6 @@ void EraseId(std::vector<uint64_t>* ids, uint64_t id) {
 }
 
 }  // namespace
-
-uint8_t ProtoNumber(std::string_view proto) {
-  if (proto == "tcp") return 6;
-  if (proto == "udp") return 17;
-  if (proto == "icmp") return 1;
-  if (proto == "icmp6") return 58;
-  unsigned n = 0;
-  auto [p, ec] = std::from_chars(proto.data(), proto.data() + proto.size(), n);
-  if (ec == std::errc() && p == proto.data() + proto.size() && n < 256)
-    return static_cast<uint8_t>(n);
-  return 0;
-}
 
 struct IdentityIndex::Impl {
   explicit Impl(const IndexOptions& o) : opt(o) {}
@@ -356,7 +346,7 @@ struct IdentityIndex::Impl {
     s.outside_port = r.outside_port;
     s.outside_port_end = r.outside_port_end > r.outside_port ? r.outside_port_end : 0;
     s.remote_port = r.remote_port;
-    s.proto = ProtoNumber(r.proto);
+    s.proto = IpProtoNumber(r.proto);
     s.source = SourceIndex(r.source);
     ++stats.nats;
     const uint64_t id = base_id + slots.size();

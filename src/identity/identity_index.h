@@ -95,9 +95,6 @@ struct IndexStats {
   uint64_t nat_mappings = 0;     // held now
 };
 
-// "tcp" -> 6, "udp" -> 17, "icmp" -> 1, "icmp6" -> 58, a number -> itself, else 0.
-uint8_t ProtoNumber(std::string_view proto);
-
 class IdentityIndex : public record::RecordEnricher {
  public:
   explicit IdentityIndex(IndexOptions options = {});

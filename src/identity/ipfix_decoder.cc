@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "common/ip_proto.h"
 #include "identity/syslog_nat_formats.h"
 
 namespace netward::identity {
@@ -434,7 +435,7 @@ bool IpfixDecoder::DecodeRecord(const Context& ctx, const Template& t, std::span
   r.outside_ip = f.post_src;
   if (f.have_proto) {
     char buf[4];
-    r.proto = std::string(ProtoName(f.proto, buf));
+    r.proto = std::string(IpProtoName(f.proto, buf));
   }
   const TimestampUs event_time = f.obs_ms >= 0 ? MsToUs(f.obs_ms) : ctx.export_time;
   if (kind == EventKind::kBlockAlloc || kind == EventKind::kBlockFree) {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <optional>
 
+#include "common/ip_proto.h"
+
 namespace netward::identity {
 namespace {
 
@@ -75,24 +77,6 @@ void SetClosed(record::NatRecord* r, TimestampUs end, int64_t duration_s) {
 }
 
 }  // namespace
-
-std::string_view ProtoName(unsigned ip_proto, char (&buf)[4]) {
-  switch (ip_proto) {
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 1:
-      return "icmp";
-    case 58:
-      return "icmp6";
-    default:
-      break;
-  }
-  auto [p, ec] = std::to_chars(buf, buf + sizeof buf, ip_proto > 255 ? 255 : ip_proto);
-  (void)ec;
-  return std::string_view(buf, static_cast<size_t>(p - buf));
-}
 
 // %ASA-6-305011: Built dynamic TCP translation from inside:10.1.1.10/51234 to
 //   outside:203.0.113.5/40001
@@ -193,7 +177,7 @@ NatLineResult ParseJuniperSrxSession(const SyslogMessage& msg, record::NatRecord
   if (std::optional<IpAddress> rem = IpAddress::Parse(remote)) r.remote_ip = *rem;
   if (!ParsePort(rport, &r.remote_port)) r.remote_port = 0;
   char buf[4];
-  r.proto = std::string(ProtoName(proto_num, buf));
+  r.proto = std::string(IpProtoName(proto_num, buf));
   if (create) {
     r.ts = msg.ts;
   } else {

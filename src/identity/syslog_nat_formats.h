@@ -33,7 +33,4 @@ NatLineResult ParseJuniperPortBlock(const SyslogMessage& msg, record::NatRecord*
 // Tries every format; the first that is not kNotNat decides.
 NatLineResult ParseNatLine(const SyslogMessage& msg, record::NatRecord* out);
 
-// "6" -> "tcp", "17" -> "udp", "1" -> "icmp", "58" -> "icmp6", else the number as text.
-std::string_view ProtoName(unsigned ip_proto, char (&buf)[4]);
-
 }  // namespace netward::identity

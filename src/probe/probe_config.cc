@@ -84,12 +84,8 @@ Result<ProbeConfig> FromDocument(const ConfigDocument& doc, bool require_interfa
       const std::string name(key.str());
       record::StreamId id;
       if (!record::StreamFromName(name, &id)) {
-        std::string list;
-        for (size_t i = 0; i < record::kStreamCount; ++i)
-          list +=
-              (i ? ", " : "") + std::string(record::StreamName(static_cast<record::StreamId>(i)));
         errors.push_back(doc.name() + ": store.retention_days_by_stream." + name +
-                         ": no such stream (streams: " + list + ")");
+                         ": no such stream (streams: " + record::StreamNameList() + ")");
         continue;
       }
       uint32_t days = c.store_retention_days;

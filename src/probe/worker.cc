@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/ip_proto.h"
+
 namespace netward::probe {
 
 // The app-layer state of one flow, created when its first payload arrives (flows that never
@@ -36,22 +38,6 @@ flow::FlowTableOptions TableOptions(const ProbeConfig& c) {
   o.reassembly_flow_cap = c.reassembly_flow_cap;
   o.reassembly_global_cap = c.reassembly_global_cap;
   return o;
-}
-
-const char* ProtoName(uint8_t ip_proto, char* buf) {
-  switch (ip_proto) {
-    case 6:
-      return "tcp";
-    case 17:
-      return "udp";
-    case 1:
-      return "icmp";
-    case 58:
-      return "icmp6";
-    default:
-      std::snprintf(buf, 4, "%u", ip_proto);
-      return buf;
-  }
 }
 
 }  // namespace
@@ -171,7 +157,7 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
   s.ts = f.interval_start_ts;
   s.end_ts = f.last_ts;
   char proto_buf[4];
-  s.proto = ProtoName(f.key.ip_proto, proto_buf);
+  s.proto = IpProtoName(f.key.ip_proto, proto_buf);
   s.src_ip = f.client_ip();
   s.src_port = f.client_port();
   s.dst_ip = f.server_ip();

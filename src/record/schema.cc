@@ -21,4 +21,13 @@ bool StreamFromName(std::string_view name, StreamId* id) {
   return false;
 }
 
+std::string StreamNameList() {
+  std::string names;
+  for (size_t i = 0; i < kStreamCount; ++i) {
+    if (i) names += ", ";
+    names += kNames[i];
+  }
+  return names;
+}
+
 }  // namespace netward::record

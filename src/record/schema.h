@@ -240,6 +240,8 @@ constexpr size_t kStreamCount = 0
 std::string_view StreamName(StreamId id);
 // Inverse of StreamName; false if `name` is not a stream.
 bool StreamFromName(std::string_view name, StreamId* id);
+// Every stream name in order, joined by ", " (for error messages).
+std::string StreamNameList();
 
 // The structs: SessionRecord, DnsRecord, ... Each has kStream and ForEachField(f), which calls
 // f(std::string_view field_name, FieldRef&) in declaration order.

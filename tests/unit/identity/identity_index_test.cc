@@ -338,14 +338,5 @@ TEST(IdentityIndexTest, FullChainOutsideToSubscriber) {
   EXPECT_EQ(s->calling_id, "tel-alice");
 }
 
-TEST(IdentityIndexTest, ProtoNumbers) {
-  EXPECT_EQ(ProtoNumber("tcp"), 6);
-  EXPECT_EQ(ProtoNumber("udp"), 17);
-  EXPECT_EQ(ProtoNumber("icmp"), 1);
-  EXPECT_EQ(ProtoNumber("47"), 47);
-  EXPECT_EQ(ProtoNumber("300"), 0);
-  EXPECT_EQ(ProtoNumber("x"), 0);
-}
-
 }  // namespace
 }  // namespace netward::identity

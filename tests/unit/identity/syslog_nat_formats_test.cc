@@ -155,12 +155,5 @@ TEST(SyslogNatFormats, JuniperPortBlockMalformed) {
             NatLineResult::kNotNat);
 }
 
-TEST(SyslogNatFormats, ProtoNames) {
-  char buf[4];
-  EXPECT_EQ(ProtoName(6, buf), "tcp");
-  EXPECT_EQ(ProtoName(47, buf), "47");
-  EXPECT_EQ(ProtoName(255, buf), "255");
-}
-
 }  // namespace
 }  // namespace netward::identity
