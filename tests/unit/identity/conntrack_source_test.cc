@@ -98,8 +98,12 @@ TEST(ConntrackSource, ReportsMasqueradeMappingInRouterNamespace) {
   Sh("mkdir -p " + dir);
   Sh("ip netns exec " + ns.s() + " timeout 10 " + py +
      " -c \"import socket;s=socket.socket();s.bind(('10.251.2.2',8080));s.listen();"
-     "c,a=s.accept();open('" +
-     dir + "/server','w').write('%s %d' % a)\" &");
+     "open('" +
+     dir + "/ready','w').close();c,a=s.accept();open('" + dir +
+     "/server','w').write('%s %d' % a)\" &");
+  // Connect only once the server listens: an attempt before that would be refused, yet still
+  // leave its own conntrack NEW/DESTROY events ahead of the real connection's.
+  for (int i = 0; i < 100 && access((dir + "/ready").c_str(), F_OK) != 0; ++i) usleep(50000);
   std::string client;
   for (int i = 0; i < 50 && client.empty(); ++i) {  // until the server listens (bounded)
     Sh("ip netns exec " + ns.c() + " timeout 5 " + py +
