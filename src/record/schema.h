@@ -201,17 +201,78 @@ namespace netward::record {
   X(String, object, "what was acted on (stream, file, rule, record range ...)")  \
   X(String, detail, "human-readable detail")
 
+// One hit of the content filter (issue 5) or another detector: which rule matched what, where,
+// what was done about it, and who the client was. Written by the probe (traffic), the site API
+// (moderation) and the guards. action is what the rule asks; taken is what was actually done.
+#define NW_ALERT_FIELDS(X)                                                                  \
+  X(Time, ts, "time of the match")                                                          \
+  X(String, source, "who raised it: filter (probe traffic), api (site API), guard_web ...") \
+  X(String, rule_id, "id of the rule that matched")                                         \
+  X(String, category, "rule category (e.g. gambling, fraud, porn, terror)")                 \
+  X(String, severity, "info, low, medium, high or critical")                                \
+  X(String, action, "what the rule asks: log, alert, block or review")                      \
+  X(String, taken,                                                                          \
+    "what was done: logged, alerted, tcp_reset, block_page, dns_nxdomain, dns_sinkhole, "   \
+    "nfqueue_drop, rejected (API), held_for_review (API); several joined by '+'")           \
+  X(String, scope, "where it matched: url, host, dns, sni, http_header, http_body, ...")    \
+  X(String, excerpt, "normalized text around the match (at most 64 characters each side)")  \
+  X(String, bundle_version, "version of the rule bundle that matched")                      \
+  X(String, proto, "tcp or udp for traffic, empty for the API")                             \
+  X(Ip, src_ip, "client")                                                                   \
+  X(U16, src_port, "client port")                                                           \
+  X(Ip, dst_ip, "server")                                                                   \
+  X(U16, dst_port, "server port")                                                           \
+  X(String, host, "server name (HTTP Host, SNI, DNS query) if known")                       \
+  X(String, url, "http://host/uri of the request, if HTTP")                                 \
+  NW_IDENTITY_FIELDS(X)
+
+// One post published through an ICP's application (Order 82 art. 9.2, 9.4), recorded by the
+// site API (docs/api.md) together with the moderation verdict given for it.
+#define NW_POST_FIELDS(X)                                                             \
+  X(Time, ts, "time of publication (as the application gave it, else time received)") \
+  X(String, app, "application that recorded it (the API key's name)")                 \
+  X(String, post_id, "the application's id of the post, empty if none")               \
+  X(String, account, "account of the author in the application")                      \
+  X(Ip, src_ip, "address the author published from")                                  \
+  X(U16, src_port, "source port the author published from, 0 if unknown")             \
+  X(String, url, "URL or board where it was published")                               \
+  X(String, title, "title, empty if none")                                            \
+  X(String, content, "the text as published")                                         \
+  X(String, verdict, "moderation verdict: allow, review or block")                    \
+  X(StringList, rule_ids, "ids of the rules that matched")
+
+// One user registration at an ICP's application (Order 82 art. 8.1, 10.1), recorded by the site
+// API. id_number and phone are stored encrypted (AES-256-GCM, "enc1:" + base64) and shown
+// masked unless revealed by an authorized caller (docs/api.md).
+#define NW_REGISTRATION_FIELDS(X)                                                           \
+  X(Time, ts, "time of registration (as the application gave it, else time received)")      \
+  X(String, app, "application that recorded it (the API key's name)")                       \
+  X(String, account, "account registered")                                                  \
+  X(String, name, "real name given")                                                        \
+  X(String, id_type, "identity document type: resident_id, passport, other ...")            \
+  X(String, id_number, "identity document number, encrypted at rest (enc1:...)")            \
+  X(String, id_number_masked, "identity number masked for display (1101**********123X)")    \
+  X(String, phone, "mobile phone number, encrypted at rest (enc1:...)")                     \
+  X(String, phone_masked, "phone number masked for display (138****0000)")                  \
+  X(Ip, src_ip, "address the user registered from")                                         \
+  X(U16, src_port, "source port, 0 if unknown")                                             \
+  X(String, verdict, "moderation verdict of the registration fields: allow, review, block") \
+  X(StringList, rule_ids, "ids of the rules that matched")
+
 // The list of streams: X(StreamName, snake_name, FIELDS macro).
-#define NW_STREAMS(X)                    \
-  X(Session, session, NW_SESSION_FIELDS) \
-  X(Dns, dns, NW_DNS_FIELDS)             \
-  X(Http, http, NW_HTTP_FIELDS)          \
-  X(Tls, tls, NW_TLS_FIELDS)             \
-  X(Mail, mail, NW_MAIL_FIELDS)          \
-  X(Ftp, ftp, NW_FTP_FIELDS)             \
-  X(Login, login, NW_LOGIN_FIELDS)       \
-  X(Nat, nat, NW_NAT_FIELDS)             \
-  X(Maintenance, maintenance, NW_MAINTENANCE_FIELDS)
+#define NW_STREAMS(X)                                \
+  X(Session, session, NW_SESSION_FIELDS)             \
+  X(Dns, dns, NW_DNS_FIELDS)                         \
+  X(Http, http, NW_HTTP_FIELDS)                      \
+  X(Tls, tls, NW_TLS_FIELDS)                         \
+  X(Mail, mail, NW_MAIL_FIELDS)                      \
+  X(Ftp, ftp, NW_FTP_FIELDS)                         \
+  X(Login, login, NW_LOGIN_FIELDS)                   \
+  X(Nat, nat, NW_NAT_FIELDS)                         \
+  X(Maintenance, maintenance, NW_MAINTENANCE_FIELDS) \
+  X(Alert, alert, NW_ALERT_FIELDS)                   \
+  X(Post, post, NW_POST_FIELDS)                      \
+  X(Registration, registration, NW_REGISTRATION_FIELDS)
 
 namespace field_type {
 using Time = TimestampUs;
