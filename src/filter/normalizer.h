@@ -50,7 +50,7 @@ class T2sConverter;
 class Normalizer {
  public:
   // Loads the OpenCC t2s configuration (/usr/share/opencc/t2s.json). InvalidArgument naming
-  // the file if OpenCC's data is missing (install the `opencc` package). Takes about 0.1 s.
+  // the file if OpenCC's data is missing (install the `opencc` package). Takes about 10 ms.
   static Result<std::unique_ptr<Normalizer>> Create();
   ~Normalizer();
 

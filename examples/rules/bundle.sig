@@ -1,0 +1,7 @@
+netward-rules v1
+2026.11.23-1
+59aea7ee6dbc84a7949085fa6d738af310ea3dbef10786271e7feed9df8e7253 10-gambling.toml
+ff21e2566c0fb07e142e52667ad1b77224258d544020de29117ef2ffc4bd4dcc 20-fraud.json
+3379ee1427bd92988773684def36cf02c22df2bb4f4d20c825cc186786234701 bundle.toml
+
+— netward.example/rules 8UIN/DzOS44qlVuzVAniPwCpTROxAde6TbuZJw7vm/Oid2yJGLw7jqX/7ahPzoq1VPeJzLTKef61U12uTdBImmFyUwM=

@@ -1,0 +1,36 @@
+// src/filter/normalize_fold.h: width and case folding and separator removal, steps 5 of the
+// normalizer (normalizer.h), done in one pass over UTF-8 text.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace netward::filter {
+
+// Full-width forms to their ordinary ones: U+FF01..U+FF5E -> U+0021..U+007E, U+3000 -> U+0020,
+// U+FFE0..U+FFE6 -> ¢ £ ¬ ¯ ¦ ¥ ₩. Everything else unchanged (half-width katakana too).
+char32_t FoldWidth(char32_t cp);
+
+// Simple (one-to-one) lower-casing: ASCII, Latin-1, Latin Extended-A, Latin Extended Additional
+// (Vietnamese), Greek (final sigma -> σ), Cyrillic, and the Kelvin/Ångström/Ohm signs, ẞ, ſ, µ.
+// Other scripts unchanged. No locale rules (Turkish dotless ı stays ı; İ -> i).
+char32_t FoldCase(char32_t cp);
+
+// The characters that OpenCC t2s may change: a bit per code point below kMayChangeLimit.
+inline constexpr char32_t kMayChangeLimit = 0x30000;
+struct MayChangeBits {
+  const uint64_t* bits = nullptr;  // kMayChangeLimit / 64 words, or null for "none"
+  bool Test(char32_t cp) const {
+    return bits != nullptr && cp < kMayChangeLimit && ((bits[cp >> 6] >> (cp & 63)) & 1);
+  }
+};
+
+// Replaces *out with `in` decoded as UTF-8 (invalid and truncated sequences -> U+FFFD), each
+// character passed through FoldWidth then FoldCase, and dropped if remove_separators and
+// IsSeparator (normalize_separators.h); NUL is always dropped. Returns true if a kept
+// character is set in `may_change`. Linear time; allocates only when *out must grow.
+bool FoldText(std::string_view in, bool remove_separators, MayChangeBits may_change,
+              std::string* out);
+
+}  // namespace netward::filter
