@@ -9,6 +9,8 @@
 # flow_memory_bench) is reported as skipped, not as a failure.
 # Then the store benchmark, bench/store_run.sh, on STORE_RECORDS generated records (default
 # 50000000, ~30 min; STORE_RECORDS=0 skips it and keeps the "## Store" section already there).
+# Then the identity benchmark, bench/identity_run.sh (IDENTITY_DAYS x IDENTITY_PER_DAY NAT
+# mappings, default 1 x 2000000, a few minutes; IDENTITY_PER_DAY=0 skips it).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -124,6 +126,28 @@ else
   skip_row "netward replay, 1 worker, JSON records" "failed, see the log above"
 fi
 
+# Filtering off vs on (issue 5), side by side: the same replay with the 20 k keyword + 2 k regex
+# bundle of bench/gen_filter_bundle.py, signed with a throw-away key. The seconds are the
+# replay's own processing time (the `time` line of its summary), so the bundle's compile at
+# start-up is left out of the throughput and named in the row instead.
+if [ "$NETWARD_BUILT" -eq 1 ] && "$BUILD/netward" replay --help 2>/dev/null | grep -q -- --rules; then
+  python3 "$ROOT/bench/gen_filter_bundle.py" "$TMP/filter.toml"
+  "$BUILD/netward" keygen --name bench.invalid/rules --out "$TMP/filter-key" >/dev/null 2>&1
+  "$BUILD/netward" rules sign "$TMP/filter.toml" --key "$TMP/filter-key.key" >/dev/null
+  proc_secs() { sed -n 's/^time *\([0-9.]*\) s.*/\1/p' <<<"$M_OUT"; }
+  if measure "replay, filter off" "$BUILD/netward" replay "$WORKLOAD" --workers 1 --json "$TMP/json"; then
+    row "netward replay, 1 worker, filter off (processing time)" "$(proc_secs)" "$M_RSS"
+  fi
+  cmd=("$BUILD/netward" replay "$WORKLOAD" --workers 1 --json "$TMP/json"
+       --rules "$TMP/filter.toml" --pubkey "$TMP/filter-key.pub")
+  if measure "replay, filter on" "${cmd[@]}"; then
+    on_secs=$(proc_secs)
+    startup=$(awk -v a="$M_SECS" -v b="$on_secs" 'BEGIN { printf "%.1f", a - b }')
+    row "netward replay, 1 worker, filter on: 20 k keywords + 2 k regexes (processing time; start-up with the bundle compile ${startup} s)" "$on_secs" "$M_RSS"
+    CMDS+=("python3 bench/gen_filter_bundle.py \$TMPDIR/filter.toml; netward keygen, netward rules sign; $BUILD/netward replay $WORKLOAD --workers 1 --json \$TMPDIR/json [--rules \$TMPDIR/filter.toml --pubkey \$TMPDIR/filter-key.pub]")
+  fi
+fi
+
 if [ "$NETWARD_BUILT" -eq 1 ] && [ "$(nproc)" -ge 2 ]; then
   cmd=("$BUILD/netward" replay "$WORKLOAD" --workers "$(nproc)" --json "$TMP/json")
   if measure "netward replay $(nproc) workers" "${cmd[@]}"; then
@@ -144,7 +168,7 @@ fi
 # The "## Store" section (bench/store_run.sh) is kept; store_run.sh replaces it when it runs.
 STORE_SECTION=""
 if [ -f "$RESULTS" ]; then
-  STORE_SECTION="$(awk '/^## / { keep = ($0 ~ /^## Store[[:space:]]*$/) } keep' "$RESULTS")"
+  STORE_SECTION="$(awk '/^## / { keep = ($0 ~ /^## (Store|Identity|Site API|Filter)[[:space:]]*$/) } keep' "$RESULTS")"
 fi
 model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
@@ -189,4 +213,22 @@ cat "$RESULTS"
 # ---- the store against SQLite and ClickHouse ------------------------------------------------
 if [ "${STORE_RECORDS:-50000000}" != "0" ]; then
   BUILD="$BUILD" RESULTS="$RESULTS" bash "$ROOT/bench/store_run.sh"
+fi
+
+# ---- identity: NAT ingest and trace, index / store / ClickHouse (bench/identity_run.sh) ------
+# IDENTITY_PER_DAY=0 skips it and keeps the "## Identity" section already there.
+if [ "${IDENTITY_PER_DAY:-2000000}" != "0" ]; then
+  BUILD="$BUILD" RESULTS="$RESULTS" bash "$ROOT/bench/identity_run.sh"
+fi
+
+# ---- the content filter: rule matching MB/s (bench/filter_run.sh) ----------------------------
+# FILTER_MB=0 skips it and keeps the "## Filter" section already there.
+if [ "${FILTER_MB:-64}" != "0" ]; then
+  BUILD="$BUILD" RESULTS="$RESULTS" bash "$ROOT/bench/filter_run.sh"
+fi
+
+# ---- the site API: /v1/moderate latency over HTTP (bench/api_run.sh) --------------------------
+# API_REQUESTS=0 skips it and keeps the "## Site API" section already there.
+if [ "${API_REQUESTS:-20000}" != "0" ]; then
+  BUILD="$BUILD" RESULTS="$RESULTS" bash "$ROOT/bench/api_run.sh"
 fi

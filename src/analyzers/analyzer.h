@@ -60,8 +60,13 @@ struct AnalyzerContext {
   SessionHints* hints = nullptr;        // fill app/host/url
   DnsObserver* dns_observer = nullptr;  // may be null
   EventCounter* events = nullptr;       // may be null
-  // Optional: HTTP bodies (decoded), SMTP message bodies, for content filtering later. May be null.
-  // Called with (stream name e.g. "http.resp_body", bytes) as they are decoded.
+  // Optional, for the content filter (filter/flow_filter.h). May be null. Called with (what,
+  // bytes), bytes valid during the call only:
+  //   "http.url" (http://host/uri), "http.host", "http.header" (one "Name: value" line, both
+  //   directions, Host excluded), "http.req_content_type" / "http.resp_content_type" (the
+  //   Content-Type before each body, may be empty), "http.req_body" / "http.resp_body" (decoded
+  //   body bytes as they come), "dns.query", "tls.sni", "mail.subject" (encoded-words decoded),
+  //   "smtp.body" (message body lines), "ftp.file".
   void (*content_hook)(void* user, std::string_view what, std::string_view bytes) = nullptr;
   void* content_hook_user = nullptr;
 

@@ -141,6 +141,8 @@ class DnsAnalyzer final : public Analyzer {
     }
 
     if (!is_response) {
+      if (has_question && ctx.content_hook)
+        ctx.content_hook(ctx.content_hook_user, "dns.query", qname_);
       AddQuery(ctx, id, has_question, qtype);
       return;
     }

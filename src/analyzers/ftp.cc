@@ -109,6 +109,8 @@ void FtpAnalyzer::OnCommand(AnalyzerContext& ctx, std::string_view line) {
     name.copy(p.command, 4);
     p.command[name.size()] = '\0';
     p.arg.assign(arg.substr(0, kMaxField));
+    if (ctx.content_hook && !p.arg.empty())
+      ctx.content_hook(ctx.content_hook_user, "ftp.file", p.arg);
   }
 }
 

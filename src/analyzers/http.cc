@@ -450,6 +450,7 @@ class HttpAnalyzer final : public Analyzer {
     s.StartMessage();
     if (t->is_09) {
       SetUrlHint(ctx, *t);
+      HookRequest(ctx, *t);
       req_active_ = false;  // no headers, no body
       return;
     }
@@ -503,6 +504,8 @@ class HttpAnalyzer final : public Analyzer {
     std::string_view value = Trim(line.substr(colon + 1));
     Txn* t = dir == Direction::kToServer ? ReqTxn() : RespTxn();
     if (!t) t = &scratch_;
+    if (ctx.content_hook && !IEquals(name, "host"))  // Host goes as "http.host" with the URL
+      ctx.content_hook(ctx.content_hook_user, "http.header", line);
     auto set_first = [&](std::string& field) {
       if (field.empty()) field.assign(value);
     };
@@ -554,7 +557,33 @@ class HttpAnalyzer final : public Analyzer {
     Side& s = side_[0];
     Txn* t = ReqTxn();
     if (t) SetUrlHint(ctx, *t);
-    if (!StartBody(ctx, s, false)) MessageDone(ctx, Direction::kToServer);
+    if (ctx.content_hook) HookRequest(ctx, t ? *t : scratch_);
+    if (!StartBody(ctx, s, false)) {
+      MessageDone(ctx, Direction::kToServer);
+    } else if (ctx.content_hook) {  // before the body: its Content-Type (charset, is it HTML)
+      ctx.content_hook(ctx.content_hook_user, "http.req_content_type",
+                       t ? t->req_content_type : scratch_.req_content_type);
+    }
+  }
+
+  // The content filter's view of a request (analyzer.h): "http.host" (Host header, if any) and
+  // "http.url" (http://host/uri, or the absolute URI of a proxy request).
+  void HookRequest(AnalyzerContext& ctx, const Txn& t) {
+    if (!ctx.content_hook || t.is_connect) return;
+    if (!t.host.empty()) ctx.content_hook(ctx.content_hook_user, "http.host", t.host);
+    if (t.uri.compare(0, 7, "http://") == 0 || t.uri.compare(0, 8, "https://") == 0) {
+      ctx.content_hook(ctx.content_hook_user, "http.url", t.uri);
+      return;
+    }
+    hook_url_.assign("http://");
+    if (!t.host.empty()) {
+      hook_url_ += t.host;
+    } else {
+      char buf[kMaxIpTextLength];
+      hook_url_.append(buf, ctx.flow->server_ip.Format(buf));
+    }
+    hook_url_ += t.uri;
+    ctx.content_hook(ctx.content_hook_user, "http.url", hook_url_);
   }
 
   void EndOfResponseHeaders(AnalyzerContext& ctx) {
@@ -580,6 +609,8 @@ class HttpAnalyzer final : public Analyzer {
     if (t->is_head || s.status == 204 || s.status == 304 ||
         !StartBody(ctx, s, /*until_close_allowed=*/true)) {
       MessageDone(ctx, Direction::kToClient);
+    } else if (ctx.content_hook) {  // before the body: its Content-Type (charset, is it HTML)
+      ctx.content_hook(ctx.content_hook_user, "http.resp_content_type", t->resp_content_type);
     }
     if (is_connect) ReleaseConnectWait(ctx);  // refused: the client goes on speaking HTTP
   }
@@ -745,6 +776,7 @@ class HttpAnalyzer final : public Analyzer {
   std::string wait_buf_;         // kConnectWait's bytes (at most kMaxConnectHold)
   uint64_t wait_lost_ = 0;       // kConnectWait's bytes beyond the cap or missing
   std::string replay_buf_;       // wait_buf_ being parsed as HTTP after a refused CONNECT
+  std::string hook_url_;         // "http.url" for the content hook, reused
   DetectingForwarder tunnel_;
 };
 

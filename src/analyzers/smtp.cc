@@ -280,6 +280,8 @@ void SmtpAnalyzer::OnMessageLine(AnalyzerContext& ctx, std::string_view line) {
       in_body_ = true;
       rec_.subject.clear();
       DecodeMimeWords(raw_subject_, &rec_.subject, kMaxField);
+      if (ctx.content_hook && !rec_.subject.empty())
+        ctx.content_hook(ctx.content_hook_user, "mail.subject", rec_.subject);
       return;
     }
     if (line.front() == ' ' || line.front() == '\t') {  // folded continuation
@@ -424,6 +426,8 @@ void SmtpAnalyzer::EndTransaction(AnalyzerContext& ctx) {
     if (!in_body_ && !raw_subject_.empty()) {  // message ended inside its headers
       rec_.subject.clear();
       DecodeMimeWords(raw_subject_, &rec_.subject, kMaxField);
+      if (ctx.content_hook && !rec_.subject.empty())
+        ctx.content_hook(ctx.content_hook_user, "mail.subject", rec_.subject);
     }
     rec_.helo = helo_;
     rec_.auth_user = auth_user_;

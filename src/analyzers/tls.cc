@@ -238,6 +238,8 @@ void TlsAnalyzer::HandshakeMessage(AnalyzerContext& ctx, Direction dir, uint8_t 
     rec_.ja3 = tls_detail::Ja3(ch);
     rec_.ja4 = tls_detail::Ja4(ch);
     if (ctx.hints && ctx.hints->host.empty() && !ch.sni.empty()) ctx.hints->host = ch.sni;
+    if (ctx.content_hook && !ch.sni.empty())
+      ctx.content_hook(ctx.content_hook_user, "tls.sni", ch.sni);
     return;
   }
   switch (type) {

@@ -15,6 +15,8 @@ void RegisterSchema(CLI::App& app);
 void RegisterKeygen(CLI::App& app);
 void RegisterStoreCommands(CLI::App& app);
 void RegisterTrace(CLI::App& app);
+void RegisterRules(CLI::App& app);
+void RegisterApi(CLI::App& app);
 
 // A time on the command line, as `netward query --from` takes it: "2026-11-22T10:00:00Z",
 // "2026-11-22" (midnight UTC), "now", or "-2h" / "-30m" / "-7d" (before now). False if none.

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   netward::cli::RegisterKeygen(app);
   netward::cli::RegisterStoreCommands(app);
   netward::cli::RegisterTrace(app);
+  netward::cli::RegisterRules(app);
+  netward::cli::RegisterApi(app);
 
   try {
     app.parse(argc, argv);

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <iostream>
 
+#include "api/api_runtime.h"
 #include "cli/commands.h"
 #include "common/logging.h"
 #include "identity/conntrack_source.h"
@@ -16,6 +17,7 @@
 #include "probe/jsonl_sink.h"
 #include "probe/pipeline.h"
 #include "probe/probe_config.h"
+#include "probe/probe_filter.h"
 #include "probe/store_sink.h"
 #include "store/store.h"
 
@@ -25,6 +27,12 @@ namespace {
 std::atomic<bool> g_stop{false};
 
 void OnSignal(int) { g_stop.store(true); }
+
+// SIGHUP: reload the content filter's rule bundle now ([filter]).
+std::atomic<filter::BundleWatcher*> g_watcher{nullptr};
+void OnHangup(int) {
+  if (filter::BundleWatcher* w = g_watcher.load()) w->RequestReload();
+}
 
 struct ProbeOptions {
   std::string config_path;
@@ -59,6 +67,7 @@ void RunProbe(const ProbeOptions& opts) {
     return;
   }
   std::unique_ptr<record::RecordSink> json_sink, store_sink;
+  store::Store* store_for_api = nullptr;  // [api] appends to the store itself (seq, errors)
   if (!config.json_dir.empty()) {
     auto opened = probe::JsonlDirSink::Open(config.json_dir, config.fsync);
     if (!opened.ok()) {
@@ -76,6 +85,7 @@ void RunProbe(const ProbeOptions& opts) {
       SetExitCode(1);
       return;
     }
+    store_for_api = opened.value().get();  // owned by store_sink
     store_sink = std::make_unique<probe::StoreSink>(std::move(opened.value()));
   }
   probe::TeeSink tee;
@@ -200,20 +210,84 @@ void RunProbe(const ProbeOptions& opts) {
     return;
   }
 
+  // [filter]: the content filter. A bundle that does not load or verify stops the start; later
+  // bad bundles are refused (maintenance record) and the last good rules stay in force.
+  std::unique_ptr<probe::ProbeFilter> content_filter;
+  if (config.filter.enabled) {
+    auto created = probe::ProbeFilter::Create(config.filter, &router, config.site,
+                                              /*blocking=*/true);
+    if (!created.ok()) {
+      std::cerr << "netward probe: filter: " << created.status().message() << "\n";
+      stop_nat_sources();
+      if (static_bindings) static_bindings->Stop();
+      if (radius) radius->Stop();
+      (void)close_sinks();
+      SetExitCode(1);
+      return;
+    }
+    content_filter = std::move(*created);
+    content_filter->watcher()->Start();
+    g_watcher.store(content_filter->watcher());
+    struct sigaction hup {};
+    hup.sa_handler = OnHangup;
+    sigemptyset(&hup.sa_mask);
+    sigaction(SIGHUP, &hup, nullptr);
+    LogInfo("content filter: rule bundle " + config.filter.bundle + " version " +
+            content_filter->watcher()->version() +
+            ", block = " + std::string(filter::BlockModeName(config.filter.block)));
+  }
+
+  // [api]: the site API (docs/api.md). Its records go to the same store and JSON files as the
+  // probe's, each appended before the request is answered; it moderates with the [filter]
+  // engine when there is one, else with api.rules.
+  std::unique_ptr<api::ApiRuntime> site_api;
+  if (config.api_enabled) {
+    api::ApiRuntimeDeps deps;
+    deps.site = config.site;
+    deps.store = store_for_api;
+    deps.sink = json_sink.get();
+    deps.engine = content_filter ? content_filter->runtime()->engine() : nullptr;
+    auto api_started = api::ApiRuntime::Start(config.api, deps);
+    if (!api_started.ok()) {
+      std::cerr << "netward probe: api: " << api_started.status().message() << "\n";
+      if (content_filter) content_filter->watcher()->Stop();
+      stop_nat_sources();
+      if (static_bindings) static_bindings->Stop();
+      if (radius) radius->Stop();
+      (void)close_sinks();
+      SetExitCode(1);
+      return;
+    }
+    site_api = std::move(*api_started);
+    LogInfo("site API on http://" + site_api->address() + " (docs/api.md)");
+  }
+
   probe::Pipeline pipeline(config, sink);
   pipeline.set_enricher(&index);
+  if (content_filter) pipeline.set_filter(content_filter->runtime());
   std::string ifaces;
   for (const auto& i : config.interfaces) ifaces += (ifaces.empty() ? "" : ", ") + i;
-  auto result = pipeline.Live(g_stop, [&] {
-    LogInfo("probe capturing on " + ifaces + " with " + std::to_string(config.workers) +
+  const bool inline_mode = content_filter && content_filter->inline_blocker() != nullptr;
+  auto started = [&] {
+    LogInfo((inline_mode ? "probe inline on NFQUEUE " + std::to_string(config.filter.nfqueue)
+                         : "probe capturing on " + ifaces) +
+            " with " + std::to_string(inline_mode ? 1 : config.workers) +
             " worker(s); records to " +
             (config.json_dir.empty() ? std::string() : config.json_dir + "/<stream>.jsonl") +
             (!config.json_dir.empty() && !config.store_dir.empty() ? " and " : "") +
             (config.store_dir.empty() ? std::string() : "the store in " + config.store_dir));
-  });
+  };
+  // Inline mode (docs/blocking.md): packets come from NFQUEUE and get verdicts; no capture.
+  auto result = inline_mode ? pipeline.Inline(g_stop, started, content_filter->inline_blocker())
+                            : pipeline.Live(g_stop, started);
   if (static_bindings) static_bindings->Stop();
   if (radius) radius->Stop();
   stop_nat_sources();
+  if (content_filter) {
+    g_watcher.store(nullptr);
+    content_filter->watcher()->Stop();  // its last maintenance record goes out before the close
+  }
+  if (site_api) site_api->Stop();  // requests in progress are answered and recorded first
   Status closed = close_sinks();
   if (!result.ok()) {
     std::cerr << "netward probe: " << result.status().message() << "\n";

@@ -8,6 +8,7 @@
 #include "probe/jsonl_sink.h"
 #include "probe/pipeline.h"
 #include "probe/probe_config.h"
+#include "probe/probe_filter.h"
 #include "probe/store_sink.h"
 
 namespace netward::cli {
@@ -19,7 +20,9 @@ struct ReplayOptions {
   std::string store_dir;
   std::string config_path;
   std::string site;
-  int workers = 0;  // 0: from the config, else 1
+  std::string rules;   // --rules: content filter bundle
+  std::string pubkey;  // --pubkey: its signer's public key
+  int workers = 0;     // 0: from the config, else 1
   bool quiet = false;
 };
 
@@ -87,6 +90,31 @@ void RunReplay(const ReplayOptions& opts) {
   }
 
   probe::Pipeline pipeline(config, chosen);
+  // Content filter: --rules/--pubkey, else the config's [filter]. Nothing is blocked in a
+  // replay: block rules alert (taken "alerted").
+  std::unique_ptr<probe::ProbeFilter> content_filter;
+  if (!opts.rules.empty() || !opts.pubkey.empty() || config.filter.enabled) {
+    filter::FilterConfig fc = config.filter;
+    fc.enabled = true;
+    if (!opts.rules.empty()) fc.bundle = opts.rules;
+    if (!opts.pubkey.empty()) fc.pubkey = opts.pubkey;
+    if (fc.bundle.empty() || fc.pubkey.empty()) {
+      std::cerr << "netward replay: --rules BUNDLE and --pubkey FILE go together (bundles are "
+                   "verified: an unsigned bundle is refused)\n";
+      (void)chosen->Close();
+      SetExitCode(2);
+      return;
+    }
+    auto created = probe::ProbeFilter::Create(fc, chosen, config.site, /*blocking=*/false);
+    if (!created.ok()) {
+      std::cerr << "netward replay: rules: " << created.status().message() << "\n";
+      (void)chosen->Close();
+      SetExitCode(2);
+      return;
+    }
+    content_filter = std::move(*created);
+    pipeline.set_filter(content_filter->runtime());
+  }
   bool show_progress = !opts.quiet && ::isatty(STDERR_FILENO);
   probe::ProgressCallback progress;
   if (show_progress) progress = PrintProgress;
@@ -145,6 +173,14 @@ void RegisterReplay(CLI::App& app) {
          "Probe config (TOML) for site code, flow timeouts and limits; [capture] is ignored")
       ->check(CLI::ExistingFile);
   cmd->add_option("--site", opts->site, "Site code stamped on every record (overrides the config)");
+  cmd->add_option("--rules", opts->rules,
+                  "Content filter: check the traffic against this signed rule bundle (a "
+                  "directory or a .toml/.json file, docs/rules.md) and write `alert` records; "
+                  "overrides the config's [filter] bundle. Nothing is blocked in a replay")
+      ->check(CLI::ExistingPath);
+  cmd->add_option("--pubkey", opts->pubkey,
+                  "Public key file of the bundle's signer (netward keygen); required with --rules")
+      ->check(CLI::ExistingFile);
   cmd->add_flag("-q,--quiet", opts->quiet, "No progress line and no summary");
   cmd->footer(
       "A progress line is shown when stderr is a terminal; the summary (packets, bytes, records\n"

@@ -3,10 +3,14 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
+#include "api/field_cipher.h"
 #include "cli/commands.h"
 #include "common/config.h"
 #include "record/csv_encoder.h"
+#include "record/json_decoder.h"
+#include "record/json_encoder.h"
 #include "record/table_encoder.h"
 #include "store/block_codec.h"
 #include "store/store.h"
@@ -157,7 +161,68 @@ struct QueryOptions {
   std::string store, stream, from, to, contains, format = "json";
   std::vector<std::string> where;
   uint64_t limit = 0;
+  bool reveal = false;  // registration: decrypt id_number and phone (docs/api.md, "Reveal")
+  std::string field_key, actor, key;
 };
+
+// Registration records print id_number and phone masked (their *_masked values) unless
+// revealed with the field key; returns false (and says why) if a value does not decrypt.
+bool ShowRegistration(std::string_view line, const api::FieldCipher* reveal_with, uint64_t seq,
+                      std::string* out) {
+  record::RegistrationRecord r;
+  std::string site;
+  out->clear();
+  if (!record::DecodeJsonLine(line, &r, &site, nullptr).ok()) return false;
+  bool ok = true;
+  if (reveal_with) {
+    for (auto [value, name] : {std::pair{&r.id_number, "id_number"}, {&r.phone, "phone"}}) {
+      auto plain = reveal_with->Decrypt(*value, name);
+      if (plain.ok()) {
+        *value = std::move(*plain);
+      } else {
+        std::cerr << "netward query: registration seq " << seq << ": " << plain.status().message()
+                  << "\n";
+        *value = name == std::string_view("phone") ? r.phone_masked : r.id_number_masked;
+        ok = false;
+      }
+    }
+  } else {
+    r.id_number = r.id_number_masked;
+    r.phone = r.phone_masked;
+  }
+  record::EncodeJsonLine(r, site, out);
+  out->pop_back();  // '\n'
+  return ok;
+}
+
+// Appends the `maintenance` record of a reveal (component query, action reveal) to the store
+// and syncs it. Fails if the store cannot be opened for writing (e.g. a running probe holds it).
+Status LogReveal(const QueryOptions& o, uint64_t first_seq, uint64_t last_seq, size_t n) {
+  store::StoreOptions so;
+  so.dir = o.store;
+  so.signing_key_path = o.key;
+  so.background = false;
+  auto opened = store::Store::Open(so);
+  if (!opened.ok()) {
+    return Status::IOError(o.store,
+                           "--reveal must log itself in the store first, which could "
+                           "not be opened for writing (" +
+                               opened.status().message() + "); nothing was revealed");
+  }
+  record::MaintenanceRecord m;
+  m.ts = NowUs();
+  m.component = "query";
+  m.action = "reveal";
+  m.actor = o.actor;
+  m.object = "registration seq " + std::to_string(first_seq) + ".." + std::to_string(last_seq);
+  m.detail = std::to_string(n) + " registration records: id_number and phone decrypted";
+  std::string line;
+  record::EncodeJsonLine(m, "", &line);
+  Status st = (*opened)->AppendLines(record::StreamId::kMaintenance, line);
+  Status closed = (*opened)->Close();  // syncs: the log is durable before anything is shown
+  if (!st.ok()) return st;
+  return closed;
+}
 
 void RunQuery(const QueryOptions& o) {
   store::QuerySpec spec;
@@ -181,16 +246,49 @@ void RunQuery(const QueryOptions& o) {
   }
   spec.contains = o.contains;
   spec.limit = o.limit;
+  const bool registration = spec.stream == record::StreamId::kRegistration;
+  std::optional<api::FieldCipher> cipher;
+  if (o.reveal) {
+    if (!registration || o.field_key.empty() || o.actor.empty()) {
+      std::cerr << "netward query: --reveal needs --stream registration, --field-key FILE and "
+                   "--actor NAME (who is revealing, written to the store's maintenance log)\n";
+      return SetExitCode(2);
+    }
+    auto loaded = api::FieldCipher::Load(o.field_key);
+    if (!loaded.ok()) return Fail("query", loaded.status());
+    cipher = std::move(*loaded);
+  }
   auto reader = store::StoreReader::Open(o.store);
   if (!reader.ok()) return Fail("query", reader.status());
+  // Registrations are read first: a reveal is logged (a `maintenance` record appended to the
+  // store) before any decrypted value is printed, and refused if it cannot be logged.
+  std::vector<std::pair<uint64_t, std::string>> registrations;
+  if (registration) {
+    Status st = reader.value()->Query(spec, [&](uint64_t seq, std::string_view line) {
+      registrations.emplace_back(seq, std::string(line));
+      return true;
+    });
+    if (!st.ok()) return Fail("query", st);
+    if (o.reveal && !registrations.empty()) {
+      Status logged = LogReveal(o, registrations.front().first, registrations.back().first,
+                                registrations.size());
+      if (!logged.ok()) return Fail("query", logged);
+    }
+  }
 
   record::TableWriter table(record::TableHeaders(spec.stream));
   std::string out;
   if (o.format == "csv") out = record::CsvHeader(spec.stream);
   std::vector<std::string> cells;
   uint64_t rows = 0;
-  Status st = reader.value()->Query(spec, [&](uint64_t, std::string_view line) {
+  std::string shown;
+  bool all_revealed = true;
+  const auto emit = [&](uint64_t seq, std::string_view line) {
     ++rows;
+    if (registration) {
+      all_revealed &= ShowRegistration(line, cipher ? &*cipher : nullptr, seq, &shown);
+      line = shown;
+    }
     if (o.format == "json") {
       out.append(line);
       out.push_back('\n');
@@ -204,12 +302,19 @@ void RunQuery(const QueryOptions& o) {
       out.clear();
     }
     return true;
-  });
+  };
+  Status st;
+  if (registration) {
+    for (const auto& [seq, line] : registrations) emit(seq, line);
+  } else {
+    st = reader.value()->Query(spec, emit);
+  }
   if (o.format == "table") out += table.Render();
   std::fwrite(out.data(), 1, out.size(), stdout);
   std::fflush(stdout);
   if (!st.ok()) return Fail("query", st);
   std::cerr << rows << " records\n";
+  if (!all_revealed) SetExitCode(1);
 }
 
 // ---- export, proof, verify, stats ----
@@ -404,6 +509,14 @@ void RegisterStoreCommands(CLI::App& app) {
     c->add_option("--limit", o->limit, "At most N records");
     c->add_option("--format", o->format, "json (default), csv or table")
         ->check(CLI::IsMember({"json", "csv", "table"}));
+    c->add_flag("--reveal", o->reveal,
+                "registration: print id_number and phone decrypted (else masked); logged first "
+                "as a maintenance record (needs --field-key, --actor, and the store writable)");
+    c->add_option("--field-key", o->field_key, "With --reveal: the API's field key (0600)");
+    c->add_option("--actor", o->actor, "With --reveal: who is revealing (logged)");
+    c->add_option("--key", o->key,
+                  "With --reveal: the store's signing key, if not STORE/keys/signing.key (the "
+                  "store signs a checkpoint over the logged reveal)");
     c->footer(
         "Example: netward query --store S --stream session --from -2h --where src_ip=10.0.0.5 "
         "--format table");

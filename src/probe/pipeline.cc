@@ -60,8 +60,8 @@ struct PacketBatch {
 class WorkerThread {
  public:
   WorkerThread(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live,
-               const record::RecordEnricher* enricher)
-      : worker_(config, sink, names, /*feed_names=*/false, enricher),
+               const record::RecordEnricher* enricher, filter::FilterRuntime* filter)
+      : worker_(config, sink, names, /*feed_names=*/false, enricher, filter),
         flush_interval_(config.flush_interval),
         live_(live) {
     thread_ = std::thread([this] { Run(); });
@@ -151,10 +151,11 @@ class WorkerThread {
 class Dispatcher {
  public:
   Dispatcher(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names, bool live,
-             const record::RecordEnricher* enricher)
+             const record::RecordEnricher* enricher, filter::FilterRuntime* filter)
       : names_(names), vlan_in_key_(config.vlan_in_key) {
     for (int i = 0; i < config.workers; ++i) {
-      threads_.push_back(std::make_unique<WorkerThread>(config, sink, names, live, enricher));
+      threads_.push_back(
+          std::make_unique<WorkerThread>(config, sink, names, live, enricher, filter));
       pending_.push_back(threads_.back()->TakeFree());
     }
   }
@@ -242,9 +243,11 @@ Result<RunSummary> Pipeline::Replay(const std::vector<std::string>& files,
   std::unique_ptr<Worker> worker;
   std::unique_ptr<Dispatcher> dispatcher;
   if (inline_worker) {
-    worker = std::make_unique<Worker>(config_, sink_, &names, /*feed_names=*/true, enricher_);
+    worker =
+        std::make_unique<Worker>(config_, sink_, &names, /*feed_names=*/true, enricher_, filter_);
   } else {
-    dispatcher = std::make_unique<Dispatcher>(config_, sink_, &names, /*live=*/false, enricher_);
+    dispatcher =
+        std::make_unique<Dispatcher>(config_, sink_, &names, /*live=*/false, enricher_, filter_);
   }
 
   capture::Decoder decoder;
@@ -322,7 +325,7 @@ Result<RunSummary> Pipeline::Live(const std::atomic<bool>& stop,
     sources.push_back(std::move(*src));
   }
 
-  Dispatcher dispatcher(config_, sink_, &names, /*live=*/true, enricher_);
+  Dispatcher dispatcher(config_, sink_, &names, /*live=*/true, enricher_, filter_);
   std::mutex dispatch_mu;  // readers share the dispatcher
   std::atomic<uint64_t> packets{0}, bytes{0}, decoded_count{0};
   std::vector<std::unique_ptr<capture::Decoder>> decoders;

@@ -15,8 +15,13 @@
 #include <vector>
 
 #include "common/status.h"
+#include "filter/flow_filter.h"
 #include "probe/probe_config.h"
 #include "record/record_batch.h"
+
+namespace netward::filter {
+class InlineBlocker;
+}  // namespace netward::filter
 
 namespace netward::probe {
 
@@ -61,14 +66,27 @@ class Pipeline {
   // `on_ready` is called once every interface is open.
   Result<RunSummary> Live(const std::atomic<bool>& stop, const std::function<void()>& on_ready);
 
+  // Inline mode (docs/blocking.md): instead of capturing, reads packets from NFQUEUE
+  // config.filter.nfqueue, analyzes each one on the calling thread (one worker, so flows need no
+  // hashing), then gives its verdict: NF_DROP when `blocker` (may be null: accept everything)
+  // says the packet's flow is blocked, else NF_ACCEPT. The queue fails open (kernel accepts
+  // unseen packets while it is full). Stops like Live(); `on_ready` once the queue is bound.
+  // Errors: NfqueueSource::Open's, a failed read, a failed sink.
+  Result<RunSummary> Inline(const std::atomic<bool>& stop, const std::function<void()>& on_ready,
+                            filter::InlineBlocker* blocker);
+
   // Identity enrichment of session/dns/http/tls/mail records (record_batch.h); not owned, must
   // outlive the runs; null (the default) leaves records as analyzers make them. Set before a run.
   void set_enricher(const record::RecordEnricher* enricher) { enricher_ = enricher; }
+  // The content filter (filter/flow_filter.h): not owned, must outlive the runs; null (the
+  // default) scans nothing. Set before a run.
+  void set_filter(filter::FilterRuntime* filter) { filter_ = filter; }
 
  private:
   ProbeConfig config_;
   record::RecordSink* sink_;
   const record::RecordEnricher* enricher_ = nullptr;
+  filter::FilterRuntime* filter_ = nullptr;
 };
 
 }  // namespace netward::probe

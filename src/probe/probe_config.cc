@@ -168,6 +168,11 @@ Result<ProbeConfig> FromDocument(const ConfigDocument& doc, bool require_interfa
   c.nat_conntrack_max_open = static_cast<size_t>(max_open);
   nat_conntrack.RejectUnknownKeys();
   nat.RejectUnknownKeys();
+  ConfigSection filter_section = root.Section("filter");
+  filter::ReadFilterConfig(filter_section,
+                           toml::node_view<const toml::node>(doc.root())["filter"].is_table(),
+                           doc.name(), &c.filter, &errors);
+  c.api_enabled = api::ReadApiConfig(doc, &root, &errors, &c.api);
   root.RejectUnknownKeys();
 
   if (require_interfaces) {

@@ -8,8 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "api/api_config.h"
 #include "common/status.h"
 #include "common/time.h"
+#include "filter/filter_config.h"
 
 namespace netward::probe {
 
@@ -79,6 +81,13 @@ struct ProbeConfig {
   size_t nat_ipfix_max_templates = 4096;
   bool nat_conntrack = false;
   size_t nat_conntrack_max_open = 1 << 20;
+
+  // [filter]: the content filter (filter/filter_config.h, docs/config.md); off unless present.
+  filter::FilterConfig filter;
+
+  // [api]: the site API for ICP applications (api/api_config.h, docs/api.md); served when present.
+  bool api_enabled = false;
+  api::ApiConfig api;
 };
 
 // Reads and validates `path`. For the probe daemon `require_interfaces` demands

@@ -1,5 +1,6 @@
 #include "probe/worker.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/ip_proto.h"
@@ -14,6 +15,7 @@ struct Worker::FlowApp : flow::FlowExtension {
   analyzers::FlowEndpoints endpoints;
   analyzers::SessionHints hints;
   analyzers::DetectingForwarder forwarder;
+  std::unique_ptr<filter::FlowFilter> filter;  // with a FilterRuntime only
 
   // DetectingForwarder::Factory: the registry's analyzer, and the session's `app` named after it.
   static std::unique_ptr<analyzers::Analyzer> MakeAnalyzer(analyzers::AppProtocol proto,
@@ -43,12 +45,14 @@ flow::FlowTableOptions TableOptions(const ProbeConfig& c) {
 }  // namespace
 
 Worker::Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
-               bool feed_names, const record::RecordEnricher* enricher)
+               bool feed_names, const record::RecordEnricher* enricher,
+               filter::FilterRuntime* filter)
     : sink_(sink),
       names_(names),
       dns_observer_(feed_names ? names : nullptr),
       batch_(config.site),
-      table_(std::make_unique<flow::FlowTable>(TableOptions(config), this)) {
+      table_(std::make_unique<flow::FlowTable>(TableOptions(config), this)),
+      filter_(filter) {
   batch_.set_enricher(enricher);
 }
 
@@ -63,6 +67,7 @@ Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
     app->endpoints.server_port = f.server_port();
     app->endpoints.ip_proto = f.key.ip_proto;
     app->forwarder.Start(f.key.ip_proto, f.server_port(), &FlowApp::MakeAnalyzer, app.get());
+    if (filter_) app->filter = std::make_unique<filter::FlowFilter>(&filter_->config());
     f.ext = std::move(app);
   }
   return static_cast<FlowApp*>(f.ext.get());
@@ -71,8 +76,69 @@ Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
 void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data) {
   if (data.empty()) return;
   FlowApp* app = AppOf(f);
+  if (app->filter) {
+    // The rules as of this packet: a reload applies to the next data of every open flow.
+    app->filter->SetRules(rules_);
+    app->filter->CheckServerIp(FilterEnv(*app, now_));
+  }
   analyzers::AnalyzerContext ctx = ContextFor(*app, now_);
   app->forwarder.Deliver(ctx, static_cast<analyzers::Direction>(direction), data);
+}
+
+filter::FlowFilterEnv Worker::FilterEnv(FlowApp& app, TimestampUs now) {
+  filter::FlowFilterEnv env;
+  env.flow = &app.endpoints;
+  env.hints = &app.hints;
+  env.now = now;
+  env.out = &batch_;
+  env.events = this;
+  return env;
+}
+
+void Worker::ContentHook(void* user, std::string_view what, std::string_view bytes) {
+  auto* w = static_cast<Worker*>(user);
+  FlowApp* app = w->hook_app_;
+  if (app && app->filter) app->filter->OnContent(w->FilterEnv(*app, w->hook_now_), what, bytes);
+}
+
+void Worker::CarryOutBlock(flow::Flow& f, int direction, const capture::DecodedPacket& p) {
+  FlowApp* app = static_cast<FlowApp*>(f.ext.get());
+  filter::BlockRequest r;
+  r.kind = app->filter->block_kind();
+  r.client_ip = f.client_ip();
+  r.server_ip = f.server_ip();
+  r.client_port = f.client_port();
+  r.server_port = f.server_port();
+  if (p.has_mac) {  // the packet's own link layer, turned to the client / server sides
+    const uint8_t* from = p.src_mac;
+    const uint8_t* to = p.dst_mac;
+    std::copy_n(direction == 0 ? from : to, 6, r.client_mac.begin());
+    std::copy_n(direction == 0 ? to : from, 6, r.server_mac.begin());
+  }
+  r.vlan = p.vlan;
+  if (f.is_tcp()) {
+    const filter::FilterConfig& c = filter_->config();
+    r.http_block_page = c.block_page && app->hints.app == "http";
+    // Next sequence numbers: the reassemblers have consumed this packet. A side not seen yet
+    // (midstream pickup) is known from the packet's acknowledgment number.
+    const flow::TcpReassembler& cs = f.stream(0);
+    const flow::TcpReassembler& ss = f.stream(1);
+    const bool ack = p.tcp_flags & capture::kTcpAck;
+    bool client_known = cs.started(), server_known = ss.started();
+    r.client_next_seq = cs.next_seq();
+    r.server_next_seq = ss.next_seq();
+    if (!server_known && direction == 0 && ack) r.server_next_seq = p.tcp_ack, server_known = true;
+    if (!client_known && direction == 1 && ack) r.client_next_seq = p.tcp_ack, client_known = true;
+    r.tcp_state_known = client_known && server_known;
+  } else if (r.kind == filter::BlockRequest::Kind::kDns && direction == 0) {
+    r.dns_query = std::string_view(reinterpret_cast<const char*>(p.payload), p.payload_len);
+  }
+  std::string taken = "alerted";  // block = off: block rules alert only
+  if (filter::Blocker* blocker = filter_->blocker()) {
+    auto done = blocker->Block(r);
+    taken = done.ok() ? *done : "block_failed: " + done.status().message();
+  }
+  app->filter->FinishBlock(FilterEnv(*app, p.ts), taken);
 }
 
 analyzers::AnalyzerContext Worker::ContextFor(FlowApp& app, TimestampUs now) {
@@ -83,6 +149,12 @@ analyzers::AnalyzerContext Worker::ContextFor(FlowApp& app, TimestampUs now) {
   ctx.hints = &app.hints;
   ctx.dns_observer = dns_observer_;
   ctx.events = this;
+  if (app.filter) {
+    ctx.content_hook = &Worker::ContentHook;
+    ctx.content_hook_user = this;
+    hook_app_ = &app;
+    hook_now_ = now;
+  }
   return ctx;
 }
 
@@ -100,6 +172,13 @@ void Worker::Process(const capture::DecodedPacket& p) {
   // timeout ends before this packet could extend it, whichever thread layout is used.
   table_->Expire(p.ts);
   now_ = p.ts;
+  if (filter_) {  // a relaxed load per packet; the rules pointer only when they changed
+    const uint64_t gen = filter_->generation();
+    if (gen != rules_gen_) {
+      rules_gen_ = gen;
+      rules_ = filter_->engine()->Current();
+    }
+  }
   ++stats_.packets;
   stats_.bytes += p.ip_len;
   int direction = 0;
@@ -112,6 +191,10 @@ void Worker::Process(const capture::DecodedPacket& p) {
     current_flow_ = nullptr;
   } else if (p.ip_proto == capture::kIpProtoUdp && p.payload_len > 0) {
     Deliver(*f, direction, std::span<const uint8_t>(p.payload, p.payload_len));
+  }
+  if (filter_ && f->ext) {
+    FlowApp* app = static_cast<FlowApp*>(f->ext.get());
+    if (app->filter && app->filter->block_pending()) CarryOutBlock(*f, direction, p);
   }
   if (batch_.full()) HandOver();
 }
@@ -151,6 +234,9 @@ void Worker::OnFlowClose(flow::Flow& f, flow::CloseReason reason) {
     // Decides with any first bytes still held, then lets the analyzer emit what is pending.
     analyzers::AnalyzerContext ctx = ContextFor(*app, f.last_ts);
     app->forwarder.Finish(ctx);
+    if (app->filter && app->filter->block_pending()) {  // matched in what the close flushed
+      app->filter->FinishBlock(FilterEnv(*app, f.last_ts), "block_failed: the flow had ended");
+    }
   }
 
   record::SessionRecord s;

@@ -15,6 +15,7 @@
 #include "analyzers/pppoe.h"
 #include "analyzers/registry.h"
 #include "capture/packet.h"
+#include "filter/flow_filter.h"
 #include "flow/flow_table.h"
 #include "probe/dns_name_cache.h"
 #include "probe/probe_config.h"
@@ -38,8 +39,12 @@ class Worker : public flow::FlowObserver,
   // DNS analyzers fill `names`; without, the caller does (the multi-threaded pipeline feeds it
   // from its reader thread so that names do not depend on thread timing).
   // `enricher` (may be null, not owned) enriches the worker's records (record_batch.h).
+  // `filter` (may be null: no content filtering; not owned) gives each flow a FlowFilter fed by
+  // its analyzers' content hooks; a block is carried out after the packet that completed the
+  // match has been processed (filter/flow_filter.h).
   Worker(const ProbeConfig& config, record::RecordSink* sink, DnsNameCache* names,
-         bool feed_names = true, const record::RecordEnricher* enricher = nullptr);
+         bool feed_names = true, const record::RecordEnricher* enricher = nullptr,
+         filter::FilterRuntime* filter = nullptr);
   ~Worker() override;
 
   // Tracks the packet's flow, reassembles TCP, runs the flow's analyzer. PPPoE control frames
@@ -71,6 +76,11 @@ class Worker : public flow::FlowObserver,
   void Deliver(flow::Flow& flow, int direction, std::span<const uint8_t> data);
   analyzers::AnalyzerContext ContextFor(FlowApp& app, TimestampUs now);
   void HandOver();
+  // Content filter: the hook analyzers call (user = this), the env of the flow being delivered,
+  // and the block of a flow whose filter holds one (after its packet was processed).
+  static void ContentHook(void* user, std::string_view what, std::string_view bytes);
+  filter::FlowFilterEnv FilterEnv(FlowApp& app, TimestampUs now);
+  void CarryOutBlock(flow::Flow& flow, int direction, const capture::DecodedPacket& p);
 
   record::RecordSink* sink_;
   DnsNameCache* names_;
@@ -81,6 +91,11 @@ class Worker : public flow::FlowObserver,
   analyzers::PppoeTracker pppoe_;
   flow::Flow* current_flow_ = nullptr;
   TimestampUs now_ = 0;
+  filter::FilterRuntime* filter_;
+  std::shared_ptr<const filter::CompiledRules> rules_;  // filter_'s rules as of rules_gen_
+  uint64_t rules_gen_ = 0;
+  FlowApp* hook_app_ = nullptr;  // the flow whose analyzer runs (content hook target)
+  TimestampUs hook_now_ = 0;
 };
 
 }  // namespace netward::probe

@@ -35,7 +35,8 @@ struct Outcome {
 
 void Hook(void* user, std::string_view what, std::string_view bytes) {
   auto* o = static_cast<Outcome*>(user);
-  (what == "http.resp_body" ? o->resp_body : o->req_body).append(bytes);
+  if (what == "http.resp_body") o->resp_body.append(bytes);
+  if (what == "http.req_body") o->req_body.append(bytes);  // (not the URL, headers, types)
 }
 
 Outcome RunSteps(const std::vector<Step>& steps, size_t chunk = 0) {

@@ -1,0 +1,259 @@
+#include "filter/flow_filter.h"
+
+#include <algorithm>
+
+namespace netward::filter {
+namespace {
+
+// Per-thread scratch: the window (tail + piece) of the body being scanned and the verdict, so a
+// flow's filter owns no buffer of its own beyond its tails.
+thread_local std::string tl_window;
+thread_local Verdict tl_verdict;
+
+char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+
+std::string_view TrimSpaces(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '"'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '"')) s.remove_suffix(1);
+  return s;
+}
+
+bool StartsWithNoCase(std::string_view s, std::string_view lower_prefix) {
+  if (s.size() < lower_prefix.size()) return false;
+  for (size_t i = 0; i < lower_prefix.size(); ++i)
+    if (Lower(s[i]) != lower_prefix[i]) return false;
+  return true;
+}
+
+// Whether `s` is UTF-8 (a sequence cut short at the end counts as valid).
+bool LooksUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<uint8_t>(s[i]);
+    size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (n == 0) return false;
+    for (size_t k = 1; k < n; ++k) {
+      if (i + k >= s.size()) return true;
+      if ((static_cast<uint8_t>(s[i + k]) & 0xc0) != 0x80) return false;
+    }
+    i += n;
+  }
+  return true;
+}
+
+}  // namespace
+
+void FilterRuntime::Install(std::shared_ptr<const CompiledRules> rules) {
+  engine_->Install(std::move(rules));
+  RulesChanged();
+}
+
+void FlowFilter::StartBody(BodyStream& b, std::string_view content_type) {
+  b.tail.clear();
+  b.charset.clear();
+  b.cut = Cut::kUnknown;
+  const std::string_view media = TrimSpaces(content_type.substr(0, content_type.find(';')));
+  b.html = StartsWithNoCase(media, "text/html") || StartsWithNoCase(media, "application/xhtml");
+  // Media that carry no text a keyword could be found in: not scanned (nor counted).
+  b.binary = false;
+  for (std::string_view m :
+       {"image/", "audio/", "video/", "font/", "application/octet-stream", "application/zip",
+        "application/gzip", "application/x-gzip", "application/x-7z", "application/x-rar",
+        "application/vnd.rar", "application/wasm", "application/x-protobuf", "application/grpc"}) {
+    if (StartsWithNoCase(media, m)) b.binary = true;
+  }
+  // charset=... among the parameters
+  for (size_t pos = content_type.find(';'); pos != std::string_view::npos;
+       pos = content_type.find(';', pos + 1)) {
+    std::string_view param = TrimSpaces(content_type.substr(pos + 1));
+    param = param.substr(0, param.find(';'));
+    if (!StartsWithNoCase(param, "charset=")) continue;
+    std::string_view value = TrimSpaces(param.substr(8));
+    b.charset.resize(std::min<size_t>(value.size(), 32));
+    std::transform(value.begin(), value.begin() + static_cast<ptrdiff_t>(b.charset.size()),
+                   b.charset.begin(), Lower);
+    break;
+  }
+  const std::string_view cs = b.charset;
+  if (cs.empty()) return;
+  if (cs == "utf-8" || cs == "utf8" || cs == "us-ascii" || cs == "ascii") {
+    b.cut = Cut::kUtf8;
+  } else if (cs.starts_with("gb") || cs.starts_with("big5") || cs.starts_with("euc") ||
+             cs.starts_with("shift") || cs == "sjis" || cs == "cp936" || cs == "x-gbk" ||
+             cs == "windows-936" || cs == "cp950") {
+    b.cut = Cut::kMultiByte;
+  } else {
+    b.cut = Cut::kAny;  // single-byte charsets: any byte is a character boundary
+  }
+}
+
+void FlowFilter::ScanBody(const FlowFilterEnv& env, BodyStream& b, Scope scope,
+                          std::string_view piece) {
+  if (!rules_ || b.binary || !rules_->HasScope(scope) || piece.empty()) return;
+  const size_t cap = config_->max_body_scan_bytes;
+  if (b.scanned >= cap) return;
+  if (piece.size() > cap - b.scanned) {  // the rest of this direction's bodies goes unscanned
+    piece = piece.substr(0, static_cast<size_t>(cap - b.scanned));
+    b.truncated = true;
+    if (env.events) env.events->Count("filter.body_scan_truncated");
+  }
+  b.scanned += piece.size();
+  body_scanned_total_ += piece.size();
+  if (b.cut == Cut::kUnknown) {
+    const bool high = std::any_of(piece.begin(), piece.end(),
+                                  [](char c) { return static_cast<uint8_t>(c) >= 0x80; });
+    if (high) b.cut = LooksUtf8(piece) ? Cut::kUtf8 : Cut::kMultiByte;
+  }
+  std::string_view text = piece;
+  if (!b.tail.empty()) {
+    tl_window.assign(b.tail);
+    tl_window.append(piece);
+    text = tl_window;
+  }
+  NormalizeOptions options;
+  options.declared_charset = b.charset;
+  options.is_html = b.html;
+  CheckText(env, scope, text, options);
+  if (stopped_) return;
+
+  // The next piece is scanned together with the end of this one, cut on a character boundary.
+  const size_t overlap = config_->body_overlap_bytes;
+  size_t start = text.size() > overlap ? text.size() - overlap : 0;
+  switch (b.cut) {
+    case Cut::kUtf8:
+      while (start < text.size() && (static_cast<uint8_t>(text[start]) & 0xc0) == 0x80) ++start;
+      break;
+    case Cut::kMultiByte: {  // GBK / GB18030 / Big5 ...: walk from the (aligned) window start
+      size_t i = 0;
+      while (i < start) {
+        const auto c = static_cast<uint8_t>(text[i]);
+        if (c < 0x80) {
+          ++i;
+        } else if (i + 1 < text.size() && static_cast<uint8_t>(text[i + 1]) >= 0x30 &&
+                   static_cast<uint8_t>(text[i + 1]) <= 0x39) {
+          i += 4;  // GB18030 four-byte sequence
+        } else {
+          i += 2;
+        }
+      }
+      start = std::min(i, text.size());
+      break;
+    }
+    case Cut::kAny:
+    case Cut::kUnknown:  // only ASCII so far
+      break;
+  }
+  if (b.truncated) {
+    std::string().swap(b.tail);  // nothing more will be scanned here
+  } else {
+    b.tail.assign(text.substr(start));
+  }
+}
+
+void FlowFilter::CheckText(const FlowFilterEnv& env, Scope scope, std::string_view text,
+                           const NormalizeOptions& options) {
+  if (!rules_ || stopped_ || !rules_->HasScope(scope)) return;
+  Verdict& v = tl_verdict;
+  v.matched = false;
+  v.action = Action::kLog;
+  v.matches.clear();
+  rules_->Check(scope, text, options, &v);
+  if (!v.matches.empty()) Report(env, v);
+}
+
+void FlowFilter::OnContent(const FlowFilterEnv& env, std::string_view what,
+                           std::string_view bytes) {
+  if (stopped_ || !rules_) return;
+  // Most frequent first: body pieces.
+  if (what == "http.resp_body") return ScanBody(env, bodies_[kRespBody], Scope::kHttpBody, bytes);
+  if (what == "http.req_body") return ScanBody(env, bodies_[kReqBody], Scope::kHttpBody, bytes);
+  if (what == "smtp.body") return ScanBody(env, bodies_[kMailBody], Scope::kMailBody, bytes);
+  NormalizeOptions options;
+  if (what == "http.header") return CheckText(env, Scope::kHttpHeader, bytes, options);
+  if (what == "http.resp_content_type") return StartBody(bodies_[kRespBody], bytes);
+  if (what == "http.req_content_type") return StartBody(bodies_[kReqBody], bytes);
+  if (what == "http.url") {
+    last_url_.assign(bytes);
+    options.is_url = true;
+    return CheckText(env, Scope::kUrl, bytes, options);
+  }
+  if (what == "http.host") {
+    last_host_.assign(bytes);
+    return CheckText(env, Scope::kHost, bytes, options);
+  }
+  if (what == "dns.query") {
+    last_host_.assign(bytes);
+    return CheckText(env, Scope::kDns, bytes, options);
+  }
+  if (what == "tls.sni") {
+    last_host_.assign(bytes);
+    return CheckText(env, Scope::kSni, bytes, options);
+  }
+  if (what == "mail.subject") return CheckText(env, Scope::kMailSubject, bytes, options);
+  if (what == "ftp.file") return CheckText(env, Scope::kFtpFile, bytes, options);
+}
+
+void FlowFilter::CheckServerIp(const FlowFilterEnv& env) {
+  if (ip_checked_ || stopped_ || !rules_) return;
+  ip_checked_ = true;
+  if (!rules_->HasScope(Scope::kIp)) return;
+  Verdict& v = tl_verdict;
+  v.matched = false;
+  v.action = Action::kLog;
+  v.matches.clear();
+  rules_->CheckIp(env.flow->server_ip, &v);
+  if (!v.matches.empty()) Report(env, v);
+}
+
+void FlowFilter::Report(const FlowFilterEnv& env, const Verdict& verdict) {
+  for (const Match& m : verdict.matches) {
+    if (!m.rule) continue;
+    const Rule& rule = *m.rule;
+    if (std::find(alerted_.begin(), alerted_.end(), rule.id) != alerted_.end()) continue;
+    alerted_.push_back(rule.id);
+    record::AlertRecord a;
+    a.ts = env.now;
+    a.source = "filter";
+    a.rule_id = rule.id;
+    a.category = rule.category;
+    a.severity = SeverityName(rule.severity);
+    a.action = ActionName(rule.action);
+    a.scope = ScopeName(m.scope);
+    a.excerpt = m.excerpt;
+    a.bundle_version = rules_->version();
+    const analyzers::FlowEndpoints& f = *env.flow;
+    a.proto = f.ip_proto == 6 ? "tcp" : f.ip_proto == 17 ? "udp" : "";
+    a.src_ip = f.client_ip;
+    a.src_port = f.client_port;
+    a.dst_ip = f.server_ip;
+    a.dst_port = f.server_port;
+    a.host = !last_host_.empty() ? last_host_ : env.hints ? env.hints->host : std::string();
+    a.url = !last_url_.empty() ? last_url_ : env.hints ? env.hints->url : std::string();
+    if (rule.action == Action::kBlock) {
+      if (pending_.empty()) {
+        block_kind_ = m.scope == Scope::kDns && f.ip_proto == 17 ? BlockRequest::Kind::kDns
+                                                                 : BlockRequest::Kind::kTcp;
+      }
+      pending_.push_back(std::move(a));
+      continue;
+    }
+    a.taken = rule.action == Action::kLog ? "logged" : "alerted";
+    env.out->Add(a);
+  }
+}
+
+void FlowFilter::FinishBlock(const FlowFilterEnv& env, std::string_view taken) {
+  for (record::AlertRecord& a : pending_) {
+    a.taken.assign(taken);
+    env.out->Add(a);
+  }
+  pending_.clear();
+  stopped_ = true;
+  for (BodyStream& b : bodies_) {
+    b.tail.clear();
+    b.tail.shrink_to_fit();
+  }
+}
+
+}  // namespace netward::filter

@@ -1,0 +1,81 @@
+// The [filter] table of the probe config: defaults, every key, and each mistake named with
+// file, key and value.
+#include <gtest/gtest.h>
+
+#include "probe/probe_config.h"
+
+namespace netward::probe {
+namespace {
+
+std::string Errors(const std::string& text) {
+  auto c = ParseProbeConfig(text, "probe.toml", /*require_interfaces=*/false);
+  return c.ok() ? std::string() : c.status().message();
+}
+
+TEST(FilterConfigTest, AbsentMeansOff) {
+  auto c = ParseProbeConfig("site = \"S1\"\n", "probe.toml", false);
+  ASSERT_TRUE(c.ok());
+  EXPECT_FALSE(c->filter.enabled);
+}
+
+TEST(FilterConfigTest, EveryKey) {
+  auto c = ParseProbeConfig(R"(
+[filter]
+bundle = "/etc/netward/rules"
+pubkey = "/etc/netward/rules.pub"
+reload_interval = "30s"
+block = "passive"
+inject_interface = "eth1"
+block_page = true
+dns_block = "sinkhole:192.0.2.53"
+max_body_scan_kb = 256
+body_overlap_bytes = 512
+)",
+                            "probe.toml", false);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  const filter::FilterConfig& f = c->filter;
+  EXPECT_TRUE(f.enabled);
+  EXPECT_EQ(f.bundle, "/etc/netward/rules");
+  EXPECT_EQ(f.pubkey, "/etc/netward/rules.pub");
+  EXPECT_EQ(f.reload_interval, 30 * kUsPerSecond);
+  EXPECT_EQ(f.block, filter::BlockMode::kPassive);
+  EXPECT_EQ(f.inject_interface, "eth1");
+  EXPECT_TRUE(f.block_page);
+  EXPECT_TRUE(f.dns_sinkhole);
+  EXPECT_EQ(f.sinkhole_address, *IpAddress::Parse("192.0.2.53"));
+  EXPECT_EQ(f.max_body_scan_bytes, 256u << 10);
+  EXPECT_EQ(f.body_overlap_bytes, 512u);
+}
+
+TEST(FilterConfigTest, DefaultsOfAMinimalTable) {
+  auto c = ParseProbeConfig("[filter]\nbundle = \"b\"\npubkey = \"k\"\n", "probe.toml", false);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->filter.block, filter::BlockMode::kOff);
+  EXPECT_FALSE(c->filter.dns_sinkhole);
+  EXPECT_EQ(c->filter.reload_interval, 10 * kUsPerSecond);
+  EXPECT_EQ(c->filter.max_body_scan_bytes, size_t{1} << 20);
+}
+
+TEST(FilterConfigTest, MistakesAreNamed) {
+  std::string e = Errors("[filter]\nbundle = \"b\"\n");
+  EXPECT_NE(e.find("probe.toml: [filter] pubkey: required"), std::string::npos) << e;
+  e = Errors("[filter]\npubkey = \"k\"\n");
+  EXPECT_NE(e.find("probe.toml: [filter] bundle: required"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nblock = \"drop\"\n");
+  EXPECT_NE(e.find("[filter] block: \"drop\" is not allowed"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nblock = \"passive\"\n");
+  EXPECT_NE(e.find("[filter] inject_interface: required"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\ndns_block = \"sinkhole:nope\"\n");
+  EXPECT_NE(e.find("[filter] dns_block: \"sinkhole:nope\""), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\ndns_block = \"refuse\"\n");
+  EXPECT_NE(e.find("[filter] dns_block: \"refuse\": must be"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nblock_page = true\n");
+  EXPECT_NE(e.find("[filter] block_page"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nbundel = \"x\"\n");
+  EXPECT_NE(e.find("bundel"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nreload_interval = \"10ms\"\n");
+  EXPECT_NE(e.find("[filter] reload_interval"), std::string::npos) << e;
+}
+
+}  // namespace
+}  // namespace netward::probe
