@@ -1,16 +1,43 @@
-// bench/identity_bench.cc: "who was it" at CGNAT scale (issue 4), one thread.
-// Shape: S subscribers (default 100 k) behind S/64 public addresses, each logged in once
-// (RADIUS start); M NAT session mappings (default 2 M; 20 M make a day) spread evenly over a
-// day, each ~30 s long, from a random subscriber, random inside and outside ports, a random remote.
-// Measures, on this thread's CPU time:
-//   index:  NAT events/s into the in-memory identity index (identity/identity_index.h);
-//   store:  NAT events/s into the store (JSON encoding + Store::AppendLines, zstd 1), and the
-//           nat stream's bytes on disk per record once closed;
-//   trace:  latency of (public address, port, time, remote) -> mapping -> subscriber, p50/p99,
-//           in the index and from the store (the queries `netward trace` runs).
-// Usage: identity_bench [--subscribers N] [--mappings M] [--queries Q] [--store-queries Q2]
-//                       [--dir DIR]
+// bench/identity_bench.cc: "who was it" at CGNAT scale (issue 4, "Speed"), netward side by side
+// with ClickHouse on the same data.
+// Shape (the issue's): S subscribers (default 100 k) behind S/64 public addresses, each logged in
+// once (RADIUS start) before the first day; D days (default 1) of M NAT session mappings a day
+// (default 2 M, 1/10 of the issue's 20 M), spread evenly in time, each 10..49 s long, from a
+// random subscriber, random inside and outside ports, a random remote. Record i is a function of
+// (seed, i), so nothing is kept in memory and any record can be made again for a question.
+// --full is the issue's scale: 30 days of 20 M (600 M records; ~100 GB of disk for ClickHouse
+// and the store together, hours).
+// Systems (--systems, default index,store,clickhouse):
+//   index:      NAT events/s into the in-memory identity index (identity/identity_index.h), on
+//               this thread's CPU time; the index keeps the newest --index-cap mappings (default
+//               4 M, its default) and evicts older ones as it goes, as in a probe; trace latency
+//               (public address, port, time, remote) -> mapping -> subscriber, p50/p99, for
+//               questions about mappings still held.
+//   store:      netward's store: NAT events/s of Store::AppendLines + Close (the JSON encoding is
+//               timed apart), bytes per NAT record on disk (the nat stream), and trace latency for
+//               the queries `netward trace` runs (nat by outside address and port, nat port blocks
+//               of the address, logins of the inside address), answered by an IdentityIndex
+//               loaded with what they return, as trace_command.cc does.
+//   clickhouse: a private clickhouse-server (bench/clickhouse/*.xml templates, as store_bench),
+//               tables nat ORDER BY (outside_ip, outside_port, ts) and login ORDER BY (ip, ts),
+//               RowBinary INSERTs of 1 M rows; bytes per NAT record after OPTIMIZE FINAL; trace
+//               = the same three queries over one keep-alive HTTP connection, matched by the
+//               same rules in the bench.
+// Usage: identity_bench [--subscribers N] [--days D] [--per-day M] [--full] [--queries Q]
+//          [--store-queries Q2] [--systems LIST] [--index-cap C] [--dir DIR] [--seed S]
+//          [--clickhouse-config DIR] [--clickhouse-server PATH] [--clickhouse-cpus LIST]
+//          [--markdown FILE]
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -18,7 +45,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -46,169 +75,733 @@ double Percentile(std::vector<double> v, double p) {
   return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
 }
 
-}  // namespace
+uint64_t Mix(uint64_t x) {  // splitmix64
+  x += 0x9E3779B97F4A7C15ULL;
+  x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  x = (x ^ (x >> 27)) * 0x94D049BB133111EBULL;
+  return x ^ (x >> 31);
+}
 
-int main(int argc, char** argv) {
-  size_t subscribers = 100000, mappings = 2000000, queries = 100000, store_queries = 200;
-  std::string dir = (std::filesystem::temp_directory_path() / "identity_bench_store").string();
-  for (int i = 1; i + 1 < argc; i += 2) {
-    std::string k = argv[i];
-    if (k == "--subscribers") subscribers = std::strtoull(argv[i + 1], nullptr, 10);
-    if (k == "--mappings") mappings = std::strtoull(argv[i + 1], nullptr, 10);
-    if (k == "--queries") queries = std::strtoull(argv[i + 1], nullptr, 10);
-    if (k == "--store-queries") store_queries = std::strtoull(argv[i + 1], nullptr, 10);
-    if (k == "--dir") dir = argv[i + 1];
+constexpr TimestampUs kDay = 86400 * kUsPerSecond;
+constexpr TimestampUs kDay0 = 1'795'000'000 * kUsPerSecond;  // 2026-11-19
+constexpr TimestampUs kSkew = 2 * kUsPerSecond;              // netward trace's default --skew
+constexpr TimestampUs kNatLookback = 24 * 3600 * kUsPerSecond;
+constexpr TimestampUs kLoginLookback = 7 * kDay;
+
+struct Workload {
+  uint64_t subscribers = 100000;
+  uint64_t days = 1;
+  uint64_t per_day = 2000000;
+  uint64_t seed = 42;
+  uint64_t total() const { return days * per_day; }
+  uint64_t publics() const { return std::max<uint64_t>(1, subscribers / 64); }
+  uint32_t inside_of(uint64_t s) const { return 0x64400000u + static_cast<uint32_t>(s); }
+  uint32_t public_of(uint64_t s) const {
+    return 0xCB007100u + static_cast<uint32_t>(s % publics());
   }
-  const size_t publics = std::max<size_t>(1, subscribers / 64);
-  const TimestampUs day0 = 1'795'000'000 * kUsPerSecond;  // 2026-11-19
-  const TimestampUs day = 86400 * kUsPerSecond;
-  std::mt19937_64 rng(42);
 
-  auto inside_of = [](size_t s) { return IpAddress::FromV4HostOrder(0x64400000u + uint32_t(s)); };
-  auto public_of = [&](size_t s) {
-    return IpAddress::FromV4HostOrder(0xCB007100u + static_cast<uint32_t>(s % publics));
+  // The NAT mapping number i (0 <= i < total()), IPv4 host-order fields.
+  struct Nat {
+    TimestampUs ts, end_ts;
+    uint64_t subscriber;
+    uint32_t inside_ip, outside_ip, remote_ip;
+    uint16_t inside_port, outside_port, remote_port;
+    bool tcp;
   };
-
-  std::vector<record::NatRecord> nats(mappings);
-  for (size_t i = 0; i < mappings; ++i) {
-    record::NatRecord& n = nats[i];
-    size_t s = rng() % subscribers;
-    n.ts = day0 + static_cast<TimestampUs>(static_cast<double>(i) / static_cast<double>(mappings) *
-                                           static_cast<double>(day));
-    n.end_ts = n.ts + (10 + static_cast<TimestampUs>(rng() % 40)) * kUsPerSecond;
-    n.proto = (rng() & 3) ? "tcp" : "udp";
-    n.inside_ip = inside_of(s);
-    n.inside_port = static_cast<uint16_t>(1024 + rng() % 64000);
-    n.outside_ip = public_of(s);
-    n.outside_port = static_cast<uint16_t>(1024 + rng() % 64000);
-    n.remote_ip = IpAddress::FromV4HostOrder(0x08000000u + static_cast<uint32_t>(rng() % 5000000));
-    n.remote_port = (rng() & 1) ? 443 : 80;
-    n.source = "ipfix";
+  Nat Make(uint64_t i) const {
+    const uint64_t h = Mix(seed * 0x100000001B3ULL ^ i), h2 = Mix(h);
+    Nat n;
+    n.subscriber = h % subscribers;
+    n.ts = kDay0 + static_cast<TimestampUs>(static_cast<double>(i) / static_cast<double>(total()) *
+                                            static_cast<double>(days * kDay));
+    n.end_ts = n.ts + (10 + static_cast<TimestampUs>((h >> 40) % 40)) * kUsPerSecond;
+    n.tcp = ((h >> 50) & 3) != 0;
+    n.inside_ip = inside_of(n.subscriber);
+    n.inside_port = static_cast<uint16_t>(1024 + h2 % 64000);
+    n.outside_ip = public_of(n.subscriber);
+    n.outside_port = static_cast<uint16_t>(1024 + (h2 >> 16) % 64000);
+    n.remote_ip = 0x08000000u + static_cast<uint32_t>((h2 >> 32) % 5000000);
+    n.remote_port = ((h2 >> 60) & 1) ? 443 : 80;
+    return n;
   }
-
-  identity::IndexOptions io;
-  io.max_nat_mappings = mappings + 1;
-  io.max_login_intervals = subscribers + 1;
-  io.open_login_ttl = 2 * day;  // one login before the day, no interims in this shape
-  identity::IdentityIndex index(io);
-  for (size_t s = 0; s < subscribers; ++s) {
+  record::NatRecord Record(const Nat& n) const {
+    record::NatRecord r;
+    r.ts = n.ts;
+    r.end_ts = n.end_ts;
+    r.proto = n.tcp ? "tcp" : "udp";
+    r.inside_ip = IpAddress::FromV4HostOrder(n.inside_ip);
+    r.inside_port = n.inside_port;
+    r.outside_ip = IpAddress::FromV4HostOrder(n.outside_ip);
+    r.outside_port = n.outside_port;
+    r.remote_ip = IpAddress::FromV4HostOrder(n.remote_ip);
+    r.remote_port = n.remote_port;
+    r.source = "ipfix";
+    return r;
+  }
+  record::LoginRecord Login(uint64_t s) const {
     record::LoginRecord l;
-    l.ts = day0 - 3600 * kUsPerSecond;
+    l.ts = kDay0 - 3600 * kUsPerSecond;
     l.event = "start";
     l.account = "sub" + std::to_string(s);
     l.calling_id = "7900" + std::to_string(1000000 + s);
-    l.ip = inside_of(s);
+    l.ip = IpAddress::FromV4HostOrder(inside_of(s));
     l.session_id = "s" + std::to_string(s);
     l.source = "radius";
-    index.AddLogin(l);
+    return l;
   }
+  // The moment a question about mapping n asks for: the middle of the mapping.
+  static TimestampUs AskAt(const Nat& n) { return n.ts + (n.end_ts - n.ts) / 2; }
+};
 
-  // ---- index ingest ----
-  double c0 = CpuSeconds();
-  for (const auto& n : nats) index.AddNat(n);
-  double index_s = CpuSeconds() - c0;
-  identity::IndexStats st = index.stats();
+// One row of the report.
+struct Row {
+  std::string system;
+  double ingest_per_s = 0;
+  std::string ingest_note;
+  double bytes_per_record = -1;
+  std::string bytes_note;
+  double p50_ms = 0, p99_ms = 0;
+  size_t questions = 0, answered = 0;
+};
 
-  // ---- index trace ----
+// The chain's answer for mapping n: the inside address and the subscriber's account.
+bool Resolved(const Workload::Nat& n, const IpAddress& inside, const std::string& account) {
+  return inside == IpAddress::FromV4HostOrder(n.inside_ip) &&
+         account == "sub" + std::to_string(n.subscriber);
+}
+
+// ---- index ----
+
+std::string Rate(double per_s) {
+  char b[32];
+  if (per_s >= 1e6) {
+    std::snprintf(b, sizeof b, "%.2f M", per_s / 1e6);
+  } else {
+    std::snprintf(b, sizeof b, "%.0f k", per_s / 1e3);
+  }
+  return b;
+}
+
+template <typename Stats>
+uint64_t NatMemory(const Stats& s) {  // the field is newer than the bench's first version
+  if constexpr (requires { s.nat_memory_bytes; }) {
+    return s.nat_memory_bytes;
+  } else {
+    return 0;
+  }
+}
+
+Row RunIndex(const Workload& w, uint64_t cap, size_t queries, std::mt19937_64* rng) {
+  identity::IndexOptions io;
+  io.max_nat_mappings = cap;
+  io.max_login_intervals = w.subscribers + 1;
+  io.open_login_ttl = (w.days + 2) * kDay;  // one login before the first day, no interims
+  identity::IdentityIndex index(io);
+  for (uint64_t s = 0; s < w.subscribers; ++s) index.AddLogin(w.Login(s));
+  // Records are made in chunks outside the timed part.
+  const uint64_t total = w.total();
+  std::vector<record::NatRecord> chunk;
+  double cpu = 0, full_cpu = 0;  // full_cpu: chunks that began with the index full (evicting)
+  uint64_t full_records = 0;
+  for (uint64_t i = 0; i < total;) {
+    chunk.clear();
+    for (; i < total && chunk.size() < 65536; ++i) chunk.push_back(w.Record(w.Make(i)));
+    const bool full = index.stats().nat_mappings >= cap;
+    const double c0 = CpuSeconds();
+    for (const auto& n : chunk) index.AddNat(n);
+    const double c = CpuSeconds() - c0;
+    cpu += c;
+    if (full) {
+      full_cpu += c;
+      full_records += chunk.size();
+    }
+  }
+  const identity::IndexStats st = index.stats();
+  Row row;
+  row.system = "netward index (in memory)";
+  row.ingest_per_s = static_cast<double>(total) / cpu;
+  char note[200];
+  std::snprintf(note, sizeof note, "one core, %.2f s CPU from empty; holds %llu mappings", cpu,
+                static_cast<unsigned long long>(st.nat_mappings));
+  row.ingest_note = note;
+  if (full_records > 0) {
+    std::snprintf(note, sizeof note, "; once full (evicting the oldest): %s/s",
+                  Rate(static_cast<double>(full_records) / full_cpu).c_str());
+    row.ingest_note += note;
+  }
+  if (uint64_t mem = NatMemory(st); mem != 0 && st.nat_mappings != 0) {
+    std::snprintf(note, sizeof note, "in memory: %.0f bytes per mapping held (%.0f MiB)",
+                  static_cast<double>(mem) / static_cast<double>(st.nat_mappings),
+                  static_cast<double>(mem) / 1048576.0);
+    row.bytes_note = note;
+  }
+  const uint64_t held = std::min<uint64_t>(st.nat_mappings, total);
   std::vector<double> lat;
-  lat.reserve(queries);
-  size_t found = 0;
   for (size_t q = 0; q < queries; ++q) {
-    const record::NatRecord& n = nats[rng() % mappings];
-    TimestampUs t = n.ts + (n.end_ts - n.ts) / 2;
-    double w0 = WallSeconds();
-    auto m = index.FindByOutside(n.outside_ip, n.outside_port, t, 0, n.remote_ip, n.remote_port);
+    const Workload::Nat n = w.Make(total - held + (*rng)() % held);
+    const TimestampUs t = Workload::AskAt(n);
+    const double w0 = WallSeconds();
+    auto m = index.FindByOutside(IpAddress::FromV4HostOrder(n.outside_ip), n.outside_port, t, 0,
+                                 IpAddress::FromV4HostOrder(n.remote_ip), n.remote_port);
     std::optional<identity::Subscriber> sub;
     if (m) sub = index.FindSubscriber(m->inside_ip, t);
-    lat.push_back((WallSeconds() - w0) * 1e6);
-    if (sub && m->inside_ip == n.inside_ip) ++found;
+    lat.push_back((WallSeconds() - w0) * 1e3);
+    if (m && sub && Resolved(n, m->inside_ip, sub->account)) ++row.answered;
   }
+  row.questions = queries;
+  row.p50_ms = Percentile(lat, 0.5);
+  row.p99_ms = Percentile(lat, 0.99);
+  return row;
+}
 
-  // ---- store ingest ----
+// ---- netward store ----
+
+template <typename R, typename F>
+Status Load(store::StoreReader* reader, TimestampUs from, TimestampUs to,
+            std::vector<std::pair<std::string, std::string>> where, F&& add) {
+  store::QuerySpec spec;
+  spec.stream = R::kStream;
+  spec.from = from;
+  spec.to = to;
+  spec.where = std::move(where);
+  R record;
+  return reader->Query(spec, [&](uint64_t, std::string_view line) {
+    if (record::DecodeJsonLine(line, &record, nullptr, nullptr).ok()) add(record);
+    return true;
+  });
+}
+
+Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::mt19937_64* rng,
+                Row* row) {
   std::filesystem::remove_all(dir);
   store::StoreOptions so;
   so.dir = dir;
   so.background = false;
   auto opened = store::Store::Open(so);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "store: %s\n", opened.status().message().c_str());
-    return 1;
-  }
-  std::unique_ptr<store::Store> store = std::move(opened.value());
+  if (!opened.ok()) return opened.status();
+  std::unique_ptr<store::Store> st = std::move(opened.value());
   std::string lines;
-  c0 = CpuSeconds();
-  double w0 = WallSeconds();
-  for (size_t i = 0; i < mappings; ++i) {
-    record::EncodeJsonLine(nats[i], "S1", &lines);
-    if (lines.size() > (1 << 20) || i + 1 == mappings) {
-      Status s = store->AppendLines(record::StreamId::kNat, lines);
-      if (!s.ok()) {
-        std::fprintf(stderr, "append: %s\n", s.message().c_str());
-        return 1;
-      }
-      lines.clear();
+  for (uint64_t s = 0; s < w.subscribers; ++s) record::EncodeJsonLine(w.Login(s), "S1", &lines);
+  if (Status s = st->AppendLines(record::StreamId::kLogin, lines); !s.ok()) return s;
+  lines.clear();
+  const uint64_t total = w.total();
+  double encode_s = 0, append_s = 0;
+  double synced_at = WallSeconds(), checkpointed_at = synced_at;
+  for (uint64_t i = 0; i < total;) {
+    double t0 = WallSeconds();
+    lines.clear();
+    for (size_t k = 0; k < 1000 && i < total; ++k, ++i)
+      record::EncodeJsonLine(w.Record(w.Make(i)), "S1", &lines);
+    double t1 = WallSeconds();
+    encode_s += t1 - t0;
+    if (Status s = st->AppendLines(record::StreamId::kNat, lines); !s.ok()) return s;
+    // Sync after each second and checkpoint after each 10 s of ingest, as the background thread
+    // would (store_bench does the same).
+    const double now = WallSeconds();
+    if (now - synced_at >= 1) {
+      if (Status s = st->Sync(); !s.ok()) return s;
+      synced_at = now;
     }
+    if (now - checkpointed_at >= 10) {
+      if (Status s = st->Checkpoint(); !s.ok()) return s;
+      checkpointed_at = now;
+    }
+    append_s += WallSeconds() - t1;
   }
-  Status closed = store->Close();
-  double store_s = CpuSeconds() - c0, store_wall = WallSeconds() - w0;
-  store.reset();
-  if (!closed.ok()) {
-    std::fprintf(stderr, "close: %s\n", closed.message().c_str());
-    return 1;
-  }
-  auto reader = store::StoreReader::Open(dir);
-  if (!reader.ok()) {
-    std::fprintf(stderr, "reader: %s\n", reader.status().message().c_str());
-    return 1;
-  }
+  const double c0 = WallSeconds();
+  Status closed = st->Close();
+  append_s += WallSeconds() - c0;
+  st.reset();
+  if (!closed.ok()) return closed;
+  auto reader_or = store::StoreReader::Open(dir);
+  if (!reader_or.ok()) return reader_or.status();
+  store::StoreReader* reader = reader_or.value().get();
   uint64_t nat_bytes = 0;
-  if (auto stats = reader.value()->Stats(); stats.ok()) {
+  if (auto stats = reader->Stats(); stats.ok()) {
     for (const auto& s : *stats)
       if (s.stream == record::StreamId::kNat) nat_bytes = s.bytes_on_disk;
   }
+  row->system = "netward store";
+  row->ingest_per_s = static_cast<double>(total) / append_s;
+  char note[200];
+  std::snprintf(note, sizeof note,
+                "Store::AppendLines + Close, wall %.1f s; JSON encoding apart: %.0f k/s", append_s,
+                static_cast<double>(total) / encode_s / 1e3);
+  row->ingest_note = note;
+  row->bytes_per_record = static_cast<double>(nat_bytes) / static_cast<double>(total);
+  row->bytes_note = "nat stream on disk";
 
-  // ---- store trace: the nat query `netward trace` runs (mapping by outside address and port) ----
-  std::vector<double> slat;
-  size_t sfound = 0;
-  for (size_t q = 0; q < store_queries; ++q) {
-    const record::NatRecord& n = nats[rng() % mappings];
-    TimestampUs t = n.ts + (n.end_ts - n.ts) / 2;
-    store::QuerySpec spec;
-    spec.stream = record::StreamId::kNat;
-    spec.from = t - 3600 * kUsPerSecond;
-    spec.to = t + 2 * kUsPerSecond;
-    spec.where = {{"outside_ip", n.outside_ip.ToString()},
-                  {"outside_port", std::to_string(n.outside_port)}};
-    double q0 = WallSeconds();
-    bool hit = false;
-    record::NatRecord r;
-    Status s = reader.value()->Query(spec, [&](uint64_t, std::string_view line) {
-      if (record::DecodeJsonLine(line, &r, nullptr, nullptr).ok() && r.inside_ip == n.inside_ip &&
-          r.ts <= t && t <= r.end_ts)
-        hit = true;
-      return true;
-    });
-    slat.push_back((WallSeconds() - q0) * 1e3);
-    if (s.ok() && hit) ++sfound;
+  std::vector<double> lat;
+  for (size_t q = 0; q < queries; ++q) {
+    const Workload::Nat n = w.Make((*rng)() % total);
+    const TimestampUs t = Workload::AskAt(n);
+    const IpAddress a = IpAddress::FromV4HostOrder(n.outside_ip);
+    const std::string a_text = a.ToString();
+    const double q0 = WallSeconds();
+    // As RunTrace in src/cli/trace_command.cc (steps 1 and 2), with its default lookbacks.
+    identity::IndexOptions io;
+    io.skew_tolerance = kSkew;
+    io.open_nat_ttl = kNatLookback;
+    io.open_login_ttl = kLoginLookback;
+    io.max_nat_mappings = size_t{1} << 26;
+    io.max_login_intervals = size_t{1} << 24;
+    identity::IdentityIndex index(io);
+    const TimestampUs until = t + kSkew + 3600 * kUsPerSecond;
+    auto add = [&](const record::NatRecord& r) { index.AddNat(r); };
+    Status s = Load<record::NatRecord>(
+        reader, t - kNatLookback, until,
+        {{"outside_ip", a_text}, {"outside_port", std::to_string(n.outside_port)}}, add);
+    if (s.ok())
+      s = Load<record::NatRecord>(reader, t - kNatLookback, until,
+                                  {{"outside_ip", a_text}, {"inside_port", "0"}}, add);
+    auto m = index.FindByOutside(a, n.outside_port, t, 0, IpAddress::FromV4HostOrder(n.remote_ip),
+                                 n.remote_port);
+    std::optional<identity::Subscriber> sub;
+    if (s.ok() && m) {
+      s = Load<record::LoginRecord>(reader, t - kLoginLookback, t + kSkew + kDay,
+                                    {{"ip", m->inside_ip.ToString()}},
+                                    [&](const record::LoginRecord& l) { index.AddLogin(l); });
+      sub = index.FindSubscriber(m->inside_ip, t);
+    }
+    lat.push_back((WallSeconds() - q0) * 1e3);
+    if (!s.ok()) return s;
+    if (m && sub && Resolved(n, m->inside_ip, sub->account)) ++row->answered;
   }
-  std::filesystem::remove_all(dir);
+  row->questions = queries;
+  row->p50_ms = Percentile(lat, 0.5);
+  row->p99_ms = Percentile(lat, 0.99);
+  return Status::OK();
+}
 
-  std::printf("identity_bench: %zu subscribers, %zu public addresses, %zu NAT mappings (one day)\n",
-              subscribers, publics, mappings);
-  std::printf("index ingest   %10.0f NAT events/s (one core, %.2f s CPU)  held %llu, merged %llu\n",
-              static_cast<double>(mappings) / index_s, index_s,
-              static_cast<unsigned long long>(st.nat_mappings),
-              static_cast<unsigned long long>(st.nats_merged));
-  std::printf(
-      "index trace    p50 %.2f us  p99 %.2f us  (%zu queries, %zu resolved to the subscriber)\n",
-      Percentile(lat, 0.5), Percentile(lat, 0.99), queries, found);
-  std::printf(
-      "store ingest   %10.0f NAT events/s (one core CPU incl. JSON encoding; wall %.2f s)\n",
-      static_cast<double>(mappings) / store_s, store_wall);
-  std::printf("store at rest  %.2f bytes per NAT record (%llu bytes, nat stream)\n",
-              static_cast<double>(nat_bytes) / static_cast<double>(mappings),
-              static_cast<unsigned long long>(nat_bytes));
-  std::printf("store trace    p50 %.2f ms  p99 %.2f ms  (%zu queries, %zu found)\n",
-              Percentile(slat, 0.5), Percentile(slat, 0.99), store_queries, sfound);
+// ---- ClickHouse ----
+
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return true;
+}
+
+void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
+  for (size_t p = 0; (p = s->find(from, p)) != std::string::npos; p += to.size())
+    s->replace(p, from.size(), to);
+}
+
+// A port nobody listens on now (the kernel's choice for a bind to port 0).
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = -1;
+  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
+    port = ntohs(addr.sin_port);
+  if (fd >= 0) ::close(fd);
+  return port;
+}
+
+template <typename T>
+void PutLe(std::string* out, T v) {
+  char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T));
+  out->append(b, sizeof(T));
+}
+void PutString(std::string* out, std::string_view s) {
+  out->push_back(static_cast<char>(s.size()));  // all strings here are < 128 bytes
+  out->append(s);
+}
+
+// Why this sort key: the question fixes outside_ip and outside_port and bounds ts, so
+// (outside_ip, outside_port, ts) narrows the primary index to the granules of that one port;
+// partitions by day prune the rest of the month. Port blocks (inside_port 0) are found under
+// the same outside_ip prefix.
+constexpr const char* kNatTable = R"sql(CREATE TABLE nat (
+  ts Int64, end_ts Int64, proto String, inside_ip UInt32, inside_port UInt16, outside_ip UInt32,
+  outside_port UInt16, outside_port_end UInt16, remote_ip UInt32, remote_port UInt16,
+  source String)
+ENGINE = MergeTree PARTITION BY toYYYYMMDD(toDateTime(intDiv(ts, 1000000)))
+ORDER BY (outside_ip, outside_port, ts))sql";
+constexpr const char* kLoginTable = R"sql(CREATE TABLE login (
+  ts Int64, event String, account String, calling_id String, ip UInt32, session_id String,
+  source String)
+ENGINE = MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000)))
+ORDER BY (ip, ts))sql";
+
+class ClickHouse {
+ public:
+  ~ClickHouse() { Stop(); }
+
+  Status Start(const std::string& server, const std::string& config_dir, const std::string& dir,
+               const std::string& cpus) {
+    std::string config, users;
+    if (!ReadFile(config_dir + "/config.xml", &config) ||
+        !ReadFile(config_dir + "/users.xml", &users))
+      return Status::IOError("clickhouse: templates", "cannot read " + config_dir);
+    port_ = FreePort();
+    int tcp = FreePort();
+    if (port_ <= 0 || tcp <= 0 || tcp == port_) return Status::IOError("clickhouse: no free port");
+    ReplaceAll(&config, "@DIR@", dir);
+    ReplaceAll(&config, "@HTTP_PORT@", std::to_string(port_));
+    ReplaceAll(&config, "@TCP_PORT@", std::to_string(tcp));
+    ReplaceAll(&config, "@COMPRESSION@", "zstd");
+    std::filesystem::create_directories(dir + "/log");
+    std::ofstream(dir + "/config.xml") << config;
+    std::ofstream(dir + "/users.xml") << users;
+    const std::string arg = "--config-file=" + dir + "/config.xml";
+    const std::string log = dir + "/log/stdout.log";
+    const pid_t parent = ::getpid();
+    pid_ = ::fork();
+    if (pid_ < 0) return Status::IOError("clickhouse: fork", std::strerror(errno));
+    if (pid_ == 0) {
+      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+      if (::getppid() != parent) _exit(127);
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
+      if (!cpus.empty()) {
+        ::execlp("taskset", "taskset", "-c", cpus.c_str(), server.c_str(), arg.c_str(),
+                 static_cast<char*>(nullptr));
+      }
+      ::execl(server.c_str(), "clickhouse-server", arg.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
+    http_->set_keep_alive(true);
+    http_->set_tcp_nodelay(true);  // else Nagle and delayed ACKs add ~40 ms to small requests
+    http_->set_read_timeout(3600, 0);
+    http_->set_write_timeout(600, 0);
+    const double deadline = WallSeconds() + 60;
+    for (;;) {
+      std::string out;
+      if (Query("SELECT version()", &out).ok()) {
+        version_ = out.substr(0, out.find('\n'));
+        break;
+      }
+      int ws;
+      if (::waitpid(pid_, &ws, WNOHANG) == pid_) {
+        pid_ = -1;
+        std::string text;
+        ReadFile(log, &text);
+        return Status::IOError("clickhouse: server exited at start",
+                               text.substr(text.size() > 600 ? text.size() - 600 : 0));
+      }
+      if (WallSeconds() > deadline) return Status::IOError("clickhouse: server", "not up in 60 s");
+      ::usleep(100000);
+    }
+    for (const char* sql : {kNatTable, kLoginTable}) {
+      if (Status s = Query(sql, nullptr); !s.ok()) return s;
+    }
+    return Status::OK();
+  }
+
+  // Runs `sql` (with `body` appended after it, for INSERT data); the result goes to *out.
+  Status Query(const std::string& sql, std::string* out, std::string_view body = {}) {
+    std::string target = "/?max_threads=1";
+    std::string payload;
+    if (!body.empty()) {
+      target += "&query=" + httplib::detail::encode_query_param(sql);
+      payload.assign(body);
+    } else {
+      payload = sql;
+    }
+    auto res = http_->Post(target.c_str(), payload, "application/octet-stream");
+    if (!res) return Status::IOError("clickhouse: " + sql.substr(0, 40), "no response");
+    if (res->status != 200)
+      return Status::IOError(
+          "clickhouse: " + sql.substr(0, 40),
+          "HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 300));
+    if (out) *out = std::move(res->body);
+    return Status::OK();
+  }
+
+  void Stop() {
+    http_.reset();
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int ws;
+      for (int i = 0; i < 600 && ::waitpid(pid_, &ws, WNOHANG) == 0; ++i) ::usleep(100000);
+      if (::waitpid(pid_, &ws, WNOHANG) == 0) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, &ws, 0);
+      }
+      pid_ = -1;
+    }
+  }
+  const std::string& version() const { return version_; }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = -1;
+  std::string version_ = "?";
+  std::unique_ptr<httplib::Client> http_;
+};
+
+Status RunClickHouse(const Workload& w, const std::string& server, const std::string& config_dir,
+                     const std::string& dir, const std::string& cpus, size_t queries,
+                     std::mt19937_64* rng, Row* row) {
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  ClickHouse ch;
+  if (Status s = ch.Start(server, config_dir, dir, cpus); !s.ok()) return s;
+  std::string rows;
+  for (uint64_t s = 0; s < w.subscribers; ++s) {
+    record::LoginRecord l = w.Login(s);
+    PutLe<int64_t>(&rows, l.ts);
+    PutString(&rows, l.event);
+    PutString(&rows, l.account);
+    PutString(&rows, l.calling_id);
+    PutLe<uint32_t>(&rows, w.inside_of(s));
+    PutString(&rows, l.session_id);
+    PutString(&rows, l.source);
+  }
+  if (Status s = ch.Query("INSERT INTO login FORMAT RowBinary", nullptr, rows); !s.ok()) return s;
+  const uint64_t total = w.total();
+  double insert_s = 0;
+  for (uint64_t i = 0; i < total;) {
+    rows.clear();
+    for (size_t k = 0; k < (size_t{1} << 20) && i < total; ++k, ++i) {
+      const Workload::Nat n = w.Make(i);
+      PutLe<int64_t>(&rows, n.ts);
+      PutLe<int64_t>(&rows, n.end_ts);
+      PutString(&rows, n.tcp ? "tcp" : "udp");
+      PutLe<uint32_t>(&rows, n.inside_ip);
+      PutLe<uint16_t>(&rows, n.inside_port);
+      PutLe<uint32_t>(&rows, n.outside_ip);
+      PutLe<uint16_t>(&rows, n.outside_port);
+      PutLe<uint16_t>(&rows, 0);
+      PutLe<uint32_t>(&rows, n.remote_ip);
+      PutLe<uint16_t>(&rows, n.remote_port);
+      PutString(&rows, "ipfix");
+    }
+    const double t0 = WallSeconds();
+    if (Status s = ch.Query("INSERT INTO nat FORMAT RowBinary", nullptr, rows); !s.ok()) return s;
+    insert_s += WallSeconds() - t0;
+  }
+  std::string parts;
+  if (Status s =
+          ch.Query("SELECT DISTINCT partition FROM system.parts WHERE active AND table = 'nat' "
+                   "FORMAT TabSeparated",
+                   &parts);
+      !s.ok())
+    return s;
+  const double o0 = WallSeconds();
+  std::istringstream lines(parts);
+  for (std::string p; std::getline(lines, p);) {
+    if (Status s = ch.Query("OPTIMIZE TABLE nat PARTITION " + p + " FINAL", nullptr); !s.ok())
+      return s;
+  }
+  const double optimize_s = WallSeconds() - o0;
+  std::string bytes;
+  if (Status s =
+          ch.Query("SELECT sum(bytes_on_disk) FROM system.parts WHERE active AND table = 'nat' "
+                   "FORMAT TabSeparated",
+                   &bytes);
+      !s.ok())
+    return s;
+  row->system = "ClickHouse " + ch.version();
+  row->ingest_per_s = static_cast<double>(total) / insert_s;
+  char note[240];
+  std::snprintf(note, sizeof note,
+                "RowBinary INSERTs of 1 M rows, server %s, max_threads=1; OPTIMIZE FINAL %.1f s "
+                "apart",
+                cpus.empty() ? "on all CPUs" : ("on CPU " + cpus).c_str(), optimize_s);
+  row->ingest_note = note;
+  row->bytes_per_record = std::strtod(bytes.c_str(), nullptr) / static_cast<double>(total);
+  row->bytes_note = "nat table, active parts after OPTIMIZE FINAL, zstd";
+
+  std::vector<double> lat;
+  std::string out;
+  for (size_t q = 0; q < queries; ++q) {
+    const Workload::Nat n = w.Make((*rng)() % total);
+    const TimestampUs t = Workload::AskAt(n);
+    const std::string range = " AND ts >= " + std::to_string(t - kNatLookback) + " AND ts < " +
+                              std::to_string(t + kSkew + 3600 * kUsPerSecond);
+    const std::string cols =
+        "SELECT ts, end_ts, inside_ip, inside_port, outside_port, outside_port_end, remote_ip, "
+        "remote_port FROM nat WHERE outside_ip = " +
+        std::to_string(n.outside_ip);
+    const double q0 = WallSeconds();
+    // The same rules as the index: in the window widened by the skew, the remote peer matching,
+    // a single mapping before a block, the exact interval first, then the latest start.
+    struct Cand {
+      int rank;
+      TimestampUs ts;
+      uint32_t inside;
+    } best{-1, 0, 0};
+    auto consider = [&](const std::string& text, bool blocks) {
+      std::istringstream in(text);
+      long long ts, end, ip, ipt, op, ope, rip, rpt;
+      while (in >> ts >> end >> ip >> ipt >> op >> ope >> rip >> rpt) {
+        if (blocks && !(op <= n.outside_port && n.outside_port <= ope)) continue;
+        const TimestampUs e = end ? end : ts + kNatLookback;
+        if (t < ts - kSkew || t > e + kSkew) continue;
+        if (rip != 0 && static_cast<uint32_t>(rip) != n.remote_ip) continue;
+        if (rip != 0 && rpt != 0 && rpt != n.remote_port) continue;
+        int r = (blocks ? 0 : 4) | ((ts <= t && t <= e) ? 2 : 0) | (rip != 0 ? 1 : 0);
+        if (r > best.rank || (r == best.rank && ts >= best.ts))
+          best = {r, ts, static_cast<uint32_t>(ip)};
+      }
+    };
+    Status s = ch.Query(cols + " AND outside_port = " + std::to_string(n.outside_port) + range +
+                            " FORMAT TabSeparated",
+                        &out);
+    if (s.ok()) consider(out, false);
+    if (s.ok() && best.rank < 0) {  // no single mapping: the port blocks of the address
+      s = ch.Query(cols + " AND inside_port = 0" + range + " FORMAT TabSeparated", &out);
+      if (s.ok()) consider(out, true);
+    }
+    std::string account;
+    if (s.ok() && best.rank >= 0) {
+      s = ch.Query(
+          "SELECT ts, event, account FROM login WHERE ip = " + std::to_string(best.inside) +
+              " AND ts >= " + std::to_string(t - kLoginLookback) + " AND ts < " +
+              std::to_string(t + kSkew + kDay) + " ORDER BY ts FORMAT TabSeparated",
+          &out);
+      // One start per subscriber in this workload: the last start at or before t names it.
+      std::istringstream in(out);
+      long long ts;
+      std::string event, acct;
+      while (in >> ts >> event >> acct)
+        if (ts <= t + kSkew && event == "start") account = acct;
+    }
+    lat.push_back((WallSeconds() - q0) * 1e3);
+    if (!s.ok()) return s;
+    if (best.rank >= 0 && Resolved(n, IpAddress::FromV4HostOrder(best.inside), account))
+      ++row->answered;
+  }
+  row->questions = queries;
+  row->p50_ms = Percentile(lat, 0.5);
+  row->p99_ms = Percentile(lat, 0.99);
+  ch.Stop();
+  std::filesystem::remove_all(dir);
+  return Status::OK();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Workload w;
+  size_t queries = 100000, store_queries = 200;
+  uint64_t cap = uint64_t{1} << 22;  // IndexOptions' default max_nat_mappings
+  std::string systems = "index,store,clickhouse", markdown;
+  std::string dir = (std::filesystem::temp_directory_path() / "identity_bench").string();
+  std::string ch_server = "/usr/sbin/clickhouse-server", ch_config = "bench/clickhouse";
+  std::string ch_cpus;
+  for (int i = 1; i < argc; ++i) {
+    std::string k = argv[i];
+    if (k == "--full") {
+      w.days = 30;
+      w.per_day = 20000000;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "identity_bench: %s needs a value\n", k.c_str());
+      return 2;
+    }
+    const char* v = argv[++i];
+    if (k == "--subscribers")
+      w.subscribers = std::max<uint64_t>(1, std::strtoull(v, nullptr, 10));
+    else if (k == "--days")
+      w.days = std::max<uint64_t>(1, std::strtoull(v, nullptr, 10));
+    else if (k == "--per-day" || k == "--mappings")
+      w.per_day = std::max<uint64_t>(1, std::strtoull(v, nullptr, 10));
+    else if (k == "--seed")
+      w.seed = std::strtoull(v, nullptr, 10);
+    else if (k == "--queries")
+      queries = std::strtoull(v, nullptr, 10);
+    else if (k == "--store-queries")
+      store_queries = std::strtoull(v, nullptr, 10);
+    else if (k == "--index-cap")
+      cap = std::max<uint64_t>(1, std::strtoull(v, nullptr, 10));
+    else if (k == "--systems")
+      systems = v;
+    else if (k == "--dir")
+      dir = v;
+    else if (k == "--clickhouse-server")
+      ch_server = v;
+    else if (k == "--clickhouse-config")
+      ch_config = v;
+    else if (k == "--clickhouse-cpus")
+      ch_cpus = v;
+    else if (k == "--markdown")
+      markdown = v;
+    else {
+      std::fprintf(stderr, "identity_bench: unknown option %s\n", k.c_str());
+      return 2;
+    }
+  }
+  auto wants = [&](const char* s) {
+    return ("," + systems + ",").find(std::string(",") + s + ",") != std::string::npos;
+  };
+  std::mt19937_64 rng(w.seed);
+  std::vector<Row> rows;
+  std::vector<std::string> skipped;
+  if (wants("index")) rows.push_back(RunIndex(w, cap, queries, &rng));
+  if (wants("store")) {
+    Row row;
+    Status s = RunStore(w, dir + "/store", store_queries, &rng, &row);
+    std::filesystem::remove_all(dir + "/store");
+    if (!s.ok()) {
+      std::fprintf(stderr, "identity_bench: store: %s\n", s.message().c_str());
+      return 1;
+    }
+    rows.push_back(row);
+  }
+  if (wants("clickhouse")) {
+    if (::access(ch_server.c_str(), X_OK) != 0) {
+      skipped.push_back("ClickHouse: " + ch_server + " is not installed");
+    } else {
+      Row row;
+      Status s = RunClickHouse(w, ch_server, ch_config, dir + "/clickhouse", ch_cpus, store_queries,
+                               &rng, &row);
+      std::filesystem::remove_all(dir + "/clickhouse");
+      if (!s.ok()) {
+        std::fprintf(stderr, "identity_bench: %s\n", s.message().c_str());
+        return 1;
+      }
+      rows.push_back(row);
+    }
+  }
+
+  const double scale = static_cast<double>(w.total()) / 600e6;
+  std::ostringstream md;
+  char line[512];
+  std::snprintf(
+      line, sizeof line,
+      "Workload: %llu subscribers behind %llu public addresses, %llu days x %llu NAT "
+      "mappings = %llu records (%.4g of the issue's 600 M: 30 days x 20 M), seed %llu.\n\n",
+      static_cast<unsigned long long>(w.subscribers), static_cast<unsigned long long>(w.publics()),
+      static_cast<unsigned long long>(w.days), static_cast<unsigned long long>(w.per_day),
+      static_cast<unsigned long long>(w.total()), scale, static_cast<unsigned long long>(w.seed));
+  md << line;
+  md << "| system | NAT events/s ingested | bytes per NAT record | trace p50 | trace p99 | "
+        "questions answered |\n| --- | --- | --- | --- | --- | --- |\n";
+  for (const Row& r : rows) {
+    std::string bytes = r.bytes_per_record < 0 ? "-" : "";
+    if (r.bytes_per_record >= 0) {
+      std::snprintf(line, sizeof line, "%.2f", r.bytes_per_record);
+      bytes = line;
+    }
+    if (!r.bytes_note.empty()) bytes += " (" + r.bytes_note + ")";
+    std::snprintf(line, sizeof line, "| %s | %s (%s) | %s | %.4f ms | %.4f ms | %zu / %zu |\n",
+                  r.system.c_str(), Rate(r.ingest_per_s).c_str(), r.ingest_note.c_str(),
+                  bytes.c_str(), r.p50_ms, r.p99_ms, r.answered, r.questions);
+    md << line;
+  }
+  for (const std::string& s : skipped) md << "\nSkipped: " << s << "\n";
+  std::fputs(md.str().c_str(), stdout);
+  if (!markdown.empty()) std::ofstream(markdown) << md.str();
+  for (const Row& r : rows)
+    if (r.answered != r.questions) {
+      std::fprintf(stderr, "identity_bench: %s answered %zu of %zu questions\n", r.system.c_str(),
+                   r.answered, r.questions);
+      return 1;
+    }
   return 0;
 }

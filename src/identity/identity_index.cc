@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "common/ip_proto.h"
+#include "identity/nat_map.h"
 
 namespace netward::identity {
 namespace {
@@ -66,49 +67,11 @@ struct Interval {
 
 using Timeline = std::vector<Interval>;  // sorted by start
 
-struct PortKey {
-  IpAddress ip;
-  uint16_t port;
-  friend bool operator==(const PortKey& a, const PortKey& b) {
-    return a.port == b.port && a.ip == b.ip;
-  }
-};
-struct PortKeyHash {
-  size_t operator()(const PortKey& k) const {
-    return IpAddressHash()(k.ip) ^ (static_cast<size_t>(k.port) * 0x9E3779B97F4A7C15ULL);
-  }
-};
-
-// A NAT mapping as kept in memory: no strings (the source is an index into a small table).
-struct Slot {
-  TimestampUs ts;
-  TimestampUs end;
-  IpAddress inside;
-  IpAddress outside;
-  IpAddress remote;
-  uint16_t inside_port;
-  uint16_t outside_port;
-  uint16_t outside_port_end;
-  uint16_t remote_port;
-  uint8_t proto;
-  uint8_t source;
-  bool is_block() const { return outside_port_end > outside_port; }
-};
-
-struct BlockSet {
-  std::map<uint16_t, std::vector<uint64_t>> by_start;
-  uint16_t max_span = 0;
-};
-
-void EraseId(std::vector<uint64_t>* ids, uint64_t id) {
-  auto it = std::find(ids->begin(), ids->end(), id);
-  if (it != ids->end()) ids->erase(it);
-}
-
 }  // namespace
 
 struct IdentityIndex::Impl {
-  explicit Impl(const IndexOptions& o) : opt(o) {}
+  explicit Impl(const IndexOptions& o)
+      : opt(o), nat(o.max_nat_mappings, o.skew_tolerance, o.open_nat_ttl) {}
   const IndexOptions& opt;
   mutable std::shared_mutex mu;
   IndexStats stats;
@@ -128,13 +91,10 @@ struct IdentityIndex::Impl {
   TimestampUs newest_login = 0;
 
   // ---- NAT timeline ----
-  std::deque<Slot> slots;  // slots[i] has id base_id + i
-  uint64_t base_id = 0;
-  std::unordered_map<PortKey, std::vector<uint64_t>, PortKeyHash> by_outside;
-  std::unordered_map<IpAddress, BlockSet, IpAddressHash> blocks_by_outside;
-  std::unordered_map<PortKey, std::vector<uint64_t>, PortKeyHash> by_inside;
-  std::unordered_map<IpAddress, std::vector<uint64_t>, IpAddressHash> blocks_by_inside;
+  NatMap nat;
   std::vector<std::string> sources;
+  std::string last_source;  // sources[last_source_index], the usual case of one NAT source
+  uint8_t last_source_index = 0;
 
   Timeline* TimelineFor(const IpAddress& addr, uint8_t len, bool create) {
     if (len == kExactLen) {
@@ -302,41 +262,23 @@ struct IdentityIndex::Impl {
   }
 
   const Interval* FindInterval(const IpAddress& ip, TimestampUs t) const;
-  const Slot* FindOutside(const IpAddress& outside_ip, uint16_t outside_port, TimestampUs t,
-                          uint8_t proto, const IpAddress& remote_ip, uint16_t remote_port) const;
-  const Slot* FindInside(const IpAddress& inside_ip, uint16_t inside_port, TimestampUs t,
-                         uint8_t proto, const IpAddress& remote_ip, uint16_t remote_port) const;
 
   // ---- NAT ----
   uint8_t SourceIndex(const std::string& s) {
-    for (size_t i = 0; i < sources.size(); ++i)
-      if (sources[i] == s) return static_cast<uint8_t>(i);
-    if (sources.size() >= 255) return 255;
-    sources.push_back(s);
-    return static_cast<uint8_t>(sources.size() - 1);
-  }
-
-  Slot& SlotOf(uint64_t id) { return slots[id - base_id]; }
-  const Slot& SlotOf(uint64_t id) const { return slots[id - base_id]; }
-
-  bool TryMerge(const std::vector<uint64_t>& ids, const Slot& s) {
-    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-      Slot& m = SlotOf(*it);
-      if (m.inside_port != s.inside_port || m.outside_port_end != s.outside_port_end ||
-          m.remote_port != s.remote_port || m.proto != s.proto || !(m.inside == s.inside) ||
-          !(m.remote == s.remote) || !(m.outside == s.outside))
-        continue;
-      bool same_start = std::abs(m.ts - s.ts) <= opt.skew_tolerance;
-      bool continues = m.end == 0 && s.ts >= m.ts && (s.ts - m.ts) <= opt.open_nat_ttl;
-      if (!same_start && !continues) continue;
-      if (s.end != 0) m.end = std::max(m.end, s.end);
-      return true;
+    if (!sources.empty() && s == last_source) return last_source_index;
+    size_t i = 0;
+    while (i < sources.size() && sources[i] != s) ++i;
+    if (i == sources.size()) {
+      if (sources.size() >= 255) return 255;
+      sources.push_back(s);
     }
-    return false;
+    last_source = s;
+    last_source_index = static_cast<uint8_t>(i);
+    return last_source_index;
   }
 
   void AddNat(const record::NatRecord& r) {
-    Slot s{};
+    NatSlot s;
     s.ts = r.ts;
     s.end = r.end_ts;
     s.inside = r.inside_ip;
@@ -349,83 +291,14 @@ struct IdentityIndex::Impl {
     s.proto = IpProtoNumber(r.proto);
     s.source = SourceIndex(r.source);
     ++stats.nats;
-    const uint64_t id = base_id + slots.size();
-    if (s.is_block()) {
-      BlockSet& bs = blocks_by_outside[s.outside];
-      auto& ids = bs.by_start[s.outside_port];
-      if (TryMerge(ids, s)) {
-        ++stats.nats_merged;
-        return;
-      }
-      ids.push_back(id);
-      bs.max_span = std::max<uint16_t>(bs.max_span,
-                                       static_cast<uint16_t>(s.outside_port_end - s.outside_port));
-      blocks_by_inside[s.inside].push_back(id);
-    } else {
-      auto& ids = by_outside[PortKey{s.outside, s.outside_port}];
-      if (TryMerge(ids, s)) {
-        ++stats.nats_merged;
-        return;
-      }
-      ids.push_back(id);
-      by_inside[PortKey{s.inside, s.inside_port}].push_back(id);
+    if (nat.Add(s, &stats.nat_evicted)) {
+      ++stats.nats_merged;
+      return;
     }
-    slots.push_back(s);
-    ++stats.nat_mappings;
-    while (stats.nat_mappings > opt.max_nat_mappings && !slots.empty()) EvictOldestNat();
+    stats.nat_mappings = nat.size();
   }
 
-  void EvictOldestNat() {
-    const Slot& s = slots.front();
-    const uint64_t id = base_id;
-    if (s.is_block()) {
-      auto bit = blocks_by_outside.find(s.outside);
-      if (bit != blocks_by_outside.end()) {
-        auto sit = bit->second.by_start.find(s.outside_port);
-        if (sit != bit->second.by_start.end()) {
-          EraseId(&sit->second, id);
-          if (sit->second.empty()) bit->second.by_start.erase(sit);
-        }
-        if (bit->second.by_start.empty()) blocks_by_outside.erase(bit);
-      }
-      auto iit = blocks_by_inside.find(s.inside);
-      if (iit != blocks_by_inside.end()) {
-        EraseId(&iit->second, id);
-        if (iit->second.empty()) blocks_by_inside.erase(iit);
-      }
-    } else {
-      for (auto* map : {&by_outside, &by_inside}) {
-        PortKey k = map == &by_outside ? PortKey{s.outside, s.outside_port}
-                                       : PortKey{s.inside, s.inside_port};
-        auto it = map->find(k);
-        if (it == map->end()) continue;
-        EraseId(&it->second, id);
-        if (it->second.empty()) map->erase(it);
-      }
-    }
-    slots.pop_front();
-    ++base_id;
-    --stats.nat_mappings;
-    ++stats.nat_evicted;
-  }
-
-  // Ranks a candidate; higher is better. -1: no match.
-  int64_t Rank(const Slot& m, TimestampUs t, uint8_t proto, const IpAddress& remote_ip,
-               uint16_t remote_port) const {
-    if (proto && m.proto && proto != m.proto) return -1;
-    TimestampUs end = m.end ? m.end : m.ts + opt.open_nat_ttl;
-    if (t < m.ts - opt.skew_tolerance || t > end + opt.skew_tolerance) return -1;
-    bool remote_known = !remote_ip.is_unspecified() && !m.remote.is_unspecified();
-    if (remote_known && !(remote_ip == m.remote)) return -1;
-    if (remote_known && remote_port && m.remote_port && remote_port != m.remote_port) return -1;
-    int64_t r = 0;
-    if (!m.is_block()) r |= 4;
-    if (m.ts <= t && t <= end) r |= 2;
-    if (remote_known) r |= 1;
-    return r;
-  }
-
-  NatMapping ToMapping(const Slot& s) const {
+  NatMapping ToMapping(const NatSlot& s) const {
     NatMapping m;
     m.ts = s.ts;
     m.end_ts = s.end;
@@ -439,17 +312,6 @@ struct IdentityIndex::Impl {
     m.remote_port = s.remote_port;
     if (s.source < sources.size()) m.source = sources[s.source];
     return m;
-  }
-
-  void Consider(uint64_t id, TimestampUs t, uint8_t proto, const IpAddress& rip, uint16_t rport,
-                const Slot** best, int64_t* best_rank) const {
-    const Slot& m = SlotOf(id);
-    int64_t r = Rank(m, t, proto, rip, rport);
-    if (r < 0) return;
-    if (!*best || r > *best_rank || (r == *best_rank && m.ts >= (*best)->ts)) {
-      *best = &m;
-      *best_rank = r;
-    }
   }
 };
 
@@ -501,51 +363,6 @@ const Interval* IdentityIndex::Impl::FindInterval(const IpAddress& ip, Timestamp
   return nullptr;
 }
 
-const Slot* IdentityIndex::Impl::FindOutside(const IpAddress& outside_ip, uint16_t outside_port,
-                                             TimestampUs t, uint8_t proto,
-                                             const IpAddress& remote_ip,
-                                             uint16_t remote_port) const {
-  const Slot* best = nullptr;
-  int64_t rank = -1;
-  auto it = by_outside.find(PortKey{outside_ip, outside_port});
-  if (it != by_outside.end()) {
-    for (uint64_t id : it->second) Consider(id, t, proto, remote_ip, remote_port, &best, &rank);
-  }
-  if (best) return best;
-  auto bit = blocks_by_outside.find(outside_ip);
-  if (bit == blocks_by_outside.end()) return nullptr;
-  const BlockSet& bs = bit->second;
-  const int lowest = static_cast<int>(outside_port) - bs.max_span;
-  for (auto sit = bs.by_start.upper_bound(outside_port); sit != bs.by_start.begin();) {
-    --sit;
-    if (static_cast<int>(sit->first) < lowest) break;
-    for (uint64_t id : sit->second) {
-      const Slot& m = SlotOf(id);
-      if (outside_port < m.outside_port || outside_port > m.outside_port_end) continue;
-      Consider(id, t, proto, remote_ip, remote_port, &best, &rank);
-    }
-  }
-  return best;
-}
-
-const Slot* IdentityIndex::Impl::FindInside(const IpAddress& inside_ip, uint16_t inside_port,
-                                            TimestampUs t, uint8_t proto,
-                                            const IpAddress& remote_ip,
-                                            uint16_t remote_port) const {
-  const Slot* best = nullptr;
-  int64_t rank = -1;
-  auto it = by_inside.find(PortKey{inside_ip, inside_port});
-  if (it != by_inside.end()) {
-    for (uint64_t id : it->second) Consider(id, t, proto, remote_ip, remote_port, &best, &rank);
-  }
-  if (best) return best;
-  auto bit = blocks_by_inside.find(inside_ip);
-  if (bit != blocks_by_inside.end()) {
-    for (uint64_t id : bit->second) Consider(id, t, proto, remote_ip, remote_port, &best, &rank);
-  }
-  return best;
-}
-
 std::optional<Subscriber> IdentityIndex::FindSubscriber(const IpAddress& ip, TimestampUs t) const {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
   const Interval* iv = impl_->FindInterval(ip, t);
@@ -560,7 +377,8 @@ std::optional<NatMapping> IdentityIndex::FindByOutside(const IpAddress& outside_
                                                        uint8_t proto, const IpAddress& remote_ip,
                                                        uint16_t remote_port) const {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
-  const Slot* m = impl_->FindOutside(outside_ip, outside_port, t, proto, remote_ip, remote_port);
+  const NatSlot* m =
+      impl_->nat.FindOutside(outside_ip, outside_port, t, proto, remote_ip, remote_port);
   if (!m) return std::nullopt;
   return impl_->ToMapping(*m);
 }
@@ -570,7 +388,8 @@ std::optional<NatMapping> IdentityIndex::FindByInside(const IpAddress& inside_ip
                                                       uint8_t proto, const IpAddress& remote_ip,
                                                       uint16_t remote_port) const {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
-  const Slot* m = impl_->FindInside(inside_ip, inside_port, t, proto, remote_ip, remote_port);
+  const NatSlot* m =
+      impl_->nat.FindInside(inside_ip, inside_port, t, proto, remote_ip, remote_port);
   if (!m) return std::nullopt;
   return impl_->ToMapping(*m);
 }
@@ -583,18 +402,18 @@ bool IdentityIndex::LookupClient(TimestampUs ts, const IpAddress& src_ip, uint16
   const Interval* iv = impl_->FindInterval(src_ip, ts);
   bool found = false;
   if (iv) {  // the probe sees the inside address: NAT, if any, is by inside
-    if (const Slot* m = impl_->FindInside(src_ip, src_port, ts, 0, dst_ip, dst_port)) {
+    if (const NatSlot* m = impl_->nat.FindInside(src_ip, src_port, ts, 0, dst_ip, dst_port)) {
       out->nat_ip = m->outside;
       out->nat_port = m->is_block() ? 0 : m->outside_port;
     }
     found = true;
-  } else if (const Slot* m = impl_->FindOutside(src_ip, src_port, ts, 0, dst_ip, dst_port)) {
+  } else if (const NatSlot* m = impl_->nat.FindOutside(src_ip, src_port, ts, 0, dst_ip, dst_port)) {
     // The probe sees the public side: the mapping names the inside address.
     out->nat_ip = src_ip;
     out->nat_port = src_port;
     iv = impl_->FindInterval(m->inside, ts);
     found = true;
-  } else if (const Slot* in = impl_->FindInside(src_ip, src_port, ts, 0, dst_ip, dst_port)) {
+  } else if (const NatSlot* in = impl_->nat.FindInside(src_ip, src_port, ts, 0, dst_ip, dst_port)) {
     out->nat_ip = in->outside;  // NAT known, subscriber not
     out->nat_port = in->is_block() ? 0 : in->outside_port;
     found = true;
@@ -609,7 +428,9 @@ bool IdentityIndex::LookupClient(TimestampUs ts, const IpAddress& src_ip, uint16
 
 IndexStats IdentityIndex::stats() const {
   std::shared_lock<std::shared_mutex> lock(impl_->mu);
-  return impl_->stats;
+  IndexStats s = impl_->stats;
+  s.nat_memory_bytes = impl_->nat.memory_bytes();
+  return s;
 }
 
 }  // namespace netward::identity

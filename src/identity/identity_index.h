@@ -26,8 +26,12 @@
 // subscriber answers 10:00:01 with the new one and 09:59:59 with the old one.
 //
 // Bounds: at most `max_login_intervals` intervals and `max_nat_mappings` mappings; beyond that
-// the oldest are evicted (closed or expired ones first) and counted in IndexStats. History older
-// than the caps lives in the store (`netward trace` reads it there).
+// the oldest are evicted and counted in IndexStats. Subscriber intervals: closed or expired ones
+// first. NAT mappings: strictly the oldest arrival, whatever its state, so an index that is full
+// answers for the newest `max_nat_mappings` (nat_map.h: an 88-byte slot in a ring plus two 24-byte
+// key-table entries per mapping, 150..220 bytes per mapping held, ~720 MiB at the default 4 M;
+// nothing allocated per record once the tables have grown). History older than the caps lives in
+// the store (`netward trace` reads it there).
 //
 // Thread-safe: many readers (workers enriching records, trace) and writers (sources) at once; a
 // reader-writer lock guards everything. `empty()` is one atomic load, for the no-identity case.
@@ -84,15 +88,16 @@ struct NatMapping {
 };
 
 struct IndexStats {
-  uint64_t logins = 0;           // login records taken
-  uint64_t logins_ignored = 0;   // no address, unknown event
-  uint64_t nats = 0;             // nat records taken
-  uint64_t nats_merged = 0;      // repeated a known mapping (end updated)
-  uint64_t nats_ignored = 0;     // no outside address
-  uint64_t login_evicted = 0;    // intervals dropped over max_login_intervals
-  uint64_t nat_evicted = 0;      // mappings dropped over max_nat_mappings
-  uint64_t login_intervals = 0;  // held now
-  uint64_t nat_mappings = 0;     // held now
+  uint64_t logins = 0;            // login records taken
+  uint64_t logins_ignored = 0;    // no address, unknown event
+  uint64_t nats = 0;              // nat records taken
+  uint64_t nats_merged = 0;       // repeated a known mapping (end updated)
+  uint64_t nats_ignored = 0;      // no outside address
+  uint64_t login_evicted = 0;     // intervals dropped over max_login_intervals
+  uint64_t nat_evicted = 0;       // mappings dropped over max_nat_mappings
+  uint64_t login_intervals = 0;   // held now
+  uint64_t nat_mappings = 0;      // held now
+  uint64_t nat_memory_bytes = 0;  // allocated for the NAT timeline (slots and key tables)
 };
 
 class IdentityIndex : public record::RecordEnricher {
