@@ -66,7 +66,8 @@ struct AnalyzerContext {
   //   directions, Host excluded), "http.req_content_type" / "http.resp_content_type" (the
   //   Content-Type before each body, may be empty), "http.req_body" / "http.resp_body" (decoded
   //   body bytes as they come), "dns.query", "tls.sni", "mail.subject" (encoded-words decoded),
-  //   "smtp.body" (message body lines), "ftp.file".
+  //   "smtp.header" (each line of a message's header block, folded lines on their own),
+  //   "smtp.body" (each message body line, then "\r\n" on its own), "ftp.file".
   void (*content_hook)(void* user, std::string_view what, std::string_view bytes) = nullptr;
   void* content_hook_user = nullptr;
 

@@ -284,6 +284,7 @@ void SmtpAnalyzer::OnMessageLine(AnalyzerContext& ctx, std::string_view line) {
         ctx.content_hook(ctx.content_hook_user, "mail.subject", rec_.subject);
       return;
     }
+    if (ctx.content_hook) ctx.content_hook(ctx.content_hook_user, "smtp.header", line);
     if (line.front() == ' ' || line.front() == '\t') {  // folded continuation
       std::string* target = nullptr;
       switch (last_header_) {

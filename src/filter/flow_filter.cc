@@ -49,6 +49,21 @@ void FilterRuntime::Install(std::shared_ptr<const CompiledRules> rules) {
   RulesChanged();
 }
 
+class FlowFilter::MailSink : public MailMimeReader::Sink {
+ public:
+  MailSink(FlowFilter* filter, const FlowFilterEnv* env) : filter_(filter), env_(env) {}
+  void OnPartStart(const MailMimeReader::Part& part) override {
+    filter_->StartBody(filter_->bodies_[kMailBody], part.content_type);
+  }
+  void OnPartBytes(std::string_view decoded) override {
+    filter_->ScanBody(*env_, filter_->bodies_[kMailBody], Scope::kMailBody, decoded);
+  }
+
+ private:
+  FlowFilter* filter_;
+  const FlowFilterEnv* env_;
+};
+
 void FlowFilter::StartBody(BodyStream& b, std::string_view content_type) {
   b.tail.clear();
   b.charset.clear();
@@ -168,7 +183,16 @@ void FlowFilter::OnContent(const FlowFilterEnv& env, std::string_view what,
   // Most frequent first: body pieces.
   if (what == "http.resp_body") return ScanBody(env, bodies_[kRespBody], Scope::kHttpBody, bytes);
   if (what == "http.req_body") return ScanBody(env, bodies_[kReqBody], Scope::kHttpBody, bytes);
-  if (what == "smtp.body") return ScanBody(env, bodies_[kMailBody], Scope::kMailBody, bytes);
+  if (what == "smtp.body" || what == "smtp.header") {
+    if (!rules_->HasScope(Scope::kMailBody)) return;
+    MailSink sink(this, &env);
+    if (what == "smtp.body") {
+      mail_.BodyPiece(bytes, &sink);
+    } else {
+      mail_.HeaderLine(bytes, &sink);
+    }
+    return;
+  }
   NormalizeOptions options;
   if (what == "http.header") return CheckText(env, Scope::kHttpHeader, bytes, options);
   if (what == "http.resp_content_type") return StartBody(bodies_[kRespBody], bytes);

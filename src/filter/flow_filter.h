@@ -30,6 +30,7 @@
 #include "common/time.h"
 #include "filter/block_action.h"
 #include "filter/filter_config.h"
+#include "filter/mail_mime_reader.h"
 #include "filter/rule_engine.h"
 #include "record/record_batch.h"
 #include "record/schema.h"
@@ -115,6 +116,9 @@ class FlowFilter {
   };
   enum BodyIndex { kReqBody = 0, kRespBody = 1, kMailBody = 2 };
 
+  class MailSink;  // feeds decoded mail parts (mail_) into bodies_[kMailBody]
+  friend class MailSink;
+
   void StartBody(BodyStream& b, std::string_view content_type);
   void ScanBody(const FlowFilterEnv& env, BodyStream& b, Scope scope, std::string_view piece);
   void CheckText(const FlowFilterEnv& env, Scope scope, std::string_view text,
@@ -124,6 +128,7 @@ class FlowFilter {
   const FilterConfig* config_;
   std::shared_ptr<const CompiledRules> rules_;
   BodyStream bodies_[3];
+  MailMimeReader mail_;               // MIME structure of the mail bodies (base64/QP parts decoded)
   std::string last_host_;             // HTTP Host, DNS query or SNI last seen: the alerts' `host`
   std::string last_url_;              // the current HTTP request's URL: the alerts' `url`
   std::vector<std::string> alerted_;  // rule ids already reported in this flow

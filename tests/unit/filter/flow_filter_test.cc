@@ -463,3 +463,54 @@ keyword = "网站"
 
 }  // namespace
 }  // namespace netward::filter
+
+namespace netward::filter {
+namespace {
+
+// A mail whose keyword is only visible after MIME decoding: a base64, GBK-encoded HTML part of
+// a multipart message (and a plain part without it), fed as the SMTP analyzer feeds it.
+TEST_F(FlowFilterTest, MailBodyPartsAreDecodedBeforeScanning) {
+  auto rules = CompileToml(kGambling);
+  ASSERT_TRUE(rules);
+  FlowFilter f(&config_);
+  f.SetRules(rules);
+  const std::string gbk = ToGbk("<p>欢迎来到赌<i>博</i>网站</p>");
+  ASSERT_EQ(gbk.find("赌"), std::string::npos);
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string b64;
+  for (size_t i = 0; i < gbk.size(); i += 3) {
+    uint32_t v = static_cast<uint8_t>(gbk[i]) << 16;
+    if (i + 1 < gbk.size()) v |= static_cast<uint8_t>(gbk[i + 1]) << 8;
+    if (i + 2 < gbk.size()) v |= static_cast<uint8_t>(gbk[i + 2]);
+    b64 += kAlphabet[(v >> 18) & 63];
+    b64 += kAlphabet[(v >> 12) & 63];
+    b64 += i + 1 < gbk.size() ? kAlphabet[(v >> 6) & 63] : '=';
+    b64 += i + 2 < gbk.size() ? kAlphabet[v & 63] : '=';
+  }
+  Give(f, "smtp.header", "Subject: hello");
+  Give(f, "smtp.header", "Content-Type: multipart/alternative;");
+  Give(f, "smtp.header", "\tboundary=\"zz\"");
+  const std::vector<std::string> body = {"--zz",
+                                         "Content-Type: text/plain",
+                                         "",
+                                         "nothing to see here",
+                                         "--zz",
+                                         "Content-Type: text/html; charset=gbk",
+                                         "Content-Transfer-Encoding: base64",
+                                         "",
+                                         b64.substr(0, 10),
+                                         b64.substr(10),
+                                         "--zz--"};
+  for (const std::string& line : body) {
+    Give(f, "smtp.body", line);
+    Give(f, "smtp.body", "\r\n");
+  }
+  auto alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(Field(alerts[0], "rule_id"), "gamble");
+  EXPECT_EQ(Field(alerts[0], "scope"), "mail_body");
+}
+
+}  // namespace
+}  // namespace netward::filter
