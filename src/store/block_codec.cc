@@ -6,7 +6,7 @@
 //
 //   offset size  field
 //   0      4     magic "NWB1"
-//   4      1     version = 2
+//   4      1     version = 3
 //   5      1     stream id (record::StreamId)
 //   6      2     column count C (the stream's schema fields + site)
 //   8      4     schema fingerprint: low 32 bits of Hash64 over every column's name, a 0 byte
@@ -21,9 +21,9 @@
 //   49     16*G  per group: i64 min_ts, i64 max_ts
 //          17*C  per column: u8 flags (1: values in the Bloom filter), u64 sum0, u64 sum1
 //                (locator checksums over all N rows, below)
-//          17*CG per chunk (column c, group g; c major): u8 codec (0 raw, 1 zstd), u32 stored
-//                bytes, u32 raw bytes, u64 stored hash (Hash64 of the stored bytes, seed
-//                "NWB1STOR": covers even bytes that zstd ignores)
+//          17*CG per chunk (column c, group g; c major): u8 codec (0 raw, 1 zstd, 2 packed),
+//                u32 stored bytes, u32 raw bytes, u64 stored hash (Hash64 of the stored bytes,
+//                seed "NWB1STOR": covers even bytes that zstd ignores)
 //          1     Bloom hash count k (8)
 //          4     Bloom bit count m (a multiple of 512; 0 = no filter)
 //          m/8   Bloom bits
@@ -32,21 +32,28 @@
 //
 // Chunk encodings, row after row; each chunk decodes on its own (varints are LEB128 in their
 // shortest form):
-//   Time        zigzag varint of the delta to the previous row (the group's first row: to 0)
+//   Time        ts: zigzag varint of the delta to the previous row (the group's first row: to 0);
+//               a later Time column (end_ts): a mode byte, then zigzag varints of the delta to
+//               the row's ts (1) or, when that halves the chunk (unset times), to the row before
+//               (0)
 //   U16/32/64   varint
 //   Ip          family byte (0 unset, 4, 6) + 4 or 16 address bytes
-//   String      varint tag: 0 = a new value follows (varint length + bytes); k >= 1 = the same
-//               value as the k-th new value of this chunk
+//   String      a layout byte, then inline (0): per row a varint tag: 0 = a new value follows
+//               (varint length + bytes); k >= 1 = the same value as the k-th new value of this
+//               chunk; or transposed (1, when >= 2 new values all have one length L): varint L,
+//               varint count n, the row tags, then byte j of every new value for j < L
 //   StringList  varint count + elements (varint length + bytes); U32List: varint count + varints
-// A chunk is stored as one zstd frame, or raw when compression does not make it smaller.
+// A chunk is stored as one zstd frame, or raw when compression does not make it smaller; a
+// Time, integer or Ip chunk is stored packed (int_codec.h: frame of reference, common stride,
+// bit packing of per-row codes) instead when that is smaller still.
 //
 // Locator checksums: h_i = (value hash of row i) mod p, p = 2^61 - 1 (value hashes:
 // block_format.h). sum0 = sum h_i, sum1 = sum (i + 1) h_i (mod p). If one row changed,
 // (i + 1) = d1 / d0 (mod p).
 //
 // Bloom keys: BloomKey(value hash, column) of each value of an indexed column (each element of
-// a list); a u16 column with over 16384 distinct values in the block is left out (a filter
-// over most of a 65536-value domain prunes little) and its flag says so.
+// a list), ~7 bits per distinct key; a u16 column with over 16384 distinct values in the block is
+// left out (a filter over most of a 65536-value domain prunes little) and its flag says so.
 #include "store/block_codec.h"
 
 #include <zstd.h>
@@ -63,6 +70,7 @@
 #include "store/block_format.h"
 #include "store/bloom_filter.h"
 #include "store/hash64.h"
+#include "store/int_codec.h"
 #include "store/varint.h"
 
 namespace netward::store {
@@ -299,7 +307,15 @@ class BlockBuilder::Impl {
  public:
   explicit Impl(StreamId stream) : stream_(stream), info_(&Info(stream)) {
     cols_.resize(info_->columns);
-    for (size_t c = 0; c < cols_.size(); ++c) cols_[c].indexed = info_->indexed[c];
+    for (size_t c = 0; c < cols_.size(); ++c) {
+      cols_[c].indexed = info_->indexed[c];
+      cols_[c].packable = bf::IsPackable(info_->defs[c].type);
+      cols_[c].is_string = info_->defs[c].type == ColumnType::kString;
+    }
+    ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
+    for (size_t c = 1; c < cols_.size(); ++c) {
+      cols_[c].from_ts = ts_first_ && info_->defs[c].type == ColumnType::kTime;
+    }
     cctx_ = ZSTD_createCCtx();
   }
   ~Impl() { ZSTD_freeCCtx(cctx_); }
@@ -317,21 +333,36 @@ class BlockBuilder::Impl {
     StringDictionary dictionary;
     StringDictionary::Value last;      // String columns: the previous row's value
     std::vector<uint32_t> group_ends;  // bytes of buf at the end of each finished row group
+    bool packable = false;             // Time, integer and Ip columns: may be packed (int_codec.h)
+    // String columns: per row group, the length of all its new values, kNoValue if it has
+    // none, kMixed if they differ.
+    bool is_string = false;
+    bool from_ts = false;  // a Time column after ts: a mode byte, then coded from the row's ts
+    std::vector<int32_t> value_length;
   };
+  static constexpr int32_t kNoValue = -2, kMixed = -1;
 
   // Called before the first value of row count_: at a row group boundary every column starts
   // afresh (deltas from 0, its own dictionary), so that each group decodes on its own.
   void BeginRow() {
-    if (count_ == 0) {
-      group_min_.push_back(0);
-      group_max_.push_back(0);
-      return;
-    }
     if ((count_ & kGroupMask) != 0) return;
     for (Column& col : cols_) {
-      col.group_ends.push_back(static_cast<uint32_t>(col.buf.size()));
-      col.prev_ts = 0;
-      col.dictionary.Restart();
+      if (count_ != 0) {
+        col.group_ends.push_back(static_cast<uint32_t>(col.buf.size()));
+        col.prev_ts = 0;
+        col.dictionary.Restart();
+      }
+      if (col.from_ts) {  // the mode byte: from ts, unless Encode finds the other form smaller
+        uint8_t* p = col.buf.Reserve(1);
+        *p = bf::kTimeFromTs;
+        col.buf.Commit(p + 1);
+      }
+      if (col.is_string) {  // the String chunk's layout byte: inline, until Encode packs it
+        uint8_t* p = col.buf.Reserve(1);
+        *p = bf::kStringInline;
+        col.buf.Commit(p + 1);
+        col.value_length.push_back(kNoValue);
+      }
     }
     group_min_.push_back(0);
     group_max_.push_back(0);
@@ -347,8 +378,11 @@ class BlockBuilder::Impl {
 
   void Put(size_t c, TimestampUs ts) {
     Column& col = cols_[c];
-    uint64_t delta = static_cast<uint64_t>(ts) - static_cast<uint64_t>(col.prev_ts);
+    // ts: the difference to the row before; later Time columns: to the row's ts.
+    const TimestampUs from = (c == 0 || !ts_first_) ? col.prev_ts : row_ts_;
+    const uint64_t delta = static_cast<uint64_t>(ts) - static_cast<uint64_t>(from);
     col.prev_ts = ts;
+    if (c == 0) row_ts_ = ts;
     uint8_t* p = col.buf.Reserve(kMaxVarint64);
     col.buf.Commit(PutVarint64(p, ZigZag(static_cast<int64_t>(delta))));
     uint64_t h = HashWord(static_cast<uint64_t>(ts));
@@ -386,6 +420,12 @@ class BlockBuilder::Impl {
     if (!s.empty()) std::memcpy(p, s.data(), s.size());
     col.buf.Commit(p + s.size());
     col.last = col.dictionary.AddNew(offset, s, h, count_ + 1);
+    int32_t& length = col.value_length.back();
+    if (length == kNoValue) {
+      length = static_cast<int32_t>(std::min<size_t>(s.size(), INT32_MAX));
+    } else if (length != static_cast<int32_t>(s.size())) {
+      length = kMixed;
+    }
     if (col.indexed) AddKey(col, c, h);
   }
   void Put(size_t c, const std::string& s) { Put(c, std::string_view(s)); }
@@ -440,6 +480,10 @@ class BlockBuilder::Impl {
   }
 
   void EndRow() { ++count_; }
+  bool TryPack(size_t c, const uint8_t* chunk, size_t raw, size_t best, uint8_t* out,
+               size_t* size) const;
+  const uint8_t* Transpose(const uint8_t* chunk, size_t size, uint32_t length, size_t* out) const;
+  const uint8_t* FromPrevious(uint32_t g, const uint8_t* chunk, size_t size, size_t* out) const;
   void Encode(uint64_t first_seq, int zstd_level, std::string* out) const;
   void Clear() {
     for (Column& col : cols_) {
@@ -450,6 +494,7 @@ class BlockBuilder::Impl {
       col.keys.Clear();
       col.dictionary.Clear();
       col.group_ends.clear();
+      col.value_length.clear();
     }
     count_ = 0;
     min_ts_ = max_ts_ = 0;
@@ -466,9 +511,139 @@ class BlockBuilder::Impl {
   TimestampUs min_ts_ = 0;
   TimestampUs max_ts_ = 0;
   std::vector<TimestampUs> group_min_, group_max_;  // per row group, the last one open
-  mutable std::string bloom_bits_;                  // Encode's scratch
+  bool ts_first_ = false;   // column 0 is the stream's ts (later Time columns are coded from it)
+  TimestampUs row_ts_ = 0;  // the ts of the row being added
+  mutable std::string bloom_bits_;        // Encode's scratch
+  mutable ByteBuffer tags_, transposed_;  // Transpose's scratch
+  mutable std::vector<const uint8_t*> value_ptrs_;
+  mutable std::vector<uint64_t> codes_;  // TryPack's scratch
+  mutable ByteBuffer previous_;          // FromPrevious's scratch
   ZSTD_CCtx* cctx_ = nullptr;
 };
+
+// If the packed form of a chunk of column c (its `raw` encoded bytes at `chunk`) is smaller
+// than `best` bytes, writes it at `out`, sets *size and returns true. The codes are read back
+// from the encoding (the builder keeps no per-row copy of them).
+bool BlockBuilder::Impl::TryPack(size_t c, const uint8_t* chunk, size_t raw, size_t best,
+                                 uint8_t* out, size_t* size) const {
+  const ColumnType type = info_->defs[c].type;
+  const uint8_t* p = chunk;
+  const uint8_t* const end = chunk + raw;
+  const bool mode = cols_[c].from_ts;  // a mode byte first, kept as the packed chunk's first
+  if (mode) ++p;
+  codes_.clear();
+  while (p < end) {  // the builder's own bytes: well formed
+    uint64_t v = 0;
+    if (type == ColumnType::kIp) {
+      const uint8_t family = *p++;
+      if (family == 6) return false;  // IPv6: not packed
+      if (family == 4) {
+        v = uint64_t{(uint32_t{p[0]} << 24) | (uint32_t{p[1]} << 16) | (uint32_t{p[2]} << 8) |
+                     p[3]} +
+            1;
+        p += 4;
+      }
+    } else {
+      GetVarint64(&p, end, &v);
+      if (type == ColumnType::kTime) v = static_cast<uint64_t>(UnZigZag(v));
+    }
+    codes_.push_back(v);
+  }
+  const uint64_t* codes = codes_.data();
+  size_t n = codes_.size();
+  // ts: its first value as a zigzag varint, then the differences of the others.
+  const bool first_apart = c == 0 && type == ColumnType::kTime && n > 0;
+  const uint64_t first = first_apart ? ZigZag(static_cast<int64_t>(codes[0])) : 0;
+  const size_t first_bytes = first_apart ? Varint64Length(first) : 0;
+  codes += first_apart;
+  n -= first_apart;
+  const int_codec::Plan plan = int_codec::MakePlan(codes, n, type == ColumnType::kTime);
+  if (!plan.ok || mode + first_bytes + plan.bytes >= best) return false;
+  uint8_t* q = out;
+  if (mode) *q++ = chunk[0];
+  if (first_apart) q = PutVarint64(q, first);
+  q = int_codec::Pack(codes, n, plan, q);
+  *size = static_cast<size_t>(q - out);
+  return true;
+}
+
+// A chunk of a Time column after ts (mode byte kTimeFromTs, then per row the zigzag varint of
+// the value minus the row's ts) in the other mode, kTimeFromPrevious (the value minus the row
+// before's, the first row's minus 0), if that is smaller before compression: unset end times
+// (0) cost nothing that way. Only when it halves the size: differences to ts are what packs
+// well (whole-second durations). Returns the bytes to store (the chunk or this builder's scratch).
+const uint8_t* BlockBuilder::Impl::FromPrevious(uint32_t g, const uint8_t* chunk, size_t size,
+                                                size_t* out) const {
+  const Column& ts = cols_[0];
+  const size_t ts_begin = g == 0 ? 0 : ts.group_ends[g - 1];
+  const size_t ts_end = g < ts.group_ends.size() ? ts.group_ends[g] : ts.buf.size();
+  const uint8_t* t = ts.buf.data() + ts_begin;
+  const uint8_t* const t_end = ts.buf.data() + ts_end;
+  const uint8_t* p = chunk + 1;
+  const uint8_t* const end = chunk + size;
+  previous_.clear();
+  uint8_t* q = previous_.Reserve(1 + kMaxVarint64 * (size_t{1} << bf::kGroupShift));
+  uint8_t* const begin = q;
+  *q++ = bf::kTimeFromPrevious;
+  uint64_t row_ts = 0, prev = 0;
+  while (p < end && t < t_end) {  // the builder's own bytes: well formed
+    uint64_t z = 0, d = 0;
+    GetVarint64(&t, t_end, &z);
+    row_ts += static_cast<uint64_t>(UnZigZag(z));
+    GetVarint64(&p, end, &d);
+    const uint64_t value = row_ts + static_cast<uint64_t>(UnZigZag(d));
+    q = PutVarint64(q, ZigZag(static_cast<int64_t>(value - prev)));
+    prev = value;
+  }
+  const auto n = static_cast<size_t>(q - begin);
+  if (2 * n >= size) {  // only when clearly smaller: differences to ts pack better (strides)
+    *out = size;
+    return chunk;
+  }
+  *out = n;
+  return begin;
+}
+
+// Rewrites a String chunk whose new values all have `length` bytes (layout byte kStringInline,
+// then per row a tag and, for a new value, its length and bytes) in the transposed layout:
+// kStringTransposed, varint length, varint count of new values, the row tags, then byte j of
+// every new value for j = 0 .. length - 1. Returns the bytes (scratch of this builder).
+const uint8_t* BlockBuilder::Impl::Transpose(const uint8_t* chunk, size_t size, uint32_t length,
+                                             size_t* out) const {
+  const uint8_t* p = chunk + 1;
+  const uint8_t* const end = chunk + size;
+  tags_.clear();
+  std::vector<const uint8_t*>& values = value_ptrs_;
+  values.clear();
+  while (p < end) {
+    uint64_t tag = 0, len = 0;
+    GetVarint64(&p, end, &tag);  // the builder's own bytes: well formed
+    uint8_t* t = tags_.Reserve(kMaxVarint64);
+    tags_.Commit(PutVarint64(t, tag));
+    if (tag == 0) {
+      GetVarint64(&p, end, &len);
+      values.push_back(p);
+      p += len;
+    }
+  }
+  const size_t n = values.size();
+  if (n < 2) {  // nothing to gain
+    *out = size;
+    return chunk;
+  }
+  uint8_t* q = transposed_.Reserve(1 + 2 * kMaxVarint64 + tags_.size() + n * length);
+  uint8_t* const begin = q;
+  *q++ = bf::kStringTransposed;
+  q = PutVarint64(q, length);
+  q = PutVarint64(q, n);
+  std::memcpy(q, tags_.data(), tags_.size());
+  q += tags_.size();
+  for (uint32_t j = 0; j < length; ++j) {
+    for (size_t i = 0; i < n; ++i) *q++ = values[i][j];
+  }
+  *out = static_cast<size_t>(q - begin);
+  return begin;
+}
 
 void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string* out) const {
   const size_t ncols = cols_.size();
@@ -490,7 +665,9 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   const size_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
   const size_t header_bytes = bloom_offset + bf::kBloomFixedBytes + nbits / 8 + bf::kChecksumBytes;
   size_t bound = header_bytes;
-  for (const Column& col : cols_) bound += ZSTD_compressBound(col.buf.size()) + 64 * ngroups;
+  for (const Column& col : cols_) {
+    bound += ZSTD_compressBound(col.buf.size()) + (64 + 2 * kMaxVarint64) * ngroups;
+  }
 
   const size_t start = out->size();
   out->resize(start + bound);
@@ -501,24 +678,34 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     for (uint32_t g = 0; g < ngroups; ++g) {
       const size_t begin = g == 0 ? 0 : col.group_ends[g - 1];
       const size_t end = g + 1 < ngroups ? col.group_ends[g] : col.buf.size();
-      const size_t raw = end - begin;
+      size_t raw = end - begin;
+      const uint8_t* bytes = col.buf.data() + begin;
+      if (col.from_ts) bytes = FromPrevious(g, bytes, raw, &raw);
+      if (col.is_string && col.value_length[g] > 0) {  // new values of one length: transposed
+        bytes = Transpose(bytes, raw, static_cast<uint32_t>(col.value_length[g]), &raw);
+      }
       size_t stored = 0;
       uint8_t codec = bf::kCodecRaw;
       if (raw > 0) {
-        size_t n = ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw),
-                                     col.buf.data() + begin, raw, zstd_level);
+        size_t n =
+            ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw), bytes, raw, zstd_level);
         if (!ZSTD_isError(n) && n < raw) {
           stored = n;
           codec = bf::kCodecZstd;
         } else {
-          std::memcpy(base + pos, col.buf.data() + begin, raw);
+          std::memcpy(base + pos, bytes, raw);
           stored = raw;
         }
+      }
+      size_t size = raw;
+      if (col.packable && TryPack(c, bytes, raw, stored, base + pos, &size)) {
+        codec = bf::kCodecPacked;
+        stored = size;
       }
       uint8_t* chunk = base + chunks_offset + (c * ngroups + g) * bf::kChunkEntryBytes;
       chunk[bf::kChunkCodec] = codec;
       bf::Store<uint32_t>(chunk + bf::kChunkStored, static_cast<uint32_t>(stored));
-      bf::Store<uint32_t>(chunk + bf::kChunkRaw, static_cast<uint32_t>(raw));
+      bf::Store<uint32_t>(chunk + bf::kChunkRaw, static_cast<uint32_t>(size));
       bf::Store<uint64_t>(chunk + bf::kChunkStoredHash,
                           Hash64(base + pos, stored, bf::kStoredSeed));
       pos += stored;

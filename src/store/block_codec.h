@@ -3,9 +3,11 @@
 //
 // Columns are the stream's schema fields in declaration order, then `site`. Rows are split into
 // row groups of 4096; each column of each group (a chunk) is encoded by type (Time: zigzag
-// varint deltas; integers: varints; Ip: family byte + address; String: a per-chunk dictionary
-// reference, or varint length + bytes for a new value; lists: varint count + elements), then
-// compressed with zstd on its own, so a query decompresses only the chunks it reads.
+// varint deltas, end_ts from the row's ts; integers: varints; Ip: family byte + address;
+// String: a per-chunk dictionary reference, or a new value, inline or, when all have one
+// length, byte plane by plane; lists: varint count + elements), then compressed with zstd on
+// its own, or bit-packed by frame of reference where that is smaller (Time, integer and IPv4
+// chunks), so a query decompresses only the chunks it reads.
 //
 // The block header carries what the store needs without decompressing anything: count,
 // first_seq, min/max ts, a Bloom filter over the indexed values (addresses, ports, account,

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "common/ip_address.h"
+#include "store/block_codec.h"
 #include "store/hash64.h"
 
 namespace netward::store::block_format {
@@ -17,7 +18,7 @@ static_assert(std::endian::native == std::endian::little,
               "the block format is little endian and read with memcpy");
 
 constexpr char kMagic[4] = {'N', 'W', 'B', '1'};
-constexpr uint8_t kVersion = 2;  // 2: columns split into row groups
+constexpr uint8_t kVersion = 3;  // 2: row groups; 3: packed chunks, later Time columns from ts
 
 // Fixed part of the header: offsets of its fields.
 constexpr size_t kMagicOffset = 0;         // 4 bytes "NWB1"
@@ -56,7 +57,8 @@ constexpr size_t kChunkCodec = 0;
 constexpr size_t kChunkStored = 1;
 constexpr size_t kChunkRaw = 5;
 constexpr size_t kChunkStoredHash = 9;
-enum Codec : uint8_t { kCodecRaw = 0, kCodecZstd = 1 };
+// Packed: the chunk's codes bit-packed by store/int_codec.h (Time, integer and Ip columns only).
+enum Codec : uint8_t { kCodecRaw = 0, kCodecZstd = 1, kCodecPacked = 2 };
 constexpr uint8_t kFlagInBloom = 1;  // the column's values are in the Bloom filter
 constexpr uint8_t kKnownFlags = kFlagInBloom;
 
@@ -98,6 +100,22 @@ inline uint64_t IpHash(const IpAddress& ip) {
 inline uint64_t BloomKey(uint64_t value_hash, size_t column) {
   return Fmix64(value_hash ^ ((column + 1) * 0x9E3779B97F4A7C15ULL));
 }
+
+// Column types whose chunks may be packed. An Ip row's code there: 0 unset, an IPv4 address
+// plus 1 (host order); a row group with an IPv6 address is not packed.
+inline bool IsPackable(ColumnType t) {
+  return t == ColumnType::kTime || t == ColumnType::kU16 || t == ColumnType::kU32 ||
+         t == ColumnType::kU64 || t == ColumnType::kIp;
+}
+
+// The first byte of a String chunk (before compression): its layout.
+constexpr uint8_t kStringInline = 0;      // per row a tag, new values inline
+constexpr uint8_t kStringTransposed = 1;  // new values of one length, stored byte plane by plane
+
+// The first byte of a chunk of a Time column after ts (before compression or packing): how
+// its rows are coded.
+constexpr uint8_t kTimeFromPrevious = 0;  // the value minus the row before's (first: minus 0)
+constexpr uint8_t kTimeFromTs = 1;        // the value minus the same row's ts
 
 // Ip encoding: family byte (0 unset, 4, 6) + 4 or 16 address bytes.
 constexpr size_t kMaxIpEncoding = 17;

@@ -13,6 +13,7 @@
 #include "store/block_format.h"
 #include "store/bloom_filter.h"
 #include "store/hash64.h"
+#include "store/int_codec.h"
 #include "store/varint.h"
 
 namespace netward::store {
@@ -104,7 +105,7 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
       return HeaderCorruption("row group " + std::to_string(g) + ": min_ts/max_ts out of order");
     }
   }
-  if (nbits > 0 && (hashes == 0 || hashes > kBloomHashes)) {
+  if (nbits > 0 && (hashes == 0 || hashes > kBloomMaxHashes)) {
     return HeaderCorruption("Bloom hash count " + std::to_string(hashes));
   }
   h.header_bytes = header_bytes;
@@ -144,16 +145,25 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
       raw_total += chunk.raw_bytes;
       const uint32_t rows = h.GroupEnd(g) - h.GroupBegin(g);
       const std::string at = where + "row group " + std::to_string(g) + ": ";
-      if (chunk.codec > bf::kCodecZstd) {
+      if (chunk.codec > bf::kCodecPacked ||
+          (chunk.codec == bf::kCodecPacked && !bf::IsPackable(info.defs[c].type))) {
         return HeaderCorruption(at + "unknown codec " + std::to_string(chunk.codec));
       }
-      if (chunk.codec == bf::kCodecRaw ? chunk.stored_bytes != chunk.raw_bytes
-                                       : chunk.stored_bytes == 0) {
+      if (chunk.codec == bf::kCodecZstd ? chunk.stored_bytes == 0
+                                        : chunk.stored_bytes != chunk.raw_bytes) {
         return HeaderCorruption(at + "stored size " + std::to_string(chunk.stored_bytes) +
                                 " does not fit raw size " + std::to_string(chunk.raw_bytes));
       }
-      if (chunk.raw_bytes < rows || chunk.raw_bytes > bf::kMaxColumnRawBytes ||
-          (max_row && chunk.raw_bytes > uint64_t{rows} * max_row)) {
+      if (chunk.codec == bf::kCodecPacked) {
+        // Header (width, base, mul; ts: its first value too) and rows * width bits.
+        const uint64_t most = 2 * kMaxVarint64 + int_codec::kMaxHeaderBytes +
+                              (uint64_t{rows} * int_codec::kMaxWidth + 7) / 8;
+        if (chunk.raw_bytes < 3 || chunk.raw_bytes > most) {
+          return HeaderCorruption(at + "packed size " + std::to_string(chunk.raw_bytes) +
+                                  " cannot hold " + std::to_string(rows) + " rows");
+        }
+      } else if (chunk.raw_bytes < rows || chunk.raw_bytes > bf::kMaxColumnRawBytes ||
+                 (max_row && chunk.raw_bytes > uint64_t{rows} * max_row)) {
         return HeaderCorruption(at + std::to_string(chunk.raw_bytes) + " bytes cannot hold " +
                                 std::to_string(rows) + " rows");
       }
@@ -203,11 +213,14 @@ class BlockReader::Impl {
  public:
   // One column of one row group.
   struct Chunk {
-    bool inflated = false;  // data points at its raw bytes
-    bool decoded = false;   // its rows are in the column's vectors (stored hash checked)
+    bool inflated = false;   // data points at its raw bytes
+    bool decoded = false;    // its rows are in the column's vectors (stored hash checked)
+    bool decode_ok = false;  // Decode succeeded (whatever the checks after it said)
     Status status;
     std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw chunks view the block
     const uint8_t* data = nullptr;
+    std::unique_ptr<uint8_t[]> untransposed;  // String values of a transposed chunk
+    const uint8_t* text = nullptr;    // what `values` offsets count from: data or untransposed
     std::vector<uint32_t> values;     // String: (offset, length) of each new value, in order;
                                       // StringList: of each element
     std::vector<uint32_t> row_first;  // lists: first element of each row, rows + 1 entries
@@ -241,6 +254,12 @@ class BlockReader::Impl {
   Status LoadGroup(size_t c, uint32_t g);
   Status Inflate(size_t c, uint32_t g);
   Status Decode(size_t c, uint32_t g, bf::Locator* locator);
+  Status DecodePacked(size_t c, uint32_t g, bf::Locator* locator);
+  Status DecodeTransposed(size_t c, uint32_t g, const uint8_t* p, const uint8_t* end,
+                          bf::Locator* locator);
+  Status GroupTs(size_t c, uint32_t g, const TimestampUs** ts);
+  Status TimeMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end,
+                  const TimestampUs** ts);
   Status CheckChunk(size_t c, uint32_t g);
   void Size(size_t c);
   void AppendValue(size_t c, uint32_t row, std::string* out) const;
@@ -249,7 +268,7 @@ class BlockReader::Impl {
     return col.chunks[row >> header_->group_shift];
   }
   static std::string_view Span(const Chunk& chunk, size_t i) {
-    return {reinterpret_cast<const char*>(chunk.data) + chunk.values[2 * i],
+    return {reinterpret_cast<const char*>(chunk.text) + chunk.values[2 * i],
             chunk.values[2 * i + 1]};
   }
   uint32_t Local(uint32_t row) const { return row & ((1u << header_->group_shift) - 1); }
@@ -269,6 +288,8 @@ class BlockReader::Impl {
   std::string where_;
   ZSTD_DCtx* dctx_ = nullptr;
   std::vector<uint64_t> hashes_;  // Decode's scratch: value hashes of a String chunk
+  std::vector<uint64_t> codes_;   // DecodePacked's scratch
+  bool ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
 };
 
 void BlockReader::Impl::Size(size_t c) {
@@ -283,7 +304,7 @@ Status BlockReader::Impl::Inflate(size_t c, uint32_t g) {
   if (chunk.inflated) return Status::OK();
   const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
   const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
-  if (entry.codec == bf::kCodecRaw) {
+  if (entry.codec != bf::kCodecZstd) {  // raw or packed: used in place
     chunk.data = stored;
   } else {
     unsigned long long content = ZSTD_getFrameContentSize(stored, entry.stored_bytes);
@@ -319,13 +340,19 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
   const uint8_t* const end = data + header_->columns[c].chunks[g].raw_bytes;
   auto get = [&](uint64_t* v) { return GetVarint64(&p, end, v); };
   const uint32_t rows = end_row - begin;
+  if (header_->columns[c].chunks[g].codec == bf::kCodecPacked) return DecodePacked(c, g, locator);
   switch (info_->defs[c].type) {
     case ColumnType::kTime: {
+      const TimestampUs* ts = nullptr;  // later Time columns may be coded from the row's ts
+      if (c > 0 && ts_first_) {
+        if (Status s = TimeMode(c, g, &p, end, &ts); !s.ok()) return s;
+      }
       chunk.times.resize(rows);
       uint64_t prev = 0;
       for (uint32_t r = begin; r < end_row; ++r) {
         uint64_t z;
         if (!get(&z)) return RowFail(c, r, "bad or truncated varint");
+        if (ts) prev = static_cast<uint64_t>(ts[r - begin]);
         prev += static_cast<uint64_t>(UnZigZag(z));
         chunk.times[r - begin] = static_cast<TimestampUs>(prev);
         if (locator) locator->Add(HashWord(prev));
@@ -374,6 +401,14 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
       chunk.values.clear();
       chunk.ids.resize(rows);
       hashes_.clear();
+      chunk.text = data;
+      if (p == end) return Fail(c, "row group " + std::to_string(g) + ": no layout byte");
+      const uint8_t layout = *p++;
+      if (layout == bf::kStringTransposed) return DecodeTransposed(c, g, p, end, locator);
+      if (layout != bf::kStringInline) {
+        return Fail(
+            c, "row group " + std::to_string(g) + ": unknown layout " + std::to_string(layout));
+      }
       for (uint32_t r = begin; r < end_row; ++r) {
         uint64_t tag;
         if (!get(&tag)) return RowFail(c, r, "bad or truncated varint");
@@ -399,6 +434,7 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
     }
     case ColumnType::kStringList:
     case ColumnType::kU32List: {
+      chunk.text = data;
       const bool strings = info_->defs[c].type == ColumnType::kStringList;
       chunk.row_first.resize(size_t{end_row - begin} + 1);
       chunk.values.clear();
@@ -438,6 +474,157 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
   return Status::OK();
 }
 
+// A String chunk in the transposed layout (after its layout byte): varint length L, varint
+// count n of new values, per row a tag (0: the next new value, k >= 1: the k-th), then n * L
+// bytes, byte j of new value i at j * n + i.
+Status BlockReader::Impl::DecodeTransposed(size_t c, uint32_t g, const uint8_t* p,
+                                           const uint8_t* end, bf::Locator* locator) {
+  Chunk& chunk = cols_[c].chunks[g];
+  const uint32_t begin = header_->GroupBegin(g);
+  const uint32_t end_row = header_->GroupEnd(g);
+  const std::string at = "row group " + std::to_string(g) + ": ";
+  uint64_t length, n;
+  if (!GetVarint64(&p, end, &length) || !GetVarint64(&p, end, &n) || length == 0 ||
+      n > end_row - begin || length > static_cast<uint64_t>(end - p)) {
+    return Fail(c, at + "bad transposed values header");
+  }
+  uint64_t seen = 0;
+  for (uint32_t r = begin; r < end_row; ++r) {
+    uint64_t tag;
+    if (!GetVarint64(&p, end, &tag)) return RowFail(c, r, "bad or truncated varint");
+    if (tag == 0) {
+      if (seen == n) return RowFail(c, r, "more new values than " + std::to_string(n));
+      chunk.ids[r - begin] = static_cast<uint32_t>(seen++);
+    } else if (tag <= seen) {
+      chunk.ids[r - begin] = static_cast<uint32_t>(tag - 1);
+    } else {
+      return RowFail(c, r,
+                     "refers to value " + std::to_string(tag) + " of " + std::to_string(seen));
+    }
+  }
+  if (seen != n || static_cast<uint64_t>(end - p) != n * length) {
+    return Fail(c, at + "transposed values do not match: " + std::to_string(seen) + " of " +
+                       std::to_string(n) + " values, " + std::to_string(end - p) + " bytes");
+  }
+  const size_t len = static_cast<size_t>(length), count = static_cast<size_t>(n);
+  chunk.untransposed = std::make_unique_for_overwrite<uint8_t[]>(count * len + 1);
+  uint8_t* text = chunk.untransposed.get();
+  for (size_t j = 0; j < len; ++j) {
+    const uint8_t* plane = p + j * count;
+    for (size_t i = 0; i < count; ++i) text[i * len + j] = plane[i];
+  }
+  chunk.text = text;
+  chunk.values.resize(2 * count);
+  for (size_t i = 0; i < count; ++i) {
+    chunk.values[2 * i] = static_cast<uint32_t>(i * len);
+    chunk.values[2 * i + 1] = static_cast<uint32_t>(len);
+  }
+  if (locator) {
+    hashes_.resize(count);
+    for (size_t i = 0; i < count; ++i) hashes_[i] = Hash64(text + i * len, len);
+    for (uint32_t r = begin; r < end_row; ++r) locator->Add(hashes_[chunk.ids[r - begin]]);
+  }
+  return Status::OK();
+}
+
+// Reads the mode byte of a chunk of Time column c > 0: *ts = the group's ts when the rows are
+// coded from them, null when from the row before.
+Status BlockReader::Impl::TimeMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end,
+                                   const TimestampUs** ts) {
+  *ts = nullptr;
+  if (*p == end) return Fail(c, "row group " + std::to_string(g) + ": no mode byte");
+  const uint8_t mode = *(*p)++;
+  if (mode == bf::kTimeFromPrevious) return Status::OK();
+  if (mode != bf::kTimeFromTs) {
+    return Fail(c, "row group " + std::to_string(g) + ": unknown mode " + std::to_string(mode));
+  }
+  return GroupTs(c, g, ts);
+}
+
+// The decoded ts (column 0) of row group g, for Time column c coded from it.
+// They are used once they decode, even if a check of the ts column failed afterwards (that
+// column reports it).
+Status BlockReader::Impl::GroupTs(size_t c, uint32_t g, const TimestampUs** ts) {
+  Size(0);
+  if (!cols_[0].full) (void)LoadGroup(0, g);
+  const Chunk& chunk = cols_[0].chunks[g];
+  if (!chunk.decode_ok) {
+    return Fail(c, "row group " + std::to_string(g) + ": the ts it is coded from do not decode");
+  }
+  *ts = chunk.times.data();
+  return Status::OK();
+}
+
+// A packed chunk (int_codec.h): ts = a zigzag varint first value, then the packed differences of
+// the other rows; later Time columns: the packed differences to the row's ts; integers: the
+// values; Ip: 0 unset, else an IPv4 address + 1.
+Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, bf::Locator* locator) {
+  Chunk& chunk = cols_[c].chunks[g];
+  const uint32_t begin = header_->GroupBegin(g);
+  const uint32_t rows = header_->GroupEnd(g) - begin;
+  const uint8_t* p = chunk.data;
+  const uint8_t* const end = p + header_->columns[c].chunks[g].raw_bytes;
+  const std::string at = "row group " + std::to_string(g) + ": ";
+  const ColumnType type = info_->defs[c].type;
+  codes_.resize(rows);
+  size_t skip = 0;
+  const TimestampUs* ts = nullptr;
+  if (type == ColumnType::kTime && c > 0 && ts_first_) {
+    if (Status s = TimeMode(c, g, &p, end, &ts); !s.ok()) return s;
+  }
+  if (type == ColumnType::kTime && c == 0 && rows > 0) {
+    uint64_t z;
+    if (!GetVarint64(&p, end, &z)) return Fail(c, at + "bad first value");
+    codes_[0] = static_cast<uint64_t>(UnZigZag(z));
+    skip = 1;
+  }
+  if (!int_codec::Unpack(p, end, rows - skip, codes_.data() + skip)) {
+    return Fail(c, at + "bad packed values");
+  }
+  switch (type) {
+    case ColumnType::kTime: {
+      chunk.times.resize(rows);
+      uint64_t prev = 0;
+      for (uint32_t i = 0; i < rows; ++i) {
+        prev = (ts ? static_cast<uint64_t>(ts[i]) : prev) + codes_[i];
+        chunk.times[i] = static_cast<TimestampUs>(prev);
+        if (locator) locator->Add(HashWord(prev));
+      }
+      break;
+    }
+    case ColumnType::kU16:
+    case ColumnType::kU32:
+    case ColumnType::kU64: {
+      const uint64_t max = type == ColumnType::kU16   ? UINT16_MAX
+                           : type == ColumnType::kU32 ? UINT32_MAX
+                                                      : UINT64_MAX;
+      chunk.uints.resize(rows);
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (codes_[i] > max) {
+          return RowFail(c, begin + i, "value " + std::to_string(codes_[i]) + " out of range");
+        }
+        chunk.uints[i] = codes_[i];
+        if (locator) locator->Add(HashWord(codes_[i]));
+      }
+      break;
+    }
+    case ColumnType::kIp: {
+      chunk.ips.resize(rows);
+      for (uint32_t i = 0; i < rows; ++i) {
+        const uint64_t code = codes_[i];
+        if (code > uint64_t{UINT32_MAX} + 1) return RowFail(c, begin + i, "bad address code");
+        chunk.ips[i] =
+            code == 0 ? IpAddress() : IpAddress::FromV4HostOrder(static_cast<uint32_t>(code - 1));
+        if (locator) locator->Add(bf::IpHash(chunk.ips[i]));
+      }
+      break;
+    }
+    default:
+      return Fail(c, at + "packed chunk of a column that cannot be packed");
+  }
+  return Status::OK();
+}
+
 // What a decoded chunk must satisfy besides its rows decoding: its stored hash, and for the ts
 // column the group's min/max ts.
 Status BlockReader::Impl::CheckChunk(size_t c, uint32_t g) {
@@ -472,6 +659,7 @@ Status BlockReader::Impl::LoadGroup(size_t c, uint32_t g) {
   chunk.decoded = true;
   chunk.status = Inflate(c, g);
   if (chunk.status.ok()) chunk.status = Decode(c, g, nullptr);
+  chunk.decode_ok = chunk.status.ok();
   if (chunk.status.ok()) chunk.status = CheckChunk(c, g);
   return chunk.status;
 }
@@ -491,6 +679,7 @@ Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
     for (uint32_t g = 0; g < ngroups && col.status.ok(); ++g) {
       col.status = Inflate(c, g);
       if (col.status.ok()) col.status = Decode(c, g, verify_ ? &actual : nullptr);
+      col.chunks[g].decode_ok = col.status.ok();
     }
     const bf::Sums sums = actual.Finish(header_->count);
     if (col.status.ok() && verify_ && (sums.sum0 != entry.sum0 || sums.sum1 != entry.sum1)) {
@@ -518,7 +707,9 @@ Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
         col.status = Fail(c, "min_ts/max_ts of the header do not match the rows");
       }
     }
-    if (!col.status.ok()) col.chunks = std::vector<Chunk>();  // free what a failed decode built
+    // Free what a failed decode built; but the ts that decoded stay, for the Time columns coded
+    // from them (a changed ts is reported in ts, not in end_ts too).
+    if (!col.status.ok() && c != 0) col.chunks = std::vector<Chunk>();
   }
   if (bad_row) *bad_row = col.bad_row;
   return col.status;

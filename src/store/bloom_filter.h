@@ -1,9 +1,9 @@
 // src/store/bloom_filter.h: the split-block Bloom filter in each block header
 // (docs/store-format.md, "Bloom filter"). Keys are 64-bit hashes. The filter is an array of
 // 512-bit blocks of eight 64-bit words; a key picks one block and sets one bit in each of its
-// k = 8 words, so an insert or a probe touches one cache line. Sized at ~10 bits per distinct
-// key (about 1 % false positives); distinct keys are estimated per key set with a small
-// HyperLogLog, so the builder never holds a set of all keys.
+// k = 8 words, so an insert or a probe touches one cache line. Sized at ~7 bits per distinct
+// key (about 5 % false positives: each word holds one bit of ~73 keys); distinct keys are estimated
+// per key set with a small HyperLogLog, so the builder never holds a set of all keys.
 // Thread-compatible; BloomKeys allocates only while its key list grows (Clear keeps capacity).
 #pragma once
 
@@ -15,8 +15,9 @@
 namespace netward::store {
 
 constexpr uint32_t kBloomBlockBits = 512;
-constexpr uint32_t kBloomBitsPerKey = 10;
-constexpr uint8_t kBloomHashes = 8;  // one bit per 64-bit word of the block
+constexpr uint32_t kBloomBitsPerKey = 7;
+constexpr uint8_t kBloomHashes = 8;     // one bit per 64-bit word of the block
+constexpr uint8_t kBloomMaxHashes = 8;  // what a reader accepts
 
 // The keys of one column of a block, with an estimate of how many are distinct.
 class BloomKeys {
