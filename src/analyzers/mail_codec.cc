@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/hex.h"
+
 namespace netward::analyzers {
 namespace {
 
@@ -15,13 +17,6 @@ int Base64Value(char c) {
 }
 
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = Lower(c);
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
 
 void AppendCapped(std::string* out, std::string_view s, size_t max_out) {
   if (out->size() >= max_out) return;
@@ -67,9 +62,10 @@ bool DecodeWord(std::string_view word, std::string* out, size_t max_out) {
     for (size_t i = 0; i < text.size(); ++i) {
       if (text[i] == '_') {
         decoded.push_back(' ');
-      } else if (text[i] == '=' && i + 2 < text.size() && HexValue(text[i + 1]) >= 0 &&
-                 HexValue(text[i + 2]) >= 0) {
-        decoded.push_back(static_cast<char>(HexValue(text[i + 1]) * 16 + HexValue(text[i + 2])));
+      } else if (text[i] == '=' && i + 2 < text.size() && HexDigitValue(text[i + 1]) >= 0 &&
+                 HexDigitValue(text[i + 2]) >= 0) {
+        decoded.push_back(
+            static_cast<char>(HexDigitValue(text[i + 1]) * 16 + HexDigitValue(text[i + 2])));
         i += 2;
       } else {
         decoded.push_back(text[i]);

@@ -12,15 +12,10 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/hex.h"
+
 namespace netward::api {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 std::string Hex(const unsigned char* bytes, size_t n) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -99,7 +94,7 @@ Result<ApiKeys> ApiKeys::Parse(std::string_view text, const std::string& name) {
       return Status::InvalidArgument(where, "the key hash must be 64 hex digits (SHA-256)");
     }
     for (size_t i = 0; i < 32; ++i) {
-      int hi = HexValue(words[1][2 * i]), lo = HexValue(words[1][2 * i + 1]);
+      int hi = HexDigitValue(words[1][2 * i]), lo = HexDigitValue(words[1][2 * i + 1]);
       if (hi < 0 || lo < 0) {
         return Status::InvalidArgument(where, "the key hash must be 64 hex digits (SHA-256)");
       }

@@ -12,6 +12,8 @@
 #include <cstring>
 #include <memory>
 
+#include "common/hex.h"
+#include "common/secret_file.h"
 #include "store/base64.h"
 
 namespace netward::api {
@@ -27,13 +29,6 @@ struct CtxFree {
 };
 using Ctx = std::unique_ptr<EVP_CIPHER_CTX, CtxFree>;
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 FieldCipher::~FieldCipher() { OPENSSL_cleanse(key_.data(), key_.size()); }
@@ -45,42 +40,10 @@ FieldCipher FieldCipher::FromKey(const std::array<uint8_t, 32>& key) {
 }
 
 Result<FieldCipher> FieldCipher::Load(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return Status::NotFound(path, "no such field key file");
-  if (fd < 0) return Status::IOError(path, "open: " + ErrnoText());
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = Status::IOError(path, "stat: " + ErrnoText());
-    ::close(fd);
-    return s;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument(path, "not a regular file");
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::InvalidArgument(path, std::string("mode ") + mode +
-                                             " lets group or others read or write the field "
-                                             "encryption key; run `chmod 600 " +
-                                             path + "`");
-  }
-  char buf[130];
-  size_t n = 0;
-  while (n < sizeof(buf)) {
-    ssize_t r = ::read(fd, buf + n, sizeof(buf) - n);
-    if (r < 0 && errno == EINTR) continue;
-    if (r < 0) {
-      Status s = Status::IOError(path, "read: " + ErrnoText());
-      ::close(fd);
-      return s;
-    }
-    if (r == 0) break;
-    n += static_cast<size_t>(r);
-  }
-  ::close(fd);
+  auto text = ReadSecretFile(path, "field encryption key", 129);
+  if (!text.ok()) return text.status();
+  const char* buf = text->data();
+  const size_t n = text->size();
   FieldCipher c;
   bool ok = false;
   size_t text_len = n;
@@ -88,7 +51,7 @@ Result<FieldCipher> FieldCipher::Load(const std::string& path) {
   if (text_len == 64) {
     ok = true;
     for (size_t i = 0; i < 32 && ok; ++i) {
-      int hi = HexValue(buf[2 * i]), lo = HexValue(buf[2 * i + 1]);
+      int hi = HexDigitValue(buf[2 * i]), lo = HexDigitValue(buf[2 * i + 1]);
       ok = hi >= 0 && lo >= 0;
       c.key_[i] = static_cast<uint8_t>(hi * 16 + lo);
     }
@@ -97,7 +60,7 @@ Result<FieldCipher> FieldCipher::Load(const std::string& path) {
     std::memcpy(c.key_.data(), buf, 32);
     ok = true;
   }
-  OPENSSL_cleanse(buf, sizeof(buf));
+  OPENSSL_cleanse(text->data(), text->size());
   if (!ok) {
     return Status::InvalidArgument(
         path,

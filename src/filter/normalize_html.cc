@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iterator>
 
+#include "common/hex.h"
 #include "filter/normalize_utf8.h"
 
 namespace netward::filter {
@@ -71,13 +72,6 @@ bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); 
 bool IsAlnum(char c) { return IsAlpha(c) || (c >= '0' && c <= '9'); }
 char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 bool NameIs(std::string_view name, const char* lower) {
   const size_t n = std::strlen(lower);
   if (name.size() != n) return false;
@@ -141,7 +135,7 @@ size_t DecodeHtmlEntity(std::string_view s, char32_t* cp) {
     const size_t digits_start = i;
     uint32_t v = 0;
     while (i < s.size()) {
-      const int d = hex ? HexValue(s[i]) : ((s[i] >= '0' && s[i] <= '9') ? s[i] - '0' : -1);
+      const int d = hex ? HexDigitValue(s[i]) : ((s[i] >= '0' && s[i] <= '9') ? s[i] - '0' : -1);
       if (d < 0) break;
       if (v <= 0x10FFFF) v = v * (hex ? 16 : 10) + static_cast<uint32_t>(d);
       ++i;

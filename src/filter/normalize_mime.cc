@@ -4,6 +4,8 @@
 #include <array>
 #include <cstdint>
 
+#include "common/hex.h"
+
 namespace netward::filter {
 namespace {
 
@@ -17,13 +19,6 @@ constexpr std::array<int8_t, 256> MakeBase64Table() {
   return t;
 }
 constexpr std::array<int8_t, 256> kBase64 = MakeBase64Table();
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -73,8 +68,8 @@ void DecodeQuotedPrintable(std::string_view in, std::string* out) {
       ++i;
       continue;
     }
-    if (i + 2 < n && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      out->push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+    if (i + 2 < n && HexDigitValue(in[i + 1]) >= 0 && HexDigitValue(in[i + 2]) >= 0) {
+      out->push_back(static_cast<char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2])));
       i += 3;
       continue;
     }

@@ -1,24 +1,18 @@
 // src/filter/normalize_percent.cc: URL percent-decoding (normalize_percent.h).
 #include "filter/normalize_percent.h"
 
+#include "common/hex.h"
 #include "filter/normalize_utf8.h"
 
 namespace netward::filter {
 namespace {
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Reads "%uXXXX" at in[i]; returns the 16-bit value or -1.
 long ReadPercentU(std::string_view in, size_t i) {
   if (i + 6 > in.size() || in[i] != '%' || (in[i + 1] != 'u' && in[i + 1] != 'U')) return -1;
   long v = 0;
   for (size_t k = i + 2; k < i + 6; ++k) {
-    const int h = HexValue(in[k]);
+    const int h = HexDigitValue(in[k]);
     if (h < 0) return -1;
     v = v * 16 + h;
   }
@@ -43,8 +37,8 @@ void PercentDecode(std::string_view in, bool plus_as_space, std::string* out) {
       ++i;
       continue;
     }
-    if (i + 2 < n && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-      out->push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+    if (i + 2 < n && HexDigitValue(in[i + 1]) >= 0 && HexDigitValue(in[i + 2]) >= 0) {
+      out->push_back(static_cast<char>(HexDigitValue(in[i + 1]) * 16 + HexDigitValue(in[i + 2])));
       i += 3;
       continue;
     }

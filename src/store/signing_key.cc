@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "common/secret_file.h"
 #include "store/base64.h"
 
 namespace netward::store {
@@ -287,30 +288,7 @@ Result<SigningKey> SigningKey::Parse(std::string_view text) {
 }
 
 Result<SigningKey> SigningKey::Load(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0 && errno == ENOENT) return Status::NotFound(path, "no such signing key file");
-  if (fd < 0) return Status::IOError(path, "open: " + ErrnoText());
-  struct stat st;
-  if (::fstat(fd, &st) != 0) {
-    Status s = Status::IOError(path, "stat: " + ErrnoText());
-    ::close(fd);
-    return s;
-  }
-  if (!S_ISREG(st.st_mode)) {
-    ::close(fd);
-    return Status::InvalidArgument(path, "not a regular file");
-  }
-  if ((st.st_mode & 077) != 0) {
-    ::close(fd);
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
-    return Status::InvalidArgument(path, std::string("mode ") + mode +
-                                             " lets group or others read or write the private "
-                                             "signing key; run `chmod 600 " +
-                                             path + "`");
-  }
-  auto text = ReadSmallFile(path, fd);
-  ::close(fd);
+  auto text = ReadSecretFile(path, "private signing key", kMaxKeyFileBytes);
   if (!text.ok()) return text.status();
   auto key = Parse(*text);
   OPENSSL_cleanse(text->data(), text->size());
