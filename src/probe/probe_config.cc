@@ -175,8 +175,10 @@ Result<ProbeConfig> FromDocument(const ConfigDocument& doc, bool require_interfa
   c.api_enabled = api::ReadApiConfig(doc, &root, &errors, &c.api);
   root.RejectUnknownKeys();
 
+  // Inline mode takes its packets from NFQUEUE, not from capture interfaces.
+  const bool inline_mode = c.filter.block == filter::BlockMode::kInline;
   if (require_interfaces) {
-    if (c.interfaces.empty()) {
+    if (c.interfaces.empty() && !inline_mode) {
       errors.push_back(doc.name() +
                        ": [capture] interfaces: required, e.g. interfaces = [\"eth1\"] (the "
                        "mirror port or gateway interface to capture on)");

@@ -79,3 +79,23 @@ TEST(FilterConfigTest, MistakesAreNamed) {
 
 }  // namespace
 }  // namespace netward::probe
+
+namespace netward::probe {
+namespace {
+
+// Inline mode reads NFQUEUE: a probe config for it needs no capture interfaces; passive does.
+TEST(FilterConfigTest, InlineModeNeedsNoCaptureInterfaces) {
+  const std::string common =
+      "site = \"S1\"\n[output]\njson_dir = \"/tmp/x\"\n[filter]\nbundle = \"b\"\npubkey = \"k\"\n";
+  auto inline_cfg = ParseProbeConfig(common + "block = \"inline\"\n", "probe.toml", true);
+  ASSERT_TRUE(inline_cfg.ok()) << inline_cfg.status().ToString();
+  EXPECT_TRUE(inline_cfg->interfaces.empty());
+  auto passive = ParseProbeConfig(common + "block = \"passive\"\ninject_interface = \"eth1\"\n",
+                                  "probe.toml", true);
+  ASSERT_FALSE(passive.ok());
+  EXPECT_NE(passive.status().message().find("[capture] interfaces: required"), std::string::npos)
+      << passive.status().message();
+}
+
+}  // namespace
+}  // namespace netward::probe
