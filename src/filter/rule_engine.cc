@@ -16,6 +16,7 @@
 #include <cstring>
 #include <unordered_map>
 
+#include "filter/literal_matcher.h"
 #include "filter/rule_bundle_internal.h"
 
 namespace netward::filter {
@@ -45,7 +46,8 @@ using StringMap =
     std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
 
 struct ScopeTables {
-  hs_database_t* db = nullptr;
+  hs_database_t* db = nullptr;  // regexes and keywords shorter than LiteralMatcher::kMinLength
+  LiteralMatcher literals;      // the other keywords (literal_matcher.h says why)
   std::vector<PatternInfo> patterns;
   StringMap domains;                   // domain -> rules (suffix lookup on labels)
   StringMap prefixes;                  // url prefix -> rules
@@ -100,6 +102,8 @@ struct Occ {
 struct ThreadState {
   ThreadScratch scratch;
   std::vector<Hit> hits;
+  std::vector<uint32_t> literal_seen;  // LiteralMatcher::Scan's scratch
+  uint32_t literal_epoch = 0;
   std::vector<Occ> occs;
   std::vector<uint32_t> char_blocks;  // chars before each 256-byte block of the current text
   std::string normalized;             // Check()'s buffer
@@ -272,6 +276,7 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
     const Scope scope = static_cast<Scope>(s);
     ScopeTables& tables = impl.scopes[s];
     std::vector<std::string> exprs;
+    std::vector<std::string> literal_terms;  // per pattern: the keyword, empty for a regex
     std::vector<unsigned> flags;
     std::unordered_map<std::string, uint32_t> literal_ids;
     for (uint32_t ri = 0; ri < impl.rules.size(); ++ri) {
@@ -289,6 +294,7 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
             if (fresh) {
               tables.patterns.push_back({static_cast<uint32_t>(r.terms[ti].size()), {}});
               exprs.push_back(EscapeLiteral(r.terms[ti]));
+              literal_terms.push_back(r.terms[ti]);
               flags.push_back(HS_FLAG_SINGLEMATCH);
             }
             tables.patterns[it->second].refs.push_back({ri, ti});
@@ -299,6 +305,7 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
         case PatternKind::kRegex:
           tables.patterns.push_back({0, {{ri, 0}}});
           exprs.push_back(r.terms[0]);
+          literal_terms.emplace_back();
           flags.push_back(RegexFlags(r.terms[0]));
           break;
         case PatternKind::kDomain:
@@ -327,21 +334,29 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
     }
     std::sort(tables.prefix_lengths.begin(), tables.prefix_lengths.end());
     if (exprs.empty()) continue;
+    // Keywords of 4 bytes or more go to the literal matcher, the rest to Hyperscan.
     std::vector<const char*> cexprs;
-    std::vector<unsigned> ids(exprs.size());
+    std::vector<unsigned> ids, hs_flags;
     for (size_t i = 0; i < exprs.size(); ++i) {
+      if (literal_terms[i].size() >= LiteralMatcher::kMinLength) {
+        tables.literals.Add(literal_terms[i], static_cast<uint32_t>(i),
+                            !(flags[i] & HS_FLAG_SINGLEMATCH));
+        continue;
+      }
       cexprs.push_back(exprs[i].c_str());
-      ids[i] = static_cast<unsigned>(i);
+      ids.push_back(static_cast<unsigned>(i));
+      hs_flags.push_back(flags[i]);
     }
+    tables.literals.Build();
+    if (cexprs.empty()) continue;
     hs_compile_error_t* error = nullptr;
-    if (hs_compile_multi(cexprs.data(), flags.data(), ids.data(),
-                         static_cast<unsigned>(exprs.size()), HS_MODE_BLOCK, nullptr, &tables.db,
+    if (hs_compile_multi(cexprs.data(), hs_flags.data(), ids.data(),
+                         static_cast<unsigned>(cexprs.size()), HS_MODE_BLOCK, nullptr, &tables.db,
                          &error) != HS_SUCCESS) {
       std::string why = error && error->message ? error->message : "compile failed";
       std::string id;
-      if (error && error->expression >= 0 &&
-          static_cast<size_t>(error->expression) < tables.patterns.size()) {
-        id = impl.rules[tables.patterns[error->expression].refs[0].rule].id;
+      if (error && error->expression >= 0 && static_cast<size_t>(error->expression) < ids.size()) {
+        id = impl.rules[tables.patterns[ids[error->expression]].refs[0].rule].id;
       }
       hs_free_compile_error(error);
       problems->push_back({"", id,
@@ -371,7 +386,7 @@ void CompiledRules::Check(Scope scope, std::string_view raw, const NormalizeOpti
   const ScopeTables& tables = impl_->scopes[static_cast<int>(scope)];
   if (!tables.any) return;
   impl_->CheckAddresses(scope, raw, verdict);
-  if (!tables.db) return;
+  if (!tables.db && tables.literals.empty()) return;
   std::string& norm = t_state.normalized;
   impl_->normalizer->Normalize(raw, options, &norm);
   impl_->ScanText(scope, norm, verdict);
@@ -382,7 +397,7 @@ void CompiledRules::CheckNormalized(Scope scope, std::string_view normalized,
   const ScopeTables& tables = impl_->scopes[static_cast<int>(scope)];
   if (!tables.any) return;
   impl_->CheckAddresses(scope, normalized, verdict);
-  if (tables.db) impl_->ScanText(scope, normalized, verdict);
+  if (tables.db || !tables.literals.empty()) impl_->ScanText(scope, normalized, verdict);
 }
 
 void CompiledRules::CheckIp(const IpAddress& address, Verdict* verdict) const {
@@ -445,10 +460,15 @@ void CompiledRules::Impl::ScanText(Scope scope, std::string_view text, Verdict* 
   }
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
   ts.hits.clear();
-  if (hs_scan(tables.db, text.data(), static_cast<unsigned>(text.size()), 0, ts.scratch.scratch,
-              OnMatch, &ts.hits) != HS_SUCCESS) {
+  if (tables.db && hs_scan(tables.db, text.data(), static_cast<unsigned>(text.size()), 0,
+                           ts.scratch.scratch, OnMatch, &ts.hits) != HS_SUCCESS) {
     return;
   }
+  tables.literals.Scan(text, &ts.literal_seen, &ts.literal_epoch, [&](uint32_t id, uint32_t end) {
+    if (ts.hits.size() >= kMaxHitsPerScan) return false;
+    ts.hits.push_back({id, end});
+    return true;
+  });
   if (ts.hits.empty()) return;
 
   // Hits -> occurrences of (rule, term), grouped by rule (bundle order), term and position.
