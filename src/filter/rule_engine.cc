@@ -1,8 +1,9 @@
 // Compiled rules and the engine (rule_engine.h, docs/rules.md "How matching works").
 //
-// Per scope one Hyperscan block-mode database holds every distinct keyword term of the scope (as
-// an escaped literal, byte-exact: keywords and text are in the same normalized UTF-8 form) and
-// every regex. A scan only collects hits (pattern id, end offset); rules are evaluated after it
+// Per scope, every distinct keyword term of 4 bytes or more is in a LiteralMatcher
+// (literal_matcher.h), and one Hyperscan block-mode database holds the shorter terms (as escaped
+// literals, byte-exact: keywords and text are in the same normalized UTF-8 form) and every
+// regex. A scan only collects hits (pattern id, end offset); rules are evaluated after it
 // from the per-term hits, so all_of/any_of/near cost nothing while a text has no term of theirs.
 // Literal match starts are end - length (no start-of-match tracking needed); a regex reports
 // where its match ends. Domains, URL prefixes and CIDRs are hash lookups, not scans.

@@ -1,7 +1,8 @@
 // src/filter/rule_engine.h: compiled rules and the engine that holds the current ones.
 //
-// CompiledRules is one bundle compiled with Hyperscan into one database per scope (keywords of
-// every kind and regexes together; domains, URL prefixes and CIDRs in their own tables). It is
+// CompiledRules is one bundle compiled, per scope, into a literal matcher for keywords of 4
+// bytes or more and a Hyperscan database for regexes and shorter keywords (domains, URL
+// prefixes and CIDRs in their own tables). It is
 // immutable and thread-safe: any number of threads may call Check at once (each thread keeps
 // its own Hyperscan scratch). RuleEngine holds the current CompiledRules behind an atomic
 // shared pointer: Reload() compiles a new bundle beside the old one and swaps it in only when
