@@ -185,6 +185,7 @@ void RunTest(const RulesOptions& o) {
               << (verdict.matches.size() == 1 ? " match" : " matches") << ")\n";
   } else {
     std::cout << "verdict: no rule matched\n";
+    SetExitCode(3);  // like `netward trace`: nothing found
   }
 }
 
@@ -273,7 +274,9 @@ void RegisterRules(CLI::App& app) {
         "  netward rules test examples/rules --text '网 上 賭 博' --scope post_text\n"
         "  netward rules test examples/rules --file page.html --html --charset gbk "
         "--scope http_body\n"
-        "  netward rules test examples/rules --text 'http://www.casino.example/x' --scope url");
+        "  netward rules test examples/rules --text 'http://www.casino.example/x' --scope url\n"
+        "Exit status: 0 a rule matched, 3 no rule matched, 1 problems in the bundle or its\n"
+        "signature or an unreadable --file, 2 bad options.");
     c->callback([o] { RunTest(*o); });
   }
   {

@@ -128,3 +128,45 @@ TEST_F(FilterReplayTest, UnsignedOrForeignSignedBundleIsRefused) {
 
 }  // namespace
 }  // namespace netward::e2e
+
+namespace netward::e2e {
+namespace {
+
+// `netward rules check|test` on the signed example bundle and on a broken one: exit codes and
+// what is printed.
+TEST(RulesCommandTest, CheckAndTestTheExampleBundle) {
+  const std::string bundle = std::string(NW_SOURCE_DIR) + "/examples/rules";
+  const std::string pub = bundle + "/rules-example.pub";
+  auto r = RunCommand(Netward("rules check " + bundle + " --pubkey " + pub));
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("signature good"), std::string::npos) << r.output;
+  r = RunCommand(Netward("rules test " + bundle + " --scope http_body --text " +
+                         Quote("欢迎来到 网 上 賭.博 网站")));
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("gambling-online"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("verdict: block"), std::string::npos) << r.output;
+  r = RunCommand(Netward("rules test " + bundle + " --scope http_body --text " +
+                         Quote("a perfectly ordinary page")));
+  EXPECT_EQ(r.exit_code, 3) << r.output;
+  EXPECT_NE(r.output.find("no rule matched"), std::string::npos) << r.output;
+}
+
+TEST(RulesCommandTest, EveryProblemIsListedWithItsRule) {
+  TempDir dir;
+  const std::string bundle = dir.path() + "/bad.toml";
+  FILE* f = std::fopen(bundle.c_str(), "w");
+  ASSERT_TRUE(f);
+  std::fputs(
+      "version = \"1\"\n"
+      "[[rule]]\nid = \"no-scope\"\naction = \"alert\"\nkeyword = \"x\"\n"
+      "[[rule]]\nid = \"bad-action\"\naction = \"explode\"\nscopes = [\"url\"]\nkeyword = \"y\"\n",
+      f);
+  std::fclose(f);
+  auto r = RunCommand(Netward("rules check " + bundle));
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("rule no-scope:"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("rule bad-action:"), std::string::npos) << r.output;
+}
+
+}  // namespace
+}  // namespace netward::e2e
