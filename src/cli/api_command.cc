@@ -59,18 +59,7 @@ void RunApi(const ApiOptions& opts) {
   }
   std::unique_ptr<store::Store> store;
   if (!config.store_dir.empty()) {
-    store::StoreOptions so;
-    so.dir = config.store_dir;
-    so.site = config.site;
-    so.signing_key_path = config.store_signing_key;
-    so.sync_interval_us = config.store_sync_interval;
-    so.checkpoint_interval_us = config.store_checkpoint_interval;
-    so.retention_days.fill(config.store_retention_days);
-    for (const auto& [name, days] : config.store_retention_by_stream) {
-      record::StreamId id;
-      if (record::StreamFromName(name, &id)) so.retention_days[static_cast<size_t>(id)] = days;
-    }
-    auto opened = store::Store::Open(so);
+    auto opened = store::Store::Open(probe::StoreOptionsFrom(config));
     if (!opened.ok()) {
       std::cerr << "netward api: store " << config.store_dir << ": " << opened.status().message()
                 << "\n";

@@ -39,21 +39,6 @@ struct ProbeOptions {
   bool check_only = false;
 };
 
-store::StoreOptions StoreOptionsFrom(const probe::ProbeConfig& config) {
-  store::StoreOptions o;
-  o.dir = config.store_dir;
-  o.site = config.site;
-  o.signing_key_path = config.store_signing_key;
-  o.sync_interval_us = config.store_sync_interval;
-  o.checkpoint_interval_us = config.store_checkpoint_interval;
-  o.retention_days.fill(config.store_retention_days);
-  for (const auto& [name, days] : config.store_retention_by_stream) {
-    record::StreamId id;
-    if (record::StreamFromName(name, &id)) o.retention_days[static_cast<size_t>(id)] = days;
-  }
-  return o;
-}
-
 void RunProbe(const ProbeOptions& opts) {
   auto loaded = probe::LoadProbeConfig(opts.config_path, /*require_interfaces=*/true);
   if (!loaded.ok()) {
@@ -78,7 +63,7 @@ void RunProbe(const ProbeOptions& opts) {
     json_sink = std::move(*opened);
   }
   if (!config.store_dir.empty()) {
-    auto opened = store::Store::Open(StoreOptionsFrom(config));
+    auto opened = store::Store::Open(probe::StoreOptionsFrom(config));
     if (!opened.ok()) {
       std::cerr << "netward probe: store " << config.store_dir << ": " << opened.status().message()
                 << "\n";
@@ -162,10 +147,21 @@ void RunProbe(const ProbeOptions& opts) {
   std::unique_ptr<identity::SyslogNatCollector> nat_syslog;
   std::unique_ptr<identity::IpfixCollector> nat_ipfix;
   std::unique_ptr<identity::ConntrackSource> nat_conntrack;
-  auto stop_nat_sources = [&] {
+  std::unique_ptr<probe::ProbeFilter> content_filter;  // [filter], below
+  std::unique_ptr<api::ApiRuntime> site_api;           // [api], below
+  // Stops every service started so far (on a start-up failure, and at the end): the filter's
+  // last maintenance record and the API's requests in progress go out before the sinks close.
+  auto stop_services = [&] {
+    if (static_bindings) static_bindings->Stop();
+    if (radius) radius->Stop();
     if (nat_syslog) nat_syslog->Stop();
     if (nat_ipfix) nat_ipfix->Stop();
     if (nat_conntrack) nat_conntrack->Stop();
+    if (content_filter) {
+      g_watcher.store(nullptr);
+      content_filter->watcher()->Stop();
+    }
+    if (site_api) site_api->Stop();
   };
   Status nat_started = [&]() -> Status {
     if (config.nat_syslog) {
@@ -202,9 +198,7 @@ void RunProbe(const ProbeOptions& opts) {
   }();
   if (!nat_started.ok()) {
     std::cerr << "netward probe: nat: " << nat_started.message() << "\n";
-    stop_nat_sources();
-    if (static_bindings) static_bindings->Stop();
-    if (radius) radius->Stop();
+    stop_services();
     (void)close_sinks();
     SetExitCode(1);
     return;
@@ -212,15 +206,12 @@ void RunProbe(const ProbeOptions& opts) {
 
   // [filter]: the content filter. A bundle that does not load or verify stops the start; later
   // bad bundles are refused (maintenance record) and the last good rules stay in force.
-  std::unique_ptr<probe::ProbeFilter> content_filter;
   if (config.filter.enabled) {
     auto created = probe::ProbeFilter::Create(config.filter, &router, config.site,
                                               /*blocking=*/true);
     if (!created.ok()) {
       std::cerr << "netward probe: filter: " << created.status().message() << "\n";
-      stop_nat_sources();
-      if (static_bindings) static_bindings->Stop();
-      if (radius) radius->Stop();
+      stop_services();
       (void)close_sinks();
       SetExitCode(1);
       return;
@@ -240,7 +231,6 @@ void RunProbe(const ProbeOptions& opts) {
   // [api]: the site API (docs/api.md). Its records go to the same store and JSON files as the
   // probe's, each appended before the request is answered; it moderates with the [filter]
   // engine when there is one, else with api.rules.
-  std::unique_ptr<api::ApiRuntime> site_api;
   if (config.api_enabled) {
     api::ApiRuntimeDeps deps;
     deps.site = config.site;
@@ -250,10 +240,7 @@ void RunProbe(const ProbeOptions& opts) {
     auto api_started = api::ApiRuntime::Start(config.api, deps);
     if (!api_started.ok()) {
       std::cerr << "netward probe: api: " << api_started.status().message() << "\n";
-      if (content_filter) content_filter->watcher()->Stop();
-      stop_nat_sources();
-      if (static_bindings) static_bindings->Stop();
-      if (radius) radius->Stop();
+      stop_services();
       (void)close_sinks();
       SetExitCode(1);
       return;
@@ -280,14 +267,7 @@ void RunProbe(const ProbeOptions& opts) {
   // Inline mode (docs/blocking.md): packets come from NFQUEUE and get verdicts; no capture.
   auto result = inline_mode ? pipeline.Inline(g_stop, started, content_filter->inline_blocker())
                             : pipeline.Live(g_stop, started);
-  if (static_bindings) static_bindings->Stop();
-  if (radius) radius->Stop();
-  stop_nat_sources();
-  if (content_filter) {
-    g_watcher.store(nullptr);
-    content_filter->watcher()->Stop();  // its last maintenance record goes out before the close
-  }
-  if (site_api) site_api->Stop();  // requests in progress are answered and recorded first
+  stop_services();
   Status closed = close_sinks();
   if (!result.ok()) {
     std::cerr << "netward probe: " << result.status().message() << "\n";

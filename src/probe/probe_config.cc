@@ -210,4 +210,19 @@ Result<ProbeConfig> ParseProbeConfig(const std::string& text, const std::string&
   return FromDocument(**doc, require_interfaces);
 }
 
+store::StoreOptions StoreOptionsFrom(const ProbeConfig& config) {
+  store::StoreOptions o;
+  o.dir = config.store_dir;
+  o.site = config.site;
+  o.signing_key_path = config.store_signing_key;
+  o.sync_interval_us = config.store_sync_interval;
+  o.checkpoint_interval_us = config.store_checkpoint_interval;
+  o.retention_days.fill(config.store_retention_days);
+  for (const auto& [name, days] : config.store_retention_by_stream) {
+    record::StreamId id;
+    if (record::StreamFromName(name, &id)) o.retention_days[static_cast<size_t>(id)] = days;
+  }
+  return o;
+}
+
 }  // namespace netward::probe

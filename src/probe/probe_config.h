@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "common/time.h"
 #include "filter/filter_config.h"
+#include "store/store.h"
 
 namespace netward::probe {
 
@@ -97,5 +98,9 @@ Result<ProbeConfig> LoadProbeConfig(const std::string& path, bool require_interf
 // Same from TOML text (tests); `name` is used in messages.
 Result<ProbeConfig> ParseProbeConfig(const std::string& text, const std::string& name,
                                      bool require_interfaces);
+
+// The store options the [store] section asks for (dir, site, key, intervals, retention per
+// stream), for `netward probe` and `netward api`.
+store::StoreOptions StoreOptionsFrom(const ProbeConfig& config);
 
 }  // namespace netward::probe
