@@ -26,7 +26,7 @@
 // Usage: identity_bench [--subscribers N] [--days D] [--per-day M] [--full] [--queries Q]
 //          [--store-queries Q2] [--systems LIST] [--index-cap C] [--dir DIR] [--seed S]
 //          [--clickhouse-config DIR] [--clickhouse-server PATH] [--clickhouse-cpus LIST]
-//          [--markdown FILE]
+//          [--markdown FILE] [--keep]
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
@@ -161,6 +161,7 @@ struct Row {
   double bytes_per_record = -1;
   std::string bytes_note;
   double p50_ms = 0, p99_ms = 0;
+  double first_ms = -1;  // the first question's (cold: nothing parsed or cached yet); -1: n/a
   size_t questions = 0, answered = 0;
 };
 
@@ -370,6 +371,7 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
   row->questions = queries;
   row->p50_ms = Percentile(lat, 0.5);
   row->p99_ms = Percentile(lat, 0.99);
+  if (!lat.empty()) row->first_ms = lat.front();
   return Status::OK();
 }
 
@@ -678,6 +680,7 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
   row->questions = queries;
   row->p50_ms = Percentile(lat, 0.5);
   row->p99_ms = Percentile(lat, 0.99);
+  if (!lat.empty()) row->first_ms = lat.front();
   ch.Stop();
   std::filesystem::remove_all(dir);
   return Status::OK();
@@ -690,6 +693,7 @@ int main(int argc, char** argv) {
   size_t queries = 100000, store_queries = 200;
   uint64_t cap = uint64_t{1} << 22;  // IndexOptions' default max_nat_mappings
   std::string systems = "index,store,clickhouse", markdown;
+  bool keep = false;  // --keep: leave the store in DIR/store for `netward trace` and stats
   std::string dir = (std::filesystem::temp_directory_path() / "identity_bench").string();
   std::string ch_server = "/usr/sbin/clickhouse-server", ch_config = "bench/clickhouse";
   std::string ch_cpus;
@@ -698,6 +702,10 @@ int main(int argc, char** argv) {
     if (k == "--full") {
       w.days = 30;
       w.per_day = 20000000;
+      continue;
+    }
+    if (k == "--keep") {
+      keep = true;
       continue;
     }
     if (i + 1 >= argc) {
@@ -746,7 +754,7 @@ int main(int argc, char** argv) {
   if (wants("store")) {
     Row row;
     Status s = RunStore(w, dir + "/store", store_queries, &rng, &row);
-    std::filesystem::remove_all(dir + "/store");
+    if (!keep) std::filesystem::remove_all(dir + "/store");
     if (!s.ok()) {
       std::fprintf(stderr, "identity_bench: store: %s\n", s.message().c_str());
       return 1;
@@ -789,9 +797,14 @@ int main(int argc, char** argv) {
       bytes = line;
     }
     if (!r.bytes_note.empty()) bytes += " (" + r.bytes_note + ")";
-    std::snprintf(line, sizeof line, "| %s | %s (%s) | %s | %.4f ms | %.4f ms | %zu / %zu |\n",
+    std::string first;
+    if (r.first_ms >= 0) {
+      std::snprintf(line, sizeof line, " (first question, cold: %.1f ms)", r.first_ms);
+      first = line;
+    }
+    std::snprintf(line, sizeof line, "| %s | %s (%s) | %s | %.4f ms | %.4f ms%s | %zu / %zu |\n",
                   r.system.c_str(), Rate(r.ingest_per_s).c_str(), r.ingest_note.c_str(),
-                  bytes.c_str(), r.p50_ms, r.p99_ms, r.answered, r.questions);
+                  bytes.c_str(), r.p50_ms, r.p99_ms, first.c_str(), r.answered, r.questions);
     md << line;
   }
   for (const std::string& s : skipped) md << "\nSkipped: " << s << "\n";

@@ -444,9 +444,64 @@ void RunVerify(const VerifyCliOptions& o) {
             << "\n";
 }
 
-void RunStats(const std::string& dir) {
-  auto reader = store::StoreReader::Open(dir);
+struct StatsOptions {
+  std::string store;
+  bool columns = false;
+  std::string stream;  // with --columns: only this stream
+};
+
+std::string PerRecord(uint64_t bytes, uint64_t records) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%.2f",
+                records ? static_cast<double>(bytes) / static_cast<double>(records) : 0.0);
+  return buf;
+}
+
+// `stats --columns`: where each stream's bytes go, column by column.
+void RunColumnStats(store::StoreReader& reader, const StatsOptions& o) {
+  std::vector<record::StreamId> streams;
+  if (!o.stream.empty()) {
+    record::StreamId id;
+    if (!ParseStream(o.stream, &id, "stats")) return;
+    streams.push_back(id);
+  } else {
+    for (size_t i = 0; i < record::kStreamCount; ++i) {
+      streams.push_back(static_cast<record::StreamId>(i));
+    }
+  }
+  for (record::StreamId id : streams) {
+    auto cols = reader.Columns(id);
+    if (!cols.ok()) return Fail("stats", cols.status());
+    const store::ColumnStats& c = cols.value();
+    if (c.blocks == 0 && !o.stream.empty()) {
+      std::cout << record::StreamName(id) << ": no records yet\n";
+      continue;
+    }
+    if (c.blocks == 0) continue;
+    std::cout << record::StreamName(id) << ": " << c.records << " records in " << c.blocks
+              << " blocks\n";
+    record::TableWriter table(
+        {"column", "stored bytes", "bytes/record", "raw bytes/record", "in Bloom (blocks)"});
+    table.AddRow({"(headers)", std::to_string(c.header_bytes - c.bloom_bytes),
+                  PerRecord(c.header_bytes - c.bloom_bytes, c.records), "", ""});
+    table.AddRow({"(Bloom filters)", std::to_string(c.bloom_bytes),
+                  PerRecord(c.bloom_bytes, c.records), "", ""});
+    uint64_t total = c.header_bytes;
+    for (const auto& col : c.columns) {
+      total += col.stored_bytes;
+      table.AddRow({col.name, std::to_string(col.stored_bytes),
+                    PerRecord(col.stored_bytes, c.records), PerRecord(col.raw_bytes, c.records),
+                    std::to_string(col.blocks_in_bloom)});
+    }
+    table.AddRow({"(all blocks)", std::to_string(total), PerRecord(total, c.records), "", ""});
+    std::cout << table.Render() << "\n";
+  }
+}
+
+void RunStats(const StatsOptions& o) {
+  auto reader = store::StoreReader::Open(o.store);
   if (!reader.ok()) return Fail("stats", reader.status());
+  if (o.columns) return RunColumnStats(*reader.value(), o);
   auto stats = reader.value()->Stats();
   if (!stats.ok()) return Fail("stats", stats.status());
   record::TableWriter table({"stream", "records", "dropped", "bytes", "bytes/record", "segments",
@@ -576,11 +631,15 @@ void RegisterStoreCommands(CLI::App& app) {
     c->callback([o] { RunVerify(*o); });
   }
   {
-    auto dir = std::make_shared<std::string>();
+    auto o = std::make_shared<StatsOptions>();
     CLI::App* c = app.add_subcommand(
         "stats", "Per stream: records, bytes on disk, bytes per record, oldest and newest.");
-    c->add_option("--store", *dir, "Store directory")->required();
-    c->callback([dir] { RunStats(*dir); });
+    c->add_option("--store", o->store, "Store directory")->required();
+    c->add_flag("--columns", o->columns,
+                "Instead: where each stream's bytes go, column by column (blocks: "
+                "headers, Bloom filters, each column stored and decompressed)");
+    c->add_option("--stream", o->stream, "With --columns: only this stream");
+    c->callback([o] { RunStats(*o); });
   }
 }
 

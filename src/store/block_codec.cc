@@ -99,6 +99,14 @@ constexpr std::string_view kIndexedNames[] = {
     "account",   "calling_id", "mac",       "host",        "sni",          "query",
     "auth_user", "user",       "mail_from", "session_id"};
 
+// Pairs of columns whose row groups carry pair filters (block_format.h): the equality searches
+// on both that the block Bloom filter cannot prune (each value alone is in most blocks).
+struct PairDef {
+  StreamId stream;
+  std::string_view a, b;
+};
+constexpr PairDef kPairDefs[] = {{StreamId::kNat, "outside_ip", "outside_port"}};
+
 std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
   std::array<StreamInfo, record::kStreamCount> infos;
   size_t s = 0;
@@ -121,6 +129,15 @@ std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
       info.indexed[c] = def.type == ColumnType::kIp || named;
     }
     info.fingerprint = static_cast<uint32_t>(Hash64(text.data(), text.size()));
+  }
+  for (const PairDef& def : kPairDefs) {
+    StreamInfo& info = infos[static_cast<size_t>(def.stream)];
+    size_t a = info.columns, b = info.columns;
+    for (size_t c = 0; c < info.columns; ++c) {
+      if (info.defs[c].name == def.a) a = c;
+      if (info.defs[c].name == def.b) b = c;
+    }
+    if (a < info.columns && b < info.columns && a != b) info.pairs.emplace_back(a, b);
   }
   return infos;
 }
@@ -311,6 +328,12 @@ class BlockBuilder::Impl {
       cols_[c].indexed = info_->indexed[c];
       cols_[c].packable = bf::IsPackable(info_->defs[c].type);
       cols_[c].is_string = info_->defs[c].type == ColumnType::kString;
+      cols_[c].zoned = bf::IsZoneMapped(info_->defs[c].type);
+    }
+    for (const auto& [a, b] : info_->pairs) {
+      pairs_.emplace_back();
+      pairs_.back().a = a;
+      pairs_.back().b = b;
     }
     ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
     for (size_t c = 1; c < cols_.size(); ++c) {
@@ -339,6 +362,17 @@ class BlockBuilder::Impl {
     bool is_string = false;
     bool from_ts = false;  // a Time column after ts: a mode byte, then coded from the row's ts
     std::vector<int32_t> value_length;
+    bool zoned = false;  // integer columns: per row group min and max (the zone map)
+    std::vector<uint64_t> zone_min, zone_max;
+    uint64_t row_hash = 0;  // the value hash of the row being added (Ip and integer columns)
+  };
+  // A pair filter's keys: consecutive repeats skipped, per row group where its keys end.
+  struct Pair {
+    size_t a = 0, b = 0;
+    std::vector<uint64_t> keys;
+    std::vector<uint32_t> group_ends;  // of the finished groups
+    uint64_t last = 0;
+    bool has_last = false;
   };
   static constexpr int32_t kNoValue = -2, kMixed = -1;
 
@@ -363,6 +397,14 @@ class BlockBuilder::Impl {
         col.buf.Commit(p + 1);
         col.value_length.push_back(kNoValue);
       }
+      if (col.zoned) {
+        col.zone_min.push_back(UINT64_MAX);
+        col.zone_max.push_back(0);
+      }
+    }
+    for (Pair& pair : pairs_) {
+      if (count_ != 0) pair.group_ends.push_back(static_cast<uint32_t>(pair.keys.size()));
+      pair.has_last = false;
     }
     group_min_.push_back(0);
     group_max_.push_back(0);
@@ -436,6 +478,7 @@ class BlockBuilder::Impl {
     col.buf.Commit(bf::EncodeIp(p, ip));
     const uint64_t h = bf::IpHash(ip);  // the same 16-byte loads as EncodeIp's
     col.locator.Add(h);
+    col.row_hash = h;
     if (col.indexed) AddKey(col, c, h);
   }
 
@@ -445,6 +488,11 @@ class BlockBuilder::Impl {
     col.buf.Commit(PutVarint64(p, v));
     const uint64_t h = HashWord(v);
     col.locator.Add(h);
+    col.row_hash = h;
+    if (col.zoned) {
+      col.zone_min.back() = std::min(col.zone_min.back(), v);
+      col.zone_max.back() = std::max(col.zone_max.back(), v);
+    }
     if (col.indexed) AddKey(col, c, h);
   }
   void Put(size_t c, uint16_t v) { PutUint(c, v); }
@@ -479,7 +527,17 @@ class BlockBuilder::Impl {
     col.locator.Add(Hash64(begin, static_cast<size_t>(p - begin)));
   }
 
-  void EndRow() { ++count_; }
+  void EndRow() {
+    for (Pair& pair : pairs_) {
+      const uint64_t key =
+          bf::PairKey(cols_[pair.a].row_hash, cols_[pair.b].row_hash, pair.a, pair.b);
+      if (pair.has_last && pair.last == key) continue;
+      pair.keys.push_back(key);
+      pair.last = key;
+      pair.has_last = true;
+    }
+    ++count_;
+  }
   bool TryPack(size_t c, const uint8_t* chunk, size_t raw, size_t best, uint8_t* out,
                size_t* size) const;
   const uint8_t* Transpose(const uint8_t* chunk, size_t size, uint32_t length, size_t* out) const;
@@ -495,6 +553,13 @@ class BlockBuilder::Impl {
       col.dictionary.Clear();
       col.group_ends.clear();
       col.value_length.clear();
+      col.zone_min.clear();
+      col.zone_max.clear();
+    }
+    for (Pair& pair : pairs_) {
+      pair.keys.clear();
+      pair.group_ends.clear();
+      pair.has_last = false;
     }
     count_ = 0;
     min_ts_ = max_ts_ = 0;
@@ -507,14 +572,18 @@ class BlockBuilder::Impl {
   StreamId stream_;
   const StreamInfo* info_;
   std::vector<Column> cols_;
+  std::vector<Pair> pairs_;
   uint32_t count_ = 0;
   TimestampUs min_ts_ = 0;
   TimestampUs max_ts_ = 0;
   std::vector<TimestampUs> group_min_, group_max_;  // per row group, the last one open
   bool ts_first_ = false;   // column 0 is the stream's ts (later Time columns are coded from it)
   TimestampUs row_ts_ = 0;  // the ts of the row being added
-  mutable std::string bloom_bits_;        // Encode's scratch
-  mutable ByteBuffer tags_, transposed_;  // Transpose's scratch
+  mutable std::string bloom_bits_;            // Encode's scratch
+  mutable std::string pair_bits_;             // Encode's scratch: every pair filter's bits
+  mutable std::vector<uint32_t> pair_nbits_;  // per pair and group
+  mutable std::vector<size_t> pair_starts_;   // per pair: its first byte in pair_bits_
+  mutable ByteBuffer tags_, transposed_;      // Transpose's scratch
   mutable std::vector<const uint8_t*> value_ptrs_;
   mutable std::vector<uint64_t> codes_;  // TryPack's scratch
   mutable ByteBuffer previous_;          // FromPrevious's scratch
@@ -659,11 +728,35 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     key_sets.push_back(&cols_[c].keys);
   }
   const uint32_t nbits = BuildBloomFilter(key_sets, &bloom_bits_);
+  size_t zoned = 0;
+  for (size_t c = 0; c < ncols; ++c) {
+    if (cols_[c].zoned && ngroups > 0) {
+      flags[c] |= bf::kFlagZoneMap;
+      ++zoned;
+    }
+  }
+  // Each group's pair filters, over its keys (the last group's end is the keys' end).
+  pair_bits_.clear();
+  pair_nbits_.clear();
+  pair_starts_.clear();
+  for (const Pair& pair : pairs_) {
+    pair_starts_.push_back(pair_bits_.size());
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      const size_t begin = g == 0 ? 0 : pair.group_ends[g - 1];
+      const size_t end = g + 1 < ngroups ? pair.group_ends[g] : pair.keys.size();
+      pair_nbits_.push_back(AppendBloomFilter(pair.keys.data() + begin, end - begin,
+                                              bf::kPairBitsPerKey, &pair_bits_));
+    }
+  }
   const size_t groups_offset = bf::kFixedBytes;
   const size_t columns_offset = groups_offset + size_t{ngroups} * bf::kGroupEntryBytes;
   const size_t chunks_offset = columns_offset + ncols * bf::kColumnEntryBytes;
   const size_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
-  const size_t header_bytes = bloom_offset + bf::kBloomFixedBytes + nbits / 8 + bf::kChecksumBytes;
+  const size_t zones_offset = bloom_offset + bf::kBloomFixedBytes + nbits / 8;
+  const size_t pairs_offset = zones_offset + zoned * ngroups * bf::kZoneEntryBytes;
+  const size_t header_bytes = pairs_offset + 1 +
+                              pairs_.size() * (bf::kPairFixedBytes + size_t{ngroups} * 4) +
+                              pair_bits_.size() + bf::kChecksumBytes;
   size_t bound = header_bytes;
   for (const Column& col : cols_) {
     bound += ZSTD_compressBound(col.buf.size()) + (64 + 2 * kMaxVarint64) * ngroups;
@@ -737,6 +830,31 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   base[bloom_offset] = kBloomHashes;
   bf::Store<uint32_t>(base + bloom_offset + 1, nbits);
   if (nbits) std::memcpy(base + bloom_offset + bf::kBloomFixedBytes, bloom_bits_.data(), nbits / 8);
+  uint8_t* z = base + zones_offset;
+  for (size_t c = 0; c < ncols; ++c) {
+    if (!(flags[c] & bf::kFlagZoneMap)) continue;
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      bf::Store<uint64_t>(z, cols_[c].zone_min[g]);
+      bf::Store<uint64_t>(z + 8, cols_[c].zone_max[g]);
+      z += bf::kZoneEntryBytes;
+    }
+  }
+  uint8_t* q = base + pairs_offset;
+  *q++ = static_cast<uint8_t>(pairs_.size());
+  for (size_t i = 0; i < pairs_.size(); ++i) {
+    *q++ = static_cast<uint8_t>(pairs_[i].a);
+    *q++ = static_cast<uint8_t>(pairs_[i].b);
+    *q++ = kBloomHashes;
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      bf::Store<uint32_t>(q, pair_nbits_[i * ngroups + g]);
+      q += 4;
+    }
+    const size_t from = pair_starts_[i];
+    const size_t to = i + 1 < pairs_.size() ? pair_starts_[i + 1] : pair_bits_.size();
+    if (to > from) std::memcpy(q, pair_bits_.data() + from, to - from);
+    q += to - from;
+  }
+  assert(static_cast<size_t>(q - base) == header_bytes - bf::kChecksumBytes);
   const size_t checksum_offset = header_bytes - bf::kChecksumBytes;
   bf::Store<uint64_t>(base + checksum_offset, bf::HeaderChecksum(base, checksum_offset));
   out->resize(start + pos);
@@ -830,6 +948,43 @@ bool BlockHeader::MayContain(const BloomProbe& probe) const {
   return BloomMayContain(reinterpret_cast<const uint8_t*>(bloom.data()),
                          static_cast<uint32_t>(bloom.size() * 8),
                          static_cast<uint8_t>(bloom_hashes), bf::BloomKey(probe.value_hash, c));
+}
+
+PairProbe MakePairProbe(StreamId stream, std::string_view field_a, std::string_view value_a,
+                        std::string_view field_b, std::string_view value_b) {
+  PairProbe probe;
+  const int ca = ColumnIndex(stream, field_a), cb = ColumnIndex(stream, field_b);
+  if (ca < 0 || cb < 0) return probe;
+  for (const auto& [a, b] : Info(stream).pairs) {
+    const bool same = static_cast<size_t>(ca) == a && static_cast<size_t>(cb) == b;
+    const bool swapped = static_cast<size_t>(ca) == b && static_cast<size_t>(cb) == a;
+    if (!same && !swapped) continue;
+    const BloomProbe pa = MakeBloomProbe(stream, field_a, value_a);
+    const BloomProbe pb = MakeBloomProbe(stream, field_b, value_b);
+    if (pa.column < 0 || pb.column < 0) return probe;  // a value that does not parse
+    probe.column_a = static_cast<int>(a);
+    probe.column_b = static_cast<int>(b);
+    probe.impossible = pa.impossible || pb.impossible;
+    const uint64_t ha = same ? pa.value_hash : pb.value_hash;
+    const uint64_t hb = same ? pb.value_hash : pa.value_hash;
+    probe.key = bf::PairKey(ha, hb, a, b);
+    return probe;
+  }
+  return probe;
+}
+
+std::vector<std::pair<size_t, size_t>> PairColumns(StreamId stream) { return Info(stream).pairs; }
+
+bool BlockHeader::GroupMayContain(const PairProbe& probe, uint32_t group) const {
+  if (probe.column_a < 0) return true;
+  if (probe.impossible) return false;
+  for (const PairFilter& f : pair_filters) {
+    if (f.column_a != probe.column_a || f.column_b != probe.column_b) continue;
+    if (group >= f.nbits.size() || f.nbits[group] == 0) return true;
+    return BloomMayContain(reinterpret_cast<const uint8_t*>(f.bits.data()) + f.offsets[group],
+                           f.nbits[group], f.hashes, probe.key);
+  }
+  return true;
 }
 
 bool BlockHeader::MayContain(std::string_view field, std::string_view value) const {

@@ -93,6 +93,23 @@ struct BloomProbe {
 // bytes, as Add received them). Costs one hash (and an address or number parse).
 BloomProbe MakeBloomProbe(record::StreamId stream, std::string_view field, std::string_view value);
 
+// Row-group pair filters (docs/store-format.md, "Pair filters"): for the column pairs a stream
+// declares (nat: outside_ip + outside_port, the trace question "who held public address A,
+// port P"), each row group carries a Bloom filter of its rows' value pairs, so a search for both
+// values reads ~1 % of the groups that hold neither.
+struct PairProbe {
+  int column_a = -1;  // -1: the stream declares no such pair, or a value does not parse
+  int column_b = -1;
+  uint64_t key = 0;
+  bool impossible = false;  // a value no row can hold
+};
+// A probe for field_a == value_a AND field_b == value_b (values in JSON text form), in either
+// order of the declared pair.
+PairProbe MakePairProbe(record::StreamId stream, std::string_view field_a, std::string_view value_a,
+                        std::string_view field_b, std::string_view value_b);
+// The declared pairs of a stream, as column indexes (a, b).
+std::vector<std::pair<size_t, size_t>> PairColumns(record::StreamId stream);
+
 // What the header of an encoded block says. Parsed without decompressing any column.
 struct BlockHeader {
   record::StreamId stream{};
@@ -123,10 +140,12 @@ struct BlockHeader {
     uint32_t stored_bytes = 0;  // on disk
     uint32_t raw_bytes = 0;     // decompressed
     uint64_t stored_hash = 0;   // Hash64 of the stored bytes
+    uint64_t min_value = 0;     // zone map (the column's flags & 2): its rows' smallest value
+    uint64_t max_value = 0;     // and largest; both 0 without a zone map
   };
   struct Column {
-    uint8_t flags = 0;          // block_format: 1 = the column's values are in the Bloom filter
-    uint32_t offset = 0;        // of its first chunk's stored bytes from the start of the block
+    uint8_t flags = 0;    // block_format: 1 = its values are in the Bloom filter, 2 = zone map
+    uint32_t offset = 0;  // of its first chunk's stored bytes from the start of the block
     uint32_t stored_bytes = 0;  // all its chunks, on disk
     uint32_t raw_bytes = 0;     // all its chunks, decompressed
     uint64_t sum0 = 0;          // locator checksums over all rows (docs/store-format.md)
@@ -143,8 +162,32 @@ struct BlockHeader {
   bool MayContain(std::string_view field, std::string_view value) const;
   bool MayContain(const BloomProbe& probe) const;  // a probe made for this block's stream
 
-  std::string bloom;  // the filter's bits (opaque)
+  std::string_view bloom;  // the filter's bits (opaque), in `owned` or the parsed bytes
   uint32_t bloom_hashes = 0;
+
+  // False only if the zone map of `column` (an integer column) proves no row of `group` holds
+  // `value`. True for columns without a zone map.
+  bool GroupMayHold(size_t column, uint32_t group, uint64_t value) const {
+    if (column >= columns.size() || !(columns[column].flags & 2)) return true;
+    const Chunk& c = columns[column].chunks[group];
+    return value >= c.min_value && value <= c.max_value;
+  }
+  // False only if the group's pair filter proves no row holds the probe's pair of values.
+  // True when the block has no filter for that pair of columns.
+  bool GroupMayContain(const PairProbe& probe, uint32_t group) const;
+
+  // Per row group, a Bloom filter of the (column_a, column_b) value pairs of its rows.
+  struct PairFilter {
+    uint16_t column_a = 0;
+    uint16_t column_b = 0;
+    uint8_t hashes = 0;
+    std::vector<uint32_t> offsets;  // per group: of its filter in `bits`, in bytes
+    std::vector<uint32_t> nbits;    // per group: its filter's size (0: no filter, proves nothing)
+    std::string_view bits;          // in `owned` or the parsed bytes
+  };
+  std::vector<PairFilter> pair_filters;
+  // The filters' bytes, copied by ParseBlockHeader; null after ParseBlockHeaderInPlace.
+  std::shared_ptr<const std::string> owned;
 };
 
 // Parses and checks the header at the start of `bytes` (magic, sizes, header checksum). `bytes`
@@ -152,6 +195,9 @@ struct BlockHeader {
 // Corruption naming what is wrong if `bytes` is not a block header or is cut short;
 // NotSupported if the block was written for another version of the stream's schema.
 Result<BlockHeader> ParseBlockHeader(std::string_view bytes);
+// The same, but the header's filters stay in `bytes`, which must outlive it (a reader's mapped
+// segment): nothing is copied, and a search touches only the filter pages it probes.
+Result<BlockHeader> ParseBlockHeaderInPlace(std::string_view bytes);
 
 // The first kBlockSizePrefix bytes of a block tell its header's size and the whole block's:
 // for reading a header alone from a file. Corruption if they are not a block's.

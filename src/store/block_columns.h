@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "record/schema.h"
@@ -20,8 +21,9 @@ struct ColumnDef {
 struct StreamInfo {
   const ColumnDef* defs = nullptr;
   size_t columns = 0;
-  std::vector<bool> indexed;  // IsIndexedField, per column
-  uint32_t fingerprint = 0;   // of the names and types: a block's schema version
+  std::vector<bool> indexed;                     // IsIndexedField, per column
+  std::vector<std::pair<size_t, size_t>> pairs;  // columns (a, b) with row-group pair filters
+  uint32_t fingerprint = 0;                      // of the names and types: a block's schema version
 };
 
 // Built once, on first use (thread-safe). `stream` must be a valid StreamId.

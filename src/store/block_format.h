@@ -18,7 +18,8 @@ static_assert(std::endian::native == std::endian::little,
               "the block format is little endian and read with memcpy");
 
 constexpr char kMagic[4] = {'N', 'W', 'B', '1'};
-constexpr uint8_t kVersion = 3;  // 2: row groups; 3: packed chunks, later Time columns from ts
+// 2: row groups; 3: packed chunks, later Time columns from ts; 4: zone maps and pair filters
+constexpr uint8_t kVersion = 4;
 
 // Fixed part of the header: offsets of its fields.
 constexpr size_t kMagicOffset = 0;         // 4 bytes "NWB1"
@@ -60,11 +61,27 @@ constexpr size_t kChunkStoredHash = 9;
 // Packed: the chunk's codes bit-packed by store/int_codec.h (Time, integer and Ip columns only).
 enum Codec : uint8_t { kCodecRaw = 0, kCodecZstd = 1, kCodecPacked = 2 };
 constexpr uint8_t kFlagInBloom = 1;  // the column's values are in the Bloom filter
-constexpr uint8_t kKnownFlags = kFlagInBloom;
+constexpr uint8_t kFlagZoneMap = 2;  // the column has a zone map (integer columns)
+constexpr uint8_t kKnownFlags = kFlagInBloom | kFlagZoneMap;
 
-// Then the Bloom filter: u8 hash count, u32 bit count, bits / 8 bytes; then the u64 checksum.
+// Then the Bloom filter: u8 hash count, u32 bit count, bits / 8 bytes.
 constexpr size_t kBloomFixedBytes = 5;
+// Then the zone maps: for each column flagged kFlagZoneMap, in column order, per row group
+// u64 min, u64 max of its rows' values.
+constexpr size_t kZoneEntryBytes = 16;
+// Then u8 the number of pair filters; per pair filter: u8 column a, u8 column b, u8 hash count,
+// per row group u32 bit count (a multiple of 512, 0 for none), then each group's bits in
+// order: a split-block Bloom filter (bloom_filter.h) of PairKey of its rows' (a, b) values.
+constexpr size_t kPairFixedBytes = 3;
+constexpr uint8_t kMaxPairFilters = 8;
+constexpr uint32_t kPairBitsPerKey = 12;  // ~0.5 % false positives: a search reads few groups
+// Then the u64 checksum.
 constexpr size_t kChecksumBytes = 8;
+
+// Column types with a zone map: equality searches skip row groups whose range lacks the value.
+inline bool IsZoneMapped(ColumnType t) {
+  return t == ColumnType::kU16 || t == ColumnType::kU32 || t == ColumnType::kU64;
+}
 
 constexpr uint64_t kHeaderSeed = 0x4e57423148445253ULL;  // "NWB1HDRS"
 constexpr uint64_t kStoredSeed = 0x4e57423153544f52ULL;  // "NWB1STOR"
@@ -99,6 +116,12 @@ inline uint64_t IpHash(const IpAddress& ip) {
 // The Bloom key of a value hash in column `column`.
 inline uint64_t BloomKey(uint64_t value_hash, size_t column) {
   return Fmix64(value_hash ^ ((column + 1) * 0x9E3779B97F4A7C15ULL));
+}
+
+// The key of a row's pair of value hashes (columns a and b) in its group's pair filter.
+inline uint64_t PairKey(uint64_t hash_a, uint64_t hash_b, size_t column_a, size_t column_b) {
+  return Fmix64((hash_a * 0x9E3779B97F4A7C15ULL) ^
+                Fmix64(hash_b + ((column_a + 1) << 8) + (column_b + 1)));
 }
 
 // Column types whose chunks may be packed. An Ip row's code there: 0 unset, an IPv4 address

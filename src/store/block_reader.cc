@@ -28,7 +28,7 @@ namespace {
 
 Status HeaderCorruption(std::string_view what) { return Status::Corruption("block header", what); }
 
-Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
+Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bool in_place) {
   auto sizes = PeekBlockSizes(bytes);
   if (!sizes.ok()) return sizes.status();
   const auto* b = reinterpret_cast<const uint8_t*>(bytes.data());
@@ -48,7 +48,8 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
   const uint64_t columns_offset = bf::kFixedBytes + ngroups * bf::kGroupEntryBytes;
   const uint64_t chunks_offset = columns_offset + ncols * bf::kColumnEntryBytes;
   const uint64_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
-  const uint64_t min_header = bloom_offset + bf::kBloomFixedBytes + bf::kChecksumBytes;
+  // The Bloom filter's fixed part, the pair filter count and the checksum at least.
+  const uint64_t min_header = bloom_offset + bf::kBloomFixedBytes + 1 + bf::kChecksumBytes;
   const uint32_t header_bytes = sizes->header_bytes;
   if (header_bytes < min_header) {
     return HeaderCorruption("header size " + std::to_string(header_bytes) + " cannot hold " +
@@ -61,7 +62,7 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
   }
   const uint8_t hashes = b[bloom_offset];
   const uint32_t nbits = bf::Load<uint32_t>(b + bloom_offset + 1);
-  if (nbits % kBloomBlockBits != 0 || min_header + uint64_t{nbits} / 8 != header_bytes) {
+  if (nbits % kBloomBlockBits != 0 || min_header + uint64_t{nbits} / 8 > header_bytes) {
     return HeaderCorruption("Bloom filter of " + std::to_string(nbits) + " bits does not fit " +
                             "the header size " + std::to_string(header_bytes));
   }
@@ -111,7 +112,16 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
   h.header_bytes = header_bytes;
   h.total_bytes = sizes->total_bytes;
   h.bloom_hashes = hashes;
-  h.bloom.assign(bytes.data() + bloom_offset + bf::kBloomFixedBytes, nbits / 8);
+  // The filters (Bloom, zone maps, pair filters): views into `bytes` or into one copy.
+  std::string_view filters = bytes.substr(bloom_offset, header_bytes - bloom_offset);
+  if (!in_place) {
+    h.owned = std::make_shared<const std::string>(filters);
+    filters = *h.owned;
+  }
+  auto filter_bytes = [&](uint64_t offset, uint64_t len) {
+    return filters.substr(offset - bloom_offset, len);
+  };
+  h.bloom = filter_bytes(bloom_offset + bf::kBloomFixedBytes, nbits / 8);
 
   h.columns.resize(ncols);
   uint64_t offset = header_bytes;
@@ -123,7 +133,8 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
     col.sum1 = bf::Load<uint64_t>(e + bf::kEntrySum1);
     col.offset = static_cast<uint32_t>(std::min<uint64_t>(offset, UINT32_MAX));
     const std::string where = "column " + std::string(info.defs[c].name) + ": ";
-    if ((col.flags & ~bf::kKnownFlags) || ((col.flags & bf::kFlagInBloom) && nbits == 0)) {
+    if ((col.flags & ~bf::kKnownFlags) || ((col.flags & bf::kFlagInBloom) && nbits == 0) ||
+        ((col.flags & bf::kFlagZoneMap) && !bf::IsZoneMapped(info.defs[c].type))) {
       return HeaderCorruption(where + "bad flags " + std::to_string(col.flags));
     }
     if (col.sum0 >= bf::kPrime || col.sum1 >= bf::kPrime) {
@@ -178,6 +189,69 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum) {
     return HeaderCorruption("total size " + std::to_string(h.total_bytes) +
                             " is not the header plus the columns (" + std::to_string(offset) + ")");
   }
+
+  // The zone maps, then the pair filters, which must end at the checksum.
+  uint64_t pos = bloom_offset + bf::kBloomFixedBytes + nbits / 8;
+  for (size_t c = 0; c < ncols; ++c) {
+    BlockHeader::Column& col = h.columns[c];
+    if (!(col.flags & bf::kFlagZoneMap)) continue;
+    if (pos + ngroups * bf::kZoneEntryBytes > checksum_offset) {
+      return HeaderCorruption("zone maps do not fit the header size " +
+                              std::to_string(header_bytes));
+    }
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      BlockHeader::Chunk& chunk = col.chunks[g];
+      chunk.min_value = bf::Load<uint64_t>(b + pos);
+      chunk.max_value = bf::Load<uint64_t>(b + pos + 8);
+      pos += bf::kZoneEntryBytes;
+      if (chunk.min_value > chunk.max_value) {
+        return HeaderCorruption("column " + std::string(info.defs[c].name) + ": row group " +
+                                std::to_string(g) + ": zone map min over max");
+      }
+    }
+  }
+  if (pos + 1 > checksum_offset) return HeaderCorruption("no pair filter count");
+  const uint8_t npairs = b[pos++];
+  if (npairs > bf::kMaxPairFilters) {
+    return HeaderCorruption(std::to_string(npairs) + " pair filters over the limit");
+  }
+  h.pair_filters.resize(npairs);
+  for (BlockHeader::PairFilter& f : h.pair_filters) {
+    if (pos + bf::kPairFixedBytes + ngroups * 4 > checksum_offset) {
+      return HeaderCorruption("pair filter does not fit the header size " +
+                              std::to_string(header_bytes));
+    }
+    f.column_a = b[pos];
+    f.column_b = b[pos + 1];
+    f.hashes = b[pos + 2];
+    pos += bf::kPairFixedBytes;
+    if (f.column_a >= ncols || f.column_b >= ncols || f.column_a == f.column_b || f.hashes == 0 ||
+        f.hashes > kBloomMaxHashes) {
+      return HeaderCorruption("pair filter: bad columns or hash count");
+    }
+    f.nbits.resize(ngroups);
+    f.offsets.resize(ngroups);
+    uint64_t bytes_total = 0;
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      f.nbits[g] = bf::Load<uint32_t>(b + pos);
+      pos += 4;
+      if (f.nbits[g] % kBloomBlockBits != 0) {
+        return HeaderCorruption("pair filter of " + std::to_string(f.nbits[g]) + " bits");
+      }
+      f.offsets[g] = static_cast<uint32_t>(std::min<uint64_t>(bytes_total, UINT32_MAX));
+      bytes_total += f.nbits[g] / 8;
+    }
+    if (pos + bytes_total > checksum_offset) {
+      return HeaderCorruption("pair filters do not fit the header size " +
+                              std::to_string(header_bytes));
+    }
+    f.bits = filter_bytes(pos, bytes_total);
+    pos += bytes_total;
+  }
+  if (pos != checksum_offset) {
+    return HeaderCorruption("header size " + std::to_string(header_bytes) + " is not its parts' (" +
+                            std::to_string(pos + bf::kChecksumBytes) + ")");
+  }
   return h;
 }
 
@@ -197,7 +271,7 @@ Result<BlockSizes> PeekBlockSizes(std::string_view prefix) {
   BlockSizes sizes;
   sizes.header_bytes = bf::Load<uint32_t>(b + bf::kHeaderBytesOffset);
   sizes.total_bytes = bf::Load<uint32_t>(b + bf::kTotalBytesOffset);
-  if (sizes.header_bytes < bf::kFixedBytes + bf::kBloomFixedBytes + bf::kChecksumBytes ||
+  if (sizes.header_bytes < bf::kFixedBytes + bf::kBloomFixedBytes + 1 + bf::kChecksumBytes ||
       sizes.total_bytes < sizes.header_bytes) {
     return HeaderCorruption("bad sizes: header " + std::to_string(sizes.header_bytes) + ", block " +
                             std::to_string(sizes.total_bytes));
@@ -205,7 +279,13 @@ Result<BlockSizes> PeekBlockSizes(std::string_view prefix) {
   return sizes;
 }
 
-Result<BlockHeader> ParseBlockHeader(std::string_view bytes) { return ParseHeader(bytes, true); }
+Result<BlockHeader> ParseBlockHeader(std::string_view bytes) {
+  return ParseHeader(bytes, true, false);
+}
+
+Result<BlockHeader> ParseBlockHeaderInPlace(std::string_view bytes) {
+  return ParseHeader(bytes, true, true);
+}
 
 // ---- BlockReader. ----
 
@@ -755,7 +835,7 @@ void BlockReader::Impl::AppendValue(size_t c, uint32_t row, std::string* out) co
 
 namespace {
 Result<std::unique_ptr<BlockReader::Impl>> OpenImpl(std::string_view bytes, bool verify) {
-  auto header = ParseHeader(bytes, verify);
+  auto header = ParseHeader(bytes, verify, true);
   if (!header.ok()) return header.status();
   if (bytes.size() < header->total_bytes) {
     return Status::Corruption("block at seq " + std::to_string(header->first_seq),

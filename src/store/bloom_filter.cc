@@ -64,6 +64,27 @@ uint32_t BuildBloomFilter(const std::vector<const BloomKeys*>& sets, std::string
   return n * kBloomBlockBits;
 }
 
+uint32_t AppendBloomFilter(const uint64_t* keys, size_t n, uint32_t bits_per_key,
+                           std::string* out) {
+  if (n == 0) return 0;
+  const uint64_t nblocks = (uint64_t{n} * bits_per_key + kBloomBlockBits - 1) / kBloomBlockBits;
+  const auto nb = static_cast<uint32_t>(nblocks);
+  const size_t start = out->size();
+  out->resize(start + size_t{nb} * (kBloomBlockBits / 8));
+  auto* words = reinterpret_cast<uint8_t*>(out->data() + start);
+  for (size_t k = 0; k < n; ++k) {
+    uint8_t* block = words + size_t{BlockOf(keys[k], nb)} * (kBloomBlockBits / 8);
+    const uint64_t pos = PositionsOf(keys[k]);
+    for (int i = 0; i < kBloomHashes; ++i) {
+      uint64_t word;
+      std::memcpy(&word, block + 8 * i, 8);
+      word |= uint64_t{1} << ((pos >> (58 - 6 * i)) & 63);
+      std::memcpy(block + 8 * i, &word, 8);  // little endian (block_format.h)
+    }
+  }
+  return nb * kBloomBlockBits;
+}
+
 bool BloomMayContain(const uint8_t* bits, uint32_t nbits, uint8_t hashes, uint64_t key) {
   if (nbits == 0) return true;
   const uint8_t* block =

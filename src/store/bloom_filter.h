@@ -43,6 +43,11 @@ class BloomKeys {
 // size in bits: a multiple of kBloomBlockBits, 0 when there is no key.
 uint32_t BuildBloomFilter(const std::vector<const BloomKeys*>& sets, std::string* bits);
 
+// Appends a filter over keys[0, n) at `bits_per_key` bits a key (n counted as distinct) to *out
+// and returns its size in bits: a multiple of kBloomBlockBits, 0 when n == 0 (nothing appended).
+// The row groups' pair filters (block_format.h).
+uint32_t AppendBloomFilter(const uint64_t* keys, size_t n, uint32_t bits_per_key, std::string* out);
+
 // False only if the key was certainly not inserted. True when nbits == 0 (no filter).
 // `hashes` (1..8) is the header's hash count.
 bool BloomMayContain(const uint8_t* bits, uint32_t nbits, uint8_t hashes, uint64_t key);

@@ -74,6 +74,23 @@ struct StreamStats {
   uint64_t checkpoints = 0;
 };
 
+// Where one stream's bytes go (`netward stats --columns`): block headers (of which the Bloom
+// filters) and each column's chunks, stored and decompressed, over the blocks of its segments.
+struct ColumnStats {
+  record::StreamId stream{};
+  uint64_t records = 0;  // rows of the blocks counted (a block shared with a purge counts whole)
+  uint64_t blocks = 0;
+  uint64_t header_bytes = 0;  // block headers, Bloom filters included
+  uint64_t bloom_bytes = 0;
+  struct Column {
+    std::string name;
+    uint64_t stored_bytes = 0;
+    uint64_t raw_bytes = 0;
+    uint64_t blocks_in_bloom = 0;  // blocks whose Bloom filter holds this column's values
+  };
+  std::vector<Column> columns;
+};
+
 struct PurgeReport {
   record::StreamId stream{};
   uint64_t segments_dropped = 0;
@@ -140,6 +157,8 @@ class StoreReader {
   Status Query(const QuerySpec& spec,
                const std::function<bool(uint64_t seq, std::string_view line)>& emit);
   Result<std::vector<StreamStats>> Stats();
+  // Reads every block header of the stream (no column data).
+  Result<ColumnStats> Columns(record::StreamId stream);
 
   class Impl;
 

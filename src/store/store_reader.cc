@@ -196,6 +196,7 @@ class StoreReader::Impl {
 
   Status Query(const QuerySpec& spec, const std::function<bool(uint64_t, std::string_view)>& emit);
   Result<std::vector<StreamStats>> Stats();
+  Result<ColumnStats> Columns(record::StreamId stream);
 
  private:
   std::string dir_;
@@ -209,6 +210,15 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     auto c = MakeCondition(spec.stream, field, value);
     if (!c.ok()) return c.status();
     conditions.push_back(std::move(c.value()));
+  }
+  // Equality on both columns of a declared pair: the row groups' pair filters prune.
+  std::vector<PairProbe> pair_probes;
+  for (size_t i = 0; i < spec.where.size(); ++i) {
+    for (size_t j = i + 1; j < spec.where.size(); ++j) {
+      PairProbe p = MakePairProbe(spec.stream, spec.where[i].first, spec.where[i].second,
+                                  spec.where[j].first, spec.where[j].second);
+      if (p.column_a >= 0) pair_probes.push_back(p);
+    }
   }
   auto current = Current(spec.stream);
   if (!current.ok()) return current.status();
@@ -228,6 +238,18 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
   // Per condition / text column: which of the group's string values match.
   std::vector<std::vector<uint8_t>> cond_values(conditions.size());
   std::vector<std::vector<uint8_t>> text_values(text_columns.size());
+  // Conditions in the order rows are tested: integers, then addresses, then the rest.
+  std::vector<size_t> order(conditions.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  auto rank = [](ColumnType t) {
+    return t == ColumnType::kU16 || t == ColumnType::kU32 || t == ColumnType::kU64 ? 0
+           : t == ColumnType::kIp                                                  ? 1
+                                                                                   : 2;
+  };
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return rank(conditions[a].type) < rank(conditions[b].type);
+  });
+  std::vector<uint32_t> rows;  // of the group being read: those that may still match
   uint64_t emitted = 0;
   std::string line;
   const std::vector<BlockRef>& blocks = view.snap->blocks();
@@ -236,7 +258,7 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     if (spec.to != 0 && ref.entry.min_ts >= spec.to) continue;
     if (spec.from != 0 && ref.entry.max_ts < spec.from) continue;
     if (!view.headers[b]) {
-      auto parsed = ParseBlockHeader(ref.bytes);
+      auto parsed = ParseBlockHeaderInPlace(ref.bytes);
       if (!parsed.ok()) return parsed.status();
       view.headers[b] = std::make_shared<const BlockHeader>(std::move(parsed.value()));
     }
@@ -252,6 +274,15 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       const BlockHeader::Group& group = h.groups[g];
       if (spec.to != 0 && group.min_ts >= spec.to) continue;
       if (spec.from != 0 && group.max_ts < spec.from) continue;
+      bool skip_group = false;
+      for (const PairProbe& p : pair_probes) skip_group |= !h.GroupMayContain(p, g);
+      for (const Condition& c : conditions) {
+        if (c.type == ColumnType::kU16 || c.type == ColumnType::kU32 ||
+            c.type == ColumnType::kU64) {
+          skip_group |= !h.GroupMayHold(c.column, g, c.number);
+        }
+      }
+      if (skip_group) continue;
       if (!reader) {
         auto opened = BlockReader::Open(view.headers[b], ref.bytes);
         if (!opened.ok()) return opened.status();
@@ -262,14 +293,31 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       if (check_time) {
         if (Status st = r.LoadGroup(ts_col, g); !st.ok()) return st;
       }
-      for (size_t i = 0; i < conditions.size(); ++i) {
+      // The group's rows in the time range, narrowed condition by condition (the cheapest
+      // first); a condition's column is read only while rows remain.
+      rows.clear();
+      for (uint32_t row = begin; row < end; ++row) {
+        if (!check_time || in_range(r.TimeAt(ts_col, row))) rows.push_back(row);
+      }
+      for (size_t i : order) {
+        if (rows.empty()) break;
         const Condition& c = conditions[i];
         if (Status st = r.LoadGroup(c.column, g); !st.ok()) return st;
+        size_t kept = 0;
         if (c.type == ColumnType::kString) {
           MatchValues(
               r, c.column, g, [&](std::string_view v) { return v == c.text; }, &cond_values[i]);
+          for (uint32_t row : rows) {
+            if (cond_values[i][r.StringIdAt(c.column, row)] != 0) rows[kept++] = row;
+          }
+        } else {
+          for (uint32_t row : rows) {
+            if (Matches(c, r, row)) rows[kept++] = row;
+          }
         }
+        rows.resize(kept);
       }
+      if (rows.empty()) continue;
       for (size_t i = 0; i < text_columns.size(); ++i) {
         if (Status st = r.LoadGroup(text_columns[i], g); !st.ok()) return st;
         if (ColumnTypeOf(spec.stream, text_columns[i]) == ColumnType::kString) {
@@ -278,15 +326,7 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
               &text_values[i]);
         }
       }
-      for (uint32_t row = begin; row < end; ++row) {
-        if (check_time && !in_range(r.TimeAt(ts_col, row))) continue;
-        bool ok = true;
-        for (size_t i = 0; i < conditions.size() && ok; ++i) {
-          const Condition& c = conditions[i];
-          ok = c.type == ColumnType::kString ? cond_values[i][r.StringIdAt(c.column, row)] != 0
-                                             : Matches(c, r, row);
-        }
-        if (!ok) continue;
+      for (uint32_t row : rows) {
         if (!text_columns.empty()) {
           bool found = false;
           for (size_t i = 0; i < text_columns.size() && !found; ++i) {
@@ -340,6 +380,37 @@ Result<std::vector<StreamStats>> StoreReader::Impl::Stats() {
   return out;
 }
 
+Result<ColumnStats> StoreReader::Impl::Columns(record::StreamId stream) {
+  auto current = Current(stream);
+  if (!current.ok()) return current.status();
+  View& view = *current.value();
+  ColumnStats out;
+  out.stream = stream;
+  out.columns.resize(ColumnCount(stream));
+  for (size_t c = 0; c < out.columns.size(); ++c) {
+    out.columns[c].name = std::string(ColumnName(stream, c));
+  }
+  const std::vector<BlockRef>& blocks = view.snap->blocks();
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    if (!view.headers[b]) {
+      auto parsed = ParseBlockHeaderInPlace(blocks[b].bytes);
+      if (!parsed.ok()) return parsed.status();
+      view.headers[b] = std::make_shared<const BlockHeader>(std::move(parsed.value()));
+    }
+    const BlockHeader& h = *view.headers[b];
+    ++out.blocks;
+    out.records += h.count;
+    out.header_bytes += h.header_bytes;
+    out.bloom_bytes += h.bloom.size();
+    for (size_t c = 0; c < h.columns.size() && c < out.columns.size(); ++c) {
+      out.columns[c].stored_bytes += h.columns[c].stored_bytes;
+      out.columns[c].raw_bytes += h.columns[c].raw_bytes;
+      if (h.columns[c].flags & 1) ++out.columns[c].blocks_in_bloom;
+    }
+  }
+  return out;
+}
+
 StoreReader::StoreReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StoreReader::~StoreReader() = default;
 
@@ -355,5 +426,7 @@ Status StoreReader::Query(const QuerySpec& spec,
 }
 
 Result<std::vector<StreamStats>> StoreReader::Stats() { return impl_->Stats(); }
+
+Result<ColumnStats> StoreReader::Columns(record::StreamId stream) { return impl_->Columns(stream); }
 
 }  // namespace netward::store

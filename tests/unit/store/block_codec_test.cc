@@ -358,8 +358,10 @@ TEST(BlockCodecTest, SaturatedPortColumnIsLeftOutOfTheFilter) {
   ASSERT_TRUE(header.ok());
   const auto src = static_cast<size_t>(ColumnIndex(StreamId::kSession, "src_port"));
   const auto dst = static_cast<size_t>(ColumnIndex(StreamId::kSession, "dst_port"));
-  EXPECT_EQ(header->columns[src].flags, 0);
-  EXPECT_EQ(header->columns[dst].flags, 1);
+  EXPECT_EQ(header->columns[src].flags & 1, 0);  // not in the Bloom filter
+  EXPECT_EQ(header->columns[dst].flags & 1, 1);
+  EXPECT_EQ(header->columns[src].flags & 2, 2);  // integer columns have zone maps
+
   int maybe_src = 0, maybe_dst = 0;
   for (int port = 1000; port < 2000; ++port) {
     maybe_src += header->MayContain("src_port", std::to_string(port));
@@ -369,6 +371,77 @@ TEST(BlockCodecTest, SaturatedPortColumnIsLeftOutOfTheFilter) {
   EXPECT_EQ(maybe_src, 1000);  // never pruned
   EXPECT_LT(maybe_dst, 100);
   EXPECT_TRUE(header->MayContain(MakeBloomProbe(StreamId::kSession, "dst_port", "99")));
+}
+
+// Zone maps: each row group of an integer column knows its smallest and largest value, and an
+// equality search skips the groups whose range lacks the value (the trace's port-block search,
+// inside_port = 0, where port 0 sits in a few groups only).
+TEST(BlockCodecTest, ZoneMapsBoundEachRowGroup) {
+  std::vector<record::NatRecord> records(3 * 4096 + 17);
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    records[i].ts = 1'780'000'000'000'000 + i;
+    records[i].inside_port = static_cast<uint16_t>(1024 + (i * 7919) % 60000);
+    if (i == 5000) records[i].inside_port = 0;  // a port block record in group 1
+    records[i].outside_port = static_cast<uint16_t>(2000 + i / 4096);
+  }
+  auto header = ParseBlockHeader(EncodeBlock(records, 0));
+  ASSERT_TRUE(header.ok()) << header.status().ToString();
+  const auto inside = static_cast<size_t>(ColumnIndex(StreamId::kNat, "inside_port"));
+  const auto outside = static_cast<size_t>(ColumnIndex(StreamId::kNat, "outside_port"));
+  ASSERT_EQ(header->groups.size(), 4u);
+  for (uint32_t g = 0; g < 4; ++g) {
+    uint64_t lo = UINT64_MAX, hi = 0;
+    for (uint32_t r = header->GroupBegin(g); r < header->GroupEnd(g); ++r) {
+      lo = std::min<uint64_t>(lo, records[r].inside_port);
+      hi = std::max<uint64_t>(hi, records[r].inside_port);
+    }
+    EXPECT_EQ(header->columns[inside].chunks[g].min_value, lo) << g;
+    EXPECT_EQ(header->columns[inside].chunks[g].max_value, hi) << g;
+    EXPECT_EQ(header->GroupMayHold(inside, g, 0), g == 1) << g;
+    for (uint32_t k = 0; k < 4; ++k) EXPECT_EQ(header->GroupMayHold(outside, g, 2000 + k), g == k);
+  }
+  // Columns without a zone map never prune.
+  const auto ts = static_cast<size_t>(ColumnIndex(StreamId::kNat, "ts"));
+  EXPECT_TRUE(header->GroupMayHold(ts, 0, 1));
+}
+
+// Pair filters: every (outside_ip, outside_port) pair of a row group is found in its group and
+// few other groups claim it; other streams and other column pairs have no probe.
+TEST(BlockCodecTest, PairFiltersFindEveryPairAndFewOthers) {
+  std::vector<record::NatRecord> records(65536);
+  std::mt19937_64 rng(11);
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    records[i].ts = 1'780'000'000'000'000 + i;
+    records[i].outside_ip = IpAddress::FromV4HostOrder(0xCB007100u + rng() % 1562);
+    records[i].outside_port = static_cast<uint16_t>(1024 + rng() % 64000);
+  }
+  auto header = ParseBlockHeader(EncodeBlock(records, 0));
+  ASSERT_TRUE(header.ok()) << header.status().ToString();
+  ASSERT_EQ(header->pair_filters.size(), 1u);
+  const uint32_t groups = static_cast<uint32_t>(header->groups.size());
+  for (uint32_t i = 0; i < records.size(); i += 97) {
+    PairProbe p = MakePairProbe(StreamId::kNat, "outside_port",
+                                std::to_string(records[i].outside_port), "outside_ip",
+                                records[i].outside_ip.ToString());  // either order
+    ASSERT_GE(p.column_a, 0);
+    EXPECT_TRUE(header->GroupMayContain(p, header->GroupOf(i))) << i;
+  }
+  // Pairs that are in no row: ~1 % of the group filters may claim them.
+  int claims = 0, probes = 0;
+  for (int k = 0; k < 2000; ++k) {
+    PairProbe p =
+        MakePairProbe(StreamId::kNat, "outside_ip", "198.51.100." + std::to_string(k % 250),
+                      "outside_port", std::to_string(1024 + k));
+    for (uint32_t g = 0; g < groups; ++g, ++probes) claims += header->GroupMayContain(p, g);
+  }
+  EXPECT_LT(claims, probes / 40) << claims << " of " << probes;
+  EXPECT_FALSE(header->GroupMayContain(
+      MakePairProbe(StreamId::kNat, "outside_ip", "203.0.113.1", "outside_port", "70000"), 0));
+  EXPECT_LT(MakePairProbe(StreamId::kNat, "inside_ip", "10.0.0.1", "outside_port", "80").column_a,
+            0);
+  EXPECT_LT(MakePairProbe(StreamId::kSession, "src_ip", "10.0.0.1", "src_port", "80").column_a, 0);
+  EXPECT_LT(MakePairProbe(StreamId::kNat, "outside_ip", "not-an-ip", "outside_port", "80").column_a,
+            0);
 }
 
 TEST(BlockCodecTest, StringDictionaryRoundTrip) {

@@ -197,3 +197,103 @@ TEST(StoreQueryTest, OpenReaderSeesRecordsAddedLater) {
 
 }  // namespace
 }  // namespace netward::store
+
+namespace netward::store {
+namespace {
+
+// NAT searches pruned by the row groups' pair filters (outside_ip + outside_port) and zone maps
+// (inside_port = 0: port blocks) return what a full scan returns, in blocks, the WAL and both
+// orders of the pair.
+TEST(StoreQueryTest, NatPairAndZoneMapSearchesMatchAFullScan) {
+  TempStoreDir dir;
+  const TimestampUs t0 = NowUs() - 6 * 3600 * kUsPerSecond;
+  std::mt19937_64 rng(23);
+  std::vector<record::NatRecord> records;
+  std::vector<std::string> lines;
+  std::string all;
+  for (int i = 0; i < 26000; ++i) {
+    record::NatRecord r;
+    r.ts = t0 + static_cast<TimestampUs>(i) * 1000;
+    r.end_ts = r.ts + 30'000'000;
+    r.proto = "tcp";
+    r.inside_ip = IpAddress::FromV4HostOrder(0x64400000u + static_cast<uint32_t>(rng() % 500));
+    r.outside_ip = IpAddress::FromV4HostOrder(0xCB007100u + static_cast<uint32_t>(rng() % 5));
+    if (rng() % 500 == 0) {  // a port block
+      r.inside_port = 0;
+      r.outside_port = static_cast<uint16_t>(1024 + (rng() % 500) * 128);
+      r.outside_port_end = static_cast<uint16_t>(r.outside_port + 127);
+    } else {
+      r.inside_port = static_cast<uint16_t>(1024 + rng() % 60000);
+      r.outside_port = static_cast<uint16_t>(1024 + rng() % 3000);  // repeats across groups
+      r.remote_ip = IpAddress::FromV4HostOrder(0x08080800u + static_cast<uint32_t>(rng() % 9));
+      r.remote_port = 443;
+    }
+    r.source = "ipfix";
+    std::string line;
+    record::EncodeJsonLine(r, "site1", &line);
+    all += line;
+    line.pop_back();
+    records.push_back(r);
+    lines.push_back(std::move(line));
+  }
+  auto store = Store::Open(test_util::TestOptions(dir.path(), 10000));
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  ASSERT_TRUE(store.value()->AppendLines(record::StreamId::kNat, all).ok());
+  ASSERT_TRUE(store.value()->Sync().ok());
+  auto reader = StoreReader::Open(dir.path());
+  ASSERT_TRUE(reader.ok());
+
+  int nonempty = 0;
+  for (int q = 0; q < 200; ++q) {
+    const record::NatRecord& pivot = records[rng() % records.size()];
+    const std::string ip = pivot.outside_ip.ToString();
+    const std::string port = std::to_string(q % 10 == 0 ? 70 : pivot.outside_port);  // 70: absent
+    QuerySpec spec;
+    spec.stream = record::StreamId::kNat;
+    switch (q % 4) {
+      case 0:
+        spec.where = {{"outside_ip", ip}, {"outside_port", port}};
+        break;
+      case 1:
+        spec.where = {{"outside_port", port}, {"outside_ip", ip}};
+        break;
+      case 2:
+        spec.where = {{"outside_ip", ip}, {"inside_port", "0"}};
+        break;
+      default:
+        spec.where = {{"outside_ip", ip}, {"outside_port", port}, {"inside_port", "0"}};
+        break;
+    }
+    if (q % 3 == 0) {
+      spec.from = pivot.ts - 2'000'000'000;
+      spec.to = pivot.ts + 1'000'000'000;
+    }
+    std::vector<std::string> want;
+    for (size_t i = 0; i < records.size(); ++i) {
+      const record::NatRecord& r = records[i];
+      if (r.ts < spec.from || (spec.to != 0 && r.ts >= spec.to)) continue;
+      bool ok = true;
+      for (const auto& [field, value] : spec.where) {
+        if (field == "outside_ip") ok &= r.outside_ip.ToString() == value;
+        if (field == "outside_port") ok &= std::to_string(r.outside_port) == value;
+        if (field == "inside_port") ok &= std::to_string(r.inside_port) == value;
+      }
+      if (ok) want.push_back(lines[i]);
+    }
+    nonempty += !want.empty();
+    std::vector<std::string> got;
+    ASSERT_TRUE(reader.value()
+                    ->Query(spec,
+                            [&](uint64_t, std::string_view line) {
+                              got.emplace_back(line);
+                              return true;
+                            })
+                    .ok());
+    ASSERT_EQ(got, want) << "query " << q;
+  }
+  EXPECT_GT(nonempty, 100);
+  ASSERT_TRUE(store.value()->Close().ok());
+}
+
+}  // namespace
+}  // namespace netward::store
