@@ -27,17 +27,7 @@
 //          [--store-queries Q2] [--systems LIST] [--index-cap C] [--dir DIR] [--seed S]
 //          [--clickhouse-config DIR] [--clickhouse-server PATH] [--clickhouse-cpus LIST]
 //          [--markdown FILE] [--keep]
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -51,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "clickhouse_server.h"
 #include "identity/identity_index.h"
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
@@ -58,6 +49,8 @@
 
 namespace {
 using namespace netward;
+using bench::PutLe;
+using bench::PutString;
 
 double CpuSeconds() {
   timespec ts;
@@ -377,46 +370,6 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
 
 // ---- ClickHouse ----
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
-void ReplaceAll(std::string* s, std::string_view from, std::string_view to) {
-  for (size_t p = 0; (p = s->find(from, p)) != std::string::npos; p += to.size())
-    s->replace(p, from.size(), to);
-}
-
-// A port nobody listens on now (the kernel's choice for a bind to port 0).
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  int port = -1;
-  if (fd >= 0 && ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0)
-    port = ntohs(addr.sin_port);
-  if (fd >= 0) ::close(fd);
-  return port;
-}
-
-template <typename T>
-void PutLe(std::string* out, T v) {
-  char b[sizeof(T)];
-  std::memcpy(b, &v, sizeof(T));
-  out->append(b, sizeof(T));
-}
-void PutString(std::string* out, std::string_view s) {
-  out->push_back(static_cast<char>(s.size()));  // all strings here are < 128 bytes
-  out->append(s);
-}
-
 // Why this sort key: the question fixes outside_ip and outside_port and bounds ts, so
 // (outside_ip, outside_port, ts) narrows the primary index to the granules of that one port;
 // partitions by day prune the rest of the month. Port blocks (inside_port 0) are found under
@@ -433,115 +386,24 @@ constexpr const char* kLoginTable = R"sql(CREATE TABLE login (
 ENGINE = MergeTree PARTITION BY toYYYYMM(toDateTime(intDiv(ts, 1000000)))
 ORDER BY (ip, ts))sql";
 
-class ClickHouse {
+// The private server (bench/lib/clickhouse_server.h) with the two tables, queries at
+// max_threads=1.
+class ClickHouse : public bench::ClickHouseServer {
  public:
-  ~ClickHouse() { Stop(); }
-
   Status Start(const std::string& server, const std::string& config_dir, const std::string& dir,
                const std::string& cpus) {
-    std::string config, users;
-    if (!ReadFile(config_dir + "/config.xml", &config) ||
-        !ReadFile(config_dir + "/users.xml", &users))
-      return Status::IOError("clickhouse: templates", "cannot read " + config_dir);
-    port_ = FreePort();
-    int tcp = FreePort();
-    if (port_ <= 0 || tcp <= 0 || tcp == port_) return Status::IOError("clickhouse: no free port");
-    ReplaceAll(&config, "@DIR@", dir);
-    ReplaceAll(&config, "@HTTP_PORT@", std::to_string(port_));
-    ReplaceAll(&config, "@TCP_PORT@", std::to_string(tcp));
-    ReplaceAll(&config, "@COMPRESSION@", "zstd");
-    std::filesystem::create_directories(dir + "/log");
-    std::ofstream(dir + "/config.xml") << config;
-    std::ofstream(dir + "/users.xml") << users;
-    const std::string arg = "--config-file=" + dir + "/config.xml";
-    const std::string log = dir + "/log/stdout.log";
-    const pid_t parent = ::getpid();
-    pid_ = ::fork();
-    if (pid_ < 0) return Status::IOError("clickhouse: fork", std::strerror(errno));
-    if (pid_ == 0) {
-      ::prctl(PR_SET_PDEATHSIG, SIGTERM);
-      if (::getppid() != parent) _exit(127);
-      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-      }
-      if (!cpus.empty()) {
-        ::execlp("taskset", "taskset", "-c", cpus.c_str(), server.c_str(), arg.c_str(),
-                 static_cast<char*>(nullptr));
-      }
-      ::execl(server.c_str(), "clickhouse-server", arg.c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    http_ = std::make_unique<httplib::Client>("127.0.0.1", port_);
-    http_->set_keep_alive(true);
-    http_->set_tcp_nodelay(true);  // else Nagle and delayed ACKs add ~40 ms to small requests
-    http_->set_read_timeout(3600, 0);
-    http_->set_write_timeout(600, 0);
-    const double deadline = WallSeconds() + 60;
-    for (;;) {
-      std::string out;
-      if (Query("SELECT version()", &out).ok()) {
-        version_ = out.substr(0, out.find('\n'));
-        break;
-      }
-      int ws;
-      if (::waitpid(pid_, &ws, WNOHANG) == pid_) {
-        pid_ = -1;
-        std::string text;
-        ReadFile(log, &text);
-        return Status::IOError("clickhouse: server exited at start",
-                               text.substr(text.size() > 600 ? text.size() - 600 : 0));
-      }
-      if (WallSeconds() > deadline) return Status::IOError("clickhouse: server", "not up in 60 s");
-      ::usleep(100000);
-    }
+    Options o;
+    o.binary = server;
+    o.config_dir = config_dir;
+    o.dir = dir;
+    o.cpus = cpus;
+    o.max_threads = 1;
+    if (Status s = ClickHouseServer::Start(o); !s.ok()) return s;
     for (const char* sql : {kNatTable, kLoginTable}) {
       if (Status s = Query(sql, nullptr); !s.ok()) return s;
     }
     return Status::OK();
   }
-
-  // Runs `sql` (with `body` appended after it, for INSERT data); the result goes to *out.
-  Status Query(const std::string& sql, std::string* out, std::string_view body = {}) {
-    std::string target = "/?max_threads=1";
-    std::string payload;
-    if (!body.empty()) {
-      target += "&query=" + httplib::detail::encode_query_param(sql);
-      payload.assign(body);
-    } else {
-      payload = sql;
-    }
-    auto res = http_->Post(target.c_str(), payload, "application/octet-stream");
-    if (!res) return Status::IOError("clickhouse: " + sql.substr(0, 40), "no response");
-    if (res->status != 200)
-      return Status::IOError(
-          "clickhouse: " + sql.substr(0, 40),
-          "HTTP " + std::to_string(res->status) + ": " + res->body.substr(0, 300));
-    if (out) *out = std::move(res->body);
-    return Status::OK();
-  }
-
-  void Stop() {
-    http_.reset();
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int ws;
-      for (int i = 0; i < 600 && ::waitpid(pid_, &ws, WNOHANG) == 0; ++i) ::usleep(100000);
-      if (::waitpid(pid_, &ws, WNOHANG) == 0) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, &ws, 0);
-      }
-      pid_ = -1;
-    }
-  }
-  const std::string& version() const { return version_; }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = -1;
-  std::string version_ = "?";
-  std::unique_ptr<httplib::Client> http_;
 };
 
 Status RunClickHouse(const Workload& w, const std::string& server, const std::string& config_dir,
@@ -562,7 +424,7 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
     PutString(&rows, l.session_id);
     PutString(&rows, l.source);
   }
-  if (Status s = ch.Query("INSERT INTO login FORMAT RowBinary", nullptr, rows); !s.ok()) return s;
+  if (Status s = ch.Insert("INSERT INTO login FORMAT RowBinary", rows); !s.ok()) return s;
   const uint64_t total = w.total();
   double insert_s = 0;
   for (uint64_t i = 0; i < total;) {
@@ -582,7 +444,7 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
       PutString(&rows, "ipfix");
     }
     const double t0 = WallSeconds();
-    if (Status s = ch.Query("INSERT INTO nat FORMAT RowBinary", nullptr, rows); !s.ok()) return s;
+    if (Status s = ch.Insert("INSERT INTO nat FORMAT RowBinary", rows); !s.ok()) return s;
     insert_s += WallSeconds() - t0;
   }
   std::string parts;
