@@ -254,6 +254,14 @@ class BlockReader {
   std::string_view StringListAt(size_t column, uint32_t row, uint32_t i) const;
   uint32_t U32ListAt(size_t column, uint32_t row, uint32_t i) const;
 
+  // Checks that the header's search structures admit every row of the block: the Bloom filter
+  // holds each value of its columns, each row's integers lie within its group's zone map, and
+  // each row's pair is in its group's pair filter. A structure that lacked a row would make
+  // searches skip it while the records themselves verify: Corruption naming the structure,
+  // the column and the row (also in *bad_row if given). Loads every column first (LoadColumn).
+  // `verify` runs it on every block; queries trust the header.
+  Status CheckFilters(uint32_t* bad_row = nullptr);
+
   // Appends the row's canonical JSON line (record/json_encoder.h, with "\n") to `out`.
   // Loads the row's group of every column first (a Corruption from LoadGroup is returned).
   Status AppendJsonLine(uint32_t row, std::string* out);

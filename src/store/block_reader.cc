@@ -891,6 +891,92 @@ Status BlockReader::LoadGroup(size_t column, uint32_t group) {
   return impl_->LoadGroup(column, group);
 }
 
+Status BlockReader::CheckFilters(uint32_t* bad_row) {
+  if (bad_row) *bad_row = UINT32_MAX;
+  const BlockHeader& h = *impl_->header_;
+  const StreamInfo& info = *impl_->info_;
+  const size_t ncols = h.columns.size();
+  for (size_t c = 0; c < ncols; ++c) {
+    if (Status s = LoadColumn(c); !s.ok()) return s;
+  }
+  auto fail = [&](std::string_view what, size_t c, uint32_t row) {
+    if (bad_row) *bad_row = row;
+    return Status::Corruption(
+        "block at seq " + std::to_string(h.first_seq),
+        std::string(what) + " of column " + std::string(info.defs[c].name) + " lacks row " +
+            std::to_string(row) +
+            "'s value: searches would skip the record (the header was changed)");
+  };
+  // The value hash of a scalar row (block_format.h, "Value hashes").
+  auto hash_of = [&](size_t c, uint32_t row) -> uint64_t {
+    switch (info.defs[c].type) {
+      case ColumnType::kTime:
+        return HashWord(static_cast<uint64_t>(TimeAt(c, row)));
+      case ColumnType::kIp:
+        return bf::IpHash(IpAt(c, row));
+      case ColumnType::kString: {
+        std::string_view v = StringAt(c, row);
+        return Hash64(v.data(), v.size());
+      }
+      default:
+        return HashWord(UintAt(c, row));
+    }
+  };
+  const auto* bloom = reinterpret_cast<const uint8_t*>(h.bloom.data());
+  const auto bloom_bits = static_cast<uint32_t>(h.bloom.size() * 8);
+  auto in_bloom = [&](size_t c, uint64_t value_hash) {
+    return BloomMayContain(bloom, bloom_bits, static_cast<uint8_t>(h.bloom_hashes),
+                           bf::BloomKey(value_hash, c));
+  };
+  for (size_t c = 0; c < ncols; ++c) {
+    const BlockHeader::Column& col = h.columns[c];
+    const ColumnType type = info.defs[c].type;
+    if (col.flags & bf::kFlagInBloom) {
+      for (uint32_t row = 0; row < h.count; ++row) {
+        if (type == ColumnType::kStringList) {
+          for (uint32_t i = 0; i < ListSize(c, row); ++i) {
+            std::string_view v = StringListAt(c, row, i);
+            if (!in_bloom(c, Hash64(v.data(), v.size()))) return fail("the Bloom filter", c, row);
+          }
+        } else if (type == ColumnType::kU32List) {
+          for (uint32_t i = 0; i < ListSize(c, row); ++i) {
+            if (!in_bloom(c, HashWord(U32ListAt(c, row, i)))) {
+              return fail("the Bloom filter", c, row);
+            }
+          }
+        } else if (!in_bloom(c, hash_of(c, row))) {
+          return fail("the Bloom filter", c, row);
+        }
+      }
+    }
+    if (col.flags & bf::kFlagZoneMap) {
+      for (uint32_t row = 0; row < h.count; ++row) {
+        if (!h.GroupMayHold(c, h.GroupOf(row), UintAt(c, row))) {
+          return fail("the zone map", c, row);
+        }
+      }
+    }
+  }
+  for (const BlockHeader::PairFilter& f : h.pair_filters) {
+    if (f.column_a >= ncols || f.column_b >= ncols) continue;  // the parser rejects these
+    const ColumnType ta = info.defs[f.column_a].type, tb = info.defs[f.column_b].type;
+    if (ta == ColumnType::kStringList || ta == ColumnType::kU32List ||
+        tb == ColumnType::kStringList || tb == ColumnType::kU32List) {
+      continue;  // no pair of lists is declared; a filter over one proves nothing to check
+    }
+    PairProbe probe;
+    probe.column_a = f.column_a;
+    probe.column_b = f.column_b;
+    for (uint32_t row = 0; row < h.count; ++row) {
+      probe.key =
+          bf::PairKey(hash_of(f.column_a, row), hash_of(f.column_b, row), f.column_a, f.column_b);
+      if (!h.GroupMayContain(probe, h.GroupOf(row)))
+        return fail("the pair filter", f.column_a, row);
+    }
+  }
+  return Status::OK();
+}
+
 TimestampUs BlockReader::TimeAt(size_t column, uint32_t row) const {
   return impl_->ChunkOf(impl_->cols_[column], row).times[impl_->Local(row)];
 }

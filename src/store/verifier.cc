@@ -190,6 +190,13 @@ bool StreamVerifier::VerifyBlockBytes(std::string_view bytes, const std::string&
                   ": " + st.message());
     }
   }
+  // The search structures must admit every record, or queries would skip records that verify.
+  uint32_t bad_row = UINT32_MAX;
+  if (Status st = r.CheckFilters(&bad_row); !st.ok()) {
+    std::string record =
+        bad_row != UINT32_MAX ? ", record seq " + std::to_string(h.first_seq + bad_row) : "";
+    return Fail(where + record + ": " + st.message());
+  }
   for (uint32_t row = first_row; row < h.count; ++row) {
     line_.clear();
     Status st = r.AppendJsonLine(row, &line_);

@@ -444,6 +444,40 @@ TEST(BlockCodecTest, PairFiltersFindEveryPairAndFewOthers) {
             0);
 }
 
+// CheckFilters (what `verify` runs): an intact block passes; blanked pair filter bits under a
+// recomputed header checksum are found, with the row.
+TEST(BlockCodecTest, CheckFiltersFindsABlankedPairFilter) {
+  std::vector<record::NatRecord> records(5000);
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    records[i].ts = 1'780'000'000'000'000 + i;
+    records[i].outside_ip = IpAddress::FromV4HostOrder(0xCB007100u + i % 7);
+    records[i].outside_port = static_cast<uint16_t>(1024 + i);
+  }
+  std::string block = EncodeBlock(records, 0);
+  {
+    auto reader = BlockReader::Open(block);
+    ASSERT_TRUE(reader.ok());
+    EXPECT_TRUE(reader.value()->CheckFilters().ok());
+  }
+  auto h = ParseBlockHeaderInPlace(block);
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->pair_filters.size(), 1u);
+  const std::string_view bits = h->pair_filters[0].bits;
+  const size_t at = static_cast<size_t>(bits.data() - block.data());
+  std::fill(block.begin() + static_cast<std::ptrdiff_t>(at),
+            block.begin() + static_cast<std::ptrdiff_t>(at + bits.size()), '\0');
+  const size_t sum_at = h->header_bytes - bf::kChecksumBytes;
+  bf::Store<uint64_t>(block.data() + sum_at, bf::HeaderChecksum(block.data(), sum_at));
+  auto reader = BlockReader::Open(block);
+  ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+  uint32_t bad_row = 77;
+  Status st = reader.value()->CheckFilters(&bad_row);
+  EXPECT_EQ(st.code(), Status::Code::kCorruption) << st.ToString();
+  EXPECT_NE(st.ToString().find("pair filter of column outside_ip"), std::string::npos)
+      << st.ToString();
+  EXPECT_EQ(bad_row, 0u);
+}
+
 TEST(BlockCodecTest, StringDictionaryRoundTrip) {
   // uri: 3000 distinct values over and over; user_agent: all distinct and content_type: 30000
   // distinct (the writer stops looking both up); host: runs of one value; referrer: 3 values.

@@ -14,6 +14,7 @@
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
 #include "store/block_codec.h"
+#include "store/block_format.h"
 #include "store/signing_key.h"
 #include "store/store.h"
 #include "store/stream_files.h"
@@ -302,6 +303,75 @@ TEST_F(StoreTamperTest, OtherPublicKeyFails) {
   // The store's own key still verifies.
   report = Verify();
   EXPECT_TRUE(report.intact) << report.problem;
+}
+
+// A forger who blanks a search structure and fixes the header checksum (an unkeyed hash) hides
+// records from queries while every record still re-derives its leaf: verify checks that the
+// Bloom filter and the zone maps admit every row, and names the field and the record.
+TEST_F(StoreTamperTest, BlankedSearchStructuresAreFound) {
+  const Block& b = blocks_[2];
+  auto h = ParseBlockHeaderInPlace(std::string_view(data_).substr(b.offset, b.bytes));
+  ASSERT_TRUE(h.ok()) << h.status().ToString();
+  ASSERT_FALSE(h->bloom.empty());
+  auto reseal = [&](std::string* bad) {
+    char* block = bad->data() + b.offset;
+    const size_t at = h->header_bytes - block_format::kChecksumBytes;
+    block_format::Store<uint64_t>(block + at, block_format::HeaderChecksum(block, at));
+  };
+  // Record 100 (the block's first): its src_ip, a value only this block's rows 0 and 50... hold.
+  const std::string ip = IpAddress::FromV4HostOrder(0x0a000000 + 100 % 50).ToString();
+  auto query_count = [&]() {
+    auto reader = StoreReader::Open(dir_.path());
+    EXPECT_TRUE(reader.ok());
+    QuerySpec spec;
+    spec.stream = record::StreamId::kSession;
+    spec.where = {{"src_ip", ip}};
+    size_t n = 0;
+    EXPECT_TRUE(reader.value()
+                    ->Query(spec,
+                            [&](uint64_t seq, std::string_view) {
+                              n += seq >= b.first_seq && seq < b.first_seq + kBlockRecords;
+                              return true;
+                            })
+                    .ok());
+    return n;
+  };
+  ASSERT_EQ(query_count(), 1u);
+
+  std::string bad = data_;
+  const size_t bloom_at =
+      b.offset + static_cast<size_t>(h->bloom.data() - (data_.data() + b.offset));
+  std::fill(bad.begin() + static_cast<std::ptrdiff_t>(bloom_at),
+            bad.begin() + static_cast<std::ptrdiff_t>(bloom_at + h->bloom.size()), '\0');
+  reseal(&bad);
+  WriteFile(segment_, bad);
+  EXPECT_EQ(query_count(), 0u);  // what the forger wanted
+  VerifyReport report = Verify();
+  EXPECT_FALSE(report.intact);
+  EXPECT_MENTIONS(report, segment_name_);
+  EXPECT_MENTIONS(report, "Bloom filter of column");
+  EXPECT_MENTIONS(report, "record seq " + std::to_string(b.first_seq));
+
+  // A zone map narrowed to exclude a row's src_port: the zone maps follow the Bloom bits; the
+  // src_port column's entry for group 0 is the first zoned column's.
+  bad = data_;
+  const auto src_port = static_cast<size_t>(ColumnIndex(record::StreamId::kSession, "src_port"));
+  size_t zoned_before = 0;
+  for (size_t c = 0; c < src_port; ++c) zoned_before += (h->columns[c].flags & 2) != 0;
+  const size_t groups = h->groups.size();
+  const size_t zone_at =
+      bloom_at + h->bloom.size() + (zoned_before * groups) * block_format::kZoneEntryBytes;
+  uint64_t min_value = 0;
+  std::memcpy(&min_value, bad.data() + zone_at, 8);
+  ASSERT_EQ(min_value, h->columns[src_port].chunks[0].min_value);
+  block_format::Store<uint64_t>(bad.data() + zone_at, min_value + 1);
+  reseal(&bad);
+  WriteFile(segment_, bad);
+  report = Verify();
+  EXPECT_FALSE(report.intact);
+  EXPECT_MENTIONS(report, "zone map of column src_port");
+  WriteFile(segment_, data_);
+  EXPECT_TRUE(Verify().intact);
 }
 
 }  // namespace
