@@ -256,13 +256,18 @@ void RunProbe(const ProbeOptions& opts) {
   for (const auto& i : config.interfaces) ifaces += (ifaces.empty() ? "" : ", ") + i;
   const bool inline_mode = content_filter && content_filter->inline_blocker() != nullptr;
   auto started = [&] {
-    LogInfo((inline_mode ? "probe inline on NFQUEUE " + std::to_string(config.filter.nfqueue)
-                         : "probe capturing on " + ifaces) +
-            " with " + std::to_string(inline_mode ? 1 : config.workers) +
-            " worker(s); records to " +
-            (config.json_dir.empty() ? std::string() : config.json_dir + "/<stream>.jsonl") +
-            (!config.json_dir.empty() && !config.store_dir.empty() ? " and " : "") +
-            (config.store_dir.empty() ? std::string() : "the store in " + config.store_dir));
+    const int queues = config.filter.nfqueues;
+    const std::string queue_names = queues > 1
+                                        ? std::to_string(config.filter.nfqueue) + "-" +
+                                              std::to_string(config.filter.nfqueue + queues - 1)
+                                        : std::to_string(config.filter.nfqueue);
+    LogInfo(
+        (inline_mode ? "probe inline on NFQUEUE " + queue_names : "probe capturing on " + ifaces) +
+        " with " + std::to_string(inline_mode ? queues : config.workers) +
+        " worker(s); records to " +
+        (config.json_dir.empty() ? std::string() : config.json_dir + "/<stream>.jsonl") +
+        (!config.json_dir.empty() && !config.store_dir.empty() ? " and " : "") +
+        (config.store_dir.empty() ? std::string() : "the store in " + config.store_dir));
   };
   // Inline mode (docs/blocking.md): packets come from NFQUEUE and get verdicts; no capture.
   auto result = inline_mode ? pipeline.Inline(g_stop, started, content_filter->inline_blocker())

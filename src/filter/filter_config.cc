@@ -36,6 +36,14 @@ void ReadFilterConfig(ConfigSection& s, bool present, const std::string& file, F
   int64_t queue = out->nfqueue;
   s.Int("nfqueue", &queue, 0, 65535);
   out->nfqueue = static_cast<uint16_t>(queue);
+  int64_t queues = out->nfqueues;
+  s.Int("nfqueues", &queues, 1, 64);
+  out->nfqueues = static_cast<uint16_t>(queues);
+  if (int64_t{out->nfqueue} + out->nfqueues - 1 > 65535) {
+    error("nfqueues", "queues " + std::to_string(out->nfqueue) + " to " +
+                          std::to_string(int64_t{out->nfqueue} + out->nfqueues - 1) +
+                          " run past 65535");
+  }
   s.Bool("block_page", &out->block_page);
   std::string dns_block = "nxdomain";
   s.String("dns_block", &dns_block);

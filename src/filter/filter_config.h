@@ -32,7 +32,10 @@ struct FilterConfig {
   TimestampUs reload_interval = 10 * kUsPerSecond;
   BlockMode block = BlockMode::kOff;
   std::string inject_interface;  // passive mode: where forged packets are sent (required there)
-  uint16_t nfqueue = 0;          // inline mode: the NFQUEUE number the probe reads
+  uint16_t nfqueue = 0;          // inline mode: the (first) NFQUEUE number the probe reads
+  // Inline mode: how many consecutive queues from `nfqueue` the probe reads, one thread each
+  // (iptables --queue-balance N:N+count-1 spreads flows over them by address pair).
+  uint16_t nfqueues = 1;
   bool block_page = false;       // passive HTTP blocks: send a block page before the reset
   // dns_block: "nxdomain" (default) or "sinkhole:ADDR" (answer with ADDR).
   bool dns_sinkhole = false;

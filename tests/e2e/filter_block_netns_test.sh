@@ -9,7 +9,8 @@
 #     DNS: `dig blocked.example.test` gets NXDOMAIN from the probe, before the real answer
 #         (which S delays by 300 ms: tc netem when the kernel has it, else a small relay in S in
 #         front of dnsmasq); the alert says dns_nxdomain. A name not blocked still resolves.
-#   inline: iptables NFQUEUE (--queue-bypass) on R's FORWARD chain, the probe in inline mode:
+#   inline: iptables NFQUEUE (--queue-bypass) on R's FORWARD chain to queue 8, the probe in inline mode
+#     reading queues 7 and 8 (nfqueues = 2, one thread each):
 #     the fetch of (a) is cut (never completes), (b) passes byte for byte, the alert says
 #     nfqueue_drop.
 # Needs root, nginx, dnsmasq, dig, curl, python3, iptables; skips otherwise.
@@ -170,7 +171,9 @@ TOML
   if [ "$mode" = passive ]; then
     echo "inject_interface = \"$r_c_if\"" >>"$d/probe-$mode.toml"
   else
-    echo "nfqueue = 7" >>"$d/probe-$mode.toml"
+    # Two queues, 7 and 8, one thread each; the rule below sends everything to the second, so
+    # its thread (not the first) must analyze and block.
+    printf 'nfqueue = 7\nnfqueues = 2\n' >>"$d/probe-$mode.toml"
   fi
   "$NETWARD" probe --config "$d/probe-$mode.toml" --check >/dev/null
   # Directly, not through a shell function: $! must be the probe itself (SIGTERM below).
@@ -251,7 +254,7 @@ check_alert passive e2e-gambling-body http_body 'tcp_reset' || fail=1
 check_alert passive e2e-gambling-domain dns 'dns_nxdomain' || fail=1
 
 # --- inline (NFQUEUE) ------------------------------------------------------------------------
-nw_router iptables -A FORWARD -j NFQUEUE --queue-num 7 --queue-bypass
+nw_router iptables -A FORWARD -j NFQUEUE --queue-num 8 --queue-bypass
 run_probe inline
 set +e
 nw_client curl -sS --compressed --max-time 10 -o "$d/a2.out" "http://$S/a.html" 2>"$d/curl-a2.err"

@@ -75,6 +75,23 @@ TEST(FilterConfigTest, MistakesAreNamed) {
   EXPECT_NE(e.find("bundel"), std::string::npos) << e;
   e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nreload_interval = \"10ms\"\n");
   EXPECT_NE(e.find("[filter] reload_interval"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nnfqueues = 0\n");
+  EXPECT_NE(e.find("[filter] nfqueues"), std::string::npos) << e;
+  e = Errors("[filter]\nbundle = \"b\"\npubkey = \"k\"\nnfqueue = 65535\nnfqueues = 2\n");
+  EXPECT_NE(e.find("[filter] nfqueues: queues 65535 to 65536 run past 65535"), std::string::npos)
+      << e;
+}
+
+TEST(FilterConfigTest, SeveralQueues) {
+  auto c = ParseProbeConfig(
+      "[filter]\nbundle = \"b\"\npubkey = \"k\"\nblock = \"inline\"\nnfqueue = 4\nnfqueues = 3\n",
+      "probe.toml", false);
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_EQ(c->filter.nfqueue, 4);
+  EXPECT_EQ(c->filter.nfqueues, 3);
+  auto d = ParseProbeConfig("[filter]\nbundle = \"b\"\npubkey = \"k\"\n", "probe.toml", false);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d->filter.nfqueues, 1);
 }
 
 }  // namespace
