@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "clickhouse_server.h"
+#include "common/malloc_tuning.h"
 #include "identity/identity_index.h"
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
@@ -551,6 +552,7 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
 }  // namespace
 
 int main(int argc, char** argv) {
+  netward::TuneMalloc();  // as the netward binary runs (common/malloc_tuning.h)
   Workload w;
   size_t queries = 100000, store_queries = 200;
   uint64_t cap = uint64_t{1} << 22;  // IndexOptions' default max_nat_mappings

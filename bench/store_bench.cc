@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "common/malloc_tuning.h"
 #include "store_bench_data.h"
 #include "store_bench_systems.h"
 
@@ -291,6 +292,7 @@ bool PinTo(int cpu) {
 }  // namespace netward::bench
 
 int main(int argc, char** argv) {
+  netward::TuneMalloc();  // as the netward binary runs (common/malloc_tuning.h)
   using namespace netward::bench;
   Options options = ParseArgs(argc, argv);
   if (options.cpu >= 0 && !PinTo(options.cpu)) {

@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "cli/commands.h"
+#include "common/malloc_tuning.h"
 
 int main(int argc, char** argv) {
+  netward::TuneMalloc();  // keep freed memory for reuse (common/malloc_tuning.h)
   CLI::App app{
       "netward: the internet security protection technical measures (MPS Order 82) for a site's\n"
       "egress: records who went where (sessions, DNS, HTTP, TLS, mail, FTP) as JSON lines.\n"

@@ -159,6 +159,7 @@ void RunIngest(const IngestOptions& o) {
 
 struct QueryOptions {
   std::string store, stream, from, to, contains, format = "json";
+  std::vector<std::string> contains_in;  // --in: the fields --contains searches
   std::vector<std::string> where;
   uint64_t limit = 0;
   bool reveal = false;  // registration: decrypt id_number and phone (docs/api.md, "Reveal")
@@ -244,7 +245,12 @@ void RunQuery(const QueryOptions& o) {
     }
     spec.where.emplace_back(w.substr(0, eq), w.substr(eq + 1));
   }
+  if (!o.contains_in.empty() && o.contains.empty()) {
+    std::cerr << "netward query: --in names the fields --contains searches; give --contains TEXT\n";
+    return SetExitCode(2);
+  }
   spec.contains = o.contains;
+  spec.contains_fields = o.contains_in;
   spec.limit = o.limit;
   const bool registration = spec.stream == record::StreamId::kRegistration;
   std::optional<api::FieldCipher> cipher;
@@ -561,6 +567,8 @@ void RegisterStoreCommands(CLI::App& app) {
                   "fields (addresses, ports, account, calling_id, mac, host, sni, query ...) skip "
                   "whole blocks");
     c->add_option("--contains", o->contains, "Substring of any text field");
+    c->add_option("--in", o->contains_in,
+                  "With --contains: search only this text field (repeatable: --in host --in url)");
     c->add_option("--limit", o->limit, "At most N records");
     c->add_option("--format", o->format, "json (default), csv or table")
         ->check(CLI::IsMember({"json", "csv", "table"}));

@@ -143,7 +143,10 @@ struct QuerySpec {
   // for list fields, any element. All must match.
   std::vector<std::pair<std::string, std::string>> where;
   std::string contains;  // substring of any string field (case-sensitive bytes)
-  uint64_t limit = 0;    // 0: no limit
+  // With `contains`: only these fields (string or string-list fields); empty: every one but
+  // site. InvalidArgument naming the stream's text fields for another name.
+  std::vector<std::string> contains_fields;
+  uint64_t limit = 0;  // 0: no limit
 };
 
 // Reader. Opens without the lock; sees what was synced when it opened. Thread-compatible.

@@ -1,5 +1,6 @@
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <functional>
@@ -227,10 +228,31 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
   const bool by_time = spec.from != 0 || spec.to != 0;
   std::vector<size_t> text_columns;
   if (!spec.contains.empty()) {
-    for (size_t i = 0; i + 1 < ColumnCount(spec.stream); ++i) {  // every text field but site
+    auto is_text = [&](size_t i) {
       ColumnType type = ColumnTypeOf(spec.stream, i);
-      if (type == ColumnType::kString || type == ColumnType::kStringList) {
-        text_columns.push_back(i);
+      return type == ColumnType::kString || type == ColumnType::kStringList;
+    };
+    if (spec.contains_fields.empty()) {
+      for (size_t i = 0; i + 1 < ColumnCount(spec.stream); ++i) {  // every text field but site
+        if (is_text(i)) text_columns.push_back(i);
+      }
+    }
+    for (const std::string& field : spec.contains_fields) {
+      const int col = ColumnIndex(spec.stream, field);
+      if (col < 0 || !is_text(static_cast<size_t>(col))) {
+        std::string fields;
+        for (size_t i = 0; i < ColumnCount(spec.stream); ++i) {
+          if (!is_text(i)) continue;
+          if (!fields.empty()) fields += ", ";
+          fields += ColumnName(spec.stream, i);
+        }
+        return Status::InvalidArgument(
+            "--in", "stream " + std::string(record::StreamName(spec.stream)) +
+                        " has no text field \"" + field + "\"; its text fields: " + fields);
+      }
+      if (std::find(text_columns.begin(), text_columns.end(), static_cast<size_t>(col)) ==
+          text_columns.end()) {
+        text_columns.push_back(static_cast<size_t>(col));
       }
     }
   }
