@@ -11,10 +11,12 @@
 // normalized beforehand, MB of normalized text) and of normalizer + matcher (Check on the raw
 // text, MB of raw text); matches found.
 // Usage: filter_bench [--mb N] [--keywords K] [--regexes R] [--chunk BYTES] [--seed S]
-//                     [--zh-share F] [--markdown FILE]
+//                     [--zh-share F] [--text-file FILE] [--html] [--markdown FILE]
 // --zh-share: the share of text runs that are Chinese (default 0.5; the rest English words of
 // uniformly random letters, which normalization joins into one letter stream: the hard case for
 // 10 000 English keywords).
+// --text-file: check the bytes of FILE instead (e.g. HTTP bodies of a capture), cut in chunks;
+// --html: normalize them as an HTML body declared UTF-8 (as the probe does for text/html).
 #include <time.h>
 
 #include <chrono>
@@ -23,6 +25,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -82,7 +85,8 @@ int main(int argc, char** argv) {
   size_t mb = 64, keywords = 20000, regexes = 2000, chunk = 16384;
   uint64_t seed = 1;
   double zh_share = 0.5;
-  std::string markdown;
+  std::string markdown, text_file;
+  bool html = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -104,12 +108,16 @@ int main(int argc, char** argv) {
       zh_share = std::stod(next());
     } else if (a == "--seed") {
       seed = std::stoull(next());
+    } else if (a == "--text-file") {
+      text_file = next();
+    } else if (a == "--html") {
+      html = true;
     } else if (a == "--markdown") {
       markdown = next();
     } else {
       std::fprintf(stderr,
                    "usage: filter_bench [--mb N] [--keywords K] [--regexes R] [--chunk BYTES] "
-                   "[--zh-share F] [--seed S] [--markdown FILE]\n");
+                   "[--zh-share F] [--seed S] [--text-file FILE] [--html] [--markdown FILE]\n");
       return 2;
     }
   }
@@ -192,7 +200,20 @@ int main(int argc, char** argv) {
   raw.reserve(target + 1024);
   static const char* kPunct[] = {" ", " ", " ", ", ", ". ", "，", "。", "\n", "! ", "：", "、"};
   size_t next_plant = 65536;
-  while (raw.size() < target) {
+  if (!text_file.empty()) {
+    std::ifstream in(text_file, std::ios::binary);
+    raw.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    if (raw.empty()) {
+      std::fprintf(stderr, "filter_bench: %s: empty or unreadable\n", text_file.c_str());
+      return 1;
+    }
+  }
+  NormalizeOptions options;
+  if (html) {
+    options.is_html = true;
+    options.declared_charset = "text/html; charset=utf-8";
+  }
+  while (text_file.empty() && raw.size() < target) {
     if (raw.size() >= next_plant) {
       if (!planted.empty()) raw += " " + planted[rng() % planted.size()] + " ";
       next_plant += 65536;
@@ -217,7 +238,7 @@ int main(int argc, char** argv) {
   size_t norm_bytes = 0;
   t0 = Timer();
   for (size_t i = 0; i < raw_chunks.size(); ++i) {
-    rules.normalizer().Normalize(raw_chunks[i], NormalizeOptions{}, &norm_chunks[i]);
+    rules.normalizer().Normalize(raw_chunks[i], options, &norm_chunks[i]);
     norm_bytes += norm_chunks[i].size();
   }
   double normalize_s = Since(t0);
@@ -244,7 +265,7 @@ int main(int argc, char** argv) {
     t0 = Timer();
     for (std::string_view c : raw_chunks) {
       Verdict v;
-      rules.Check(Scope::kHttpBody, c, NormalizeOptions{}, &v);
+      rules.Check(Scope::kHttpBody, c, options, &v);
       m += v.matches.size();
     }
     both_s = std::min(both_s, Since(t0));

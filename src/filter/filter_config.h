@@ -36,7 +36,7 @@ struct FilterConfig {
   // Inline mode: how many consecutive queues from `nfqueue` the probe reads, one thread each
   // (iptables --queue-balance N:N+count-1 spreads flows over them by address pair).
   uint16_t nfqueues = 1;
-  bool block_page = false;       // passive HTTP blocks: send a block page before the reset
+  bool block_page = false;  // passive HTTP blocks: send a block page before the reset
   // dns_block: "nxdomain" (default) or "sinkhole:ADDR" (answer with ADDR).
   bool dns_sinkhole = false;
   IpAddress sinkhole_address;

@@ -1,54 +1,79 @@
+// src/filter/literal_matcher.cc: building the tables of LiteralMatcher (literal_matcher.h).
 #include "filter/literal_matcher.h"
 
 #include <algorithm>
 #include <bit>
+#include <cstdint>
 
 namespace netward::filter {
 
 void LiteralMatcher::Add(std::string_view literal, uint32_t id, bool every) {
   if (literal.size() < kMinLength) return;
-  literals_.push_back({std::string(literal), id, every});
+  auto& literals = literal.size() >= kLongLength ? long_.literals : short_.literals;
+  literals.push_back({std::string(literal), id, every});
   max_id_ = std::max(max_id_, id);
 }
 
-void LiteralMatcher::Build() {
-  auto suffix_of = [](const Literal& l) { return Load32(l.bytes.data() + l.bytes.size() - 4); };
-  std::stable_sort(literals_.begin(), literals_.end(),
-                   [&](const Literal& a, const Literal& b) { return suffix_of(a) < suffix_of(b); });
-  // Bitmap: ~64 bits per literal (at least 2^16 bits), so about 1.5 % of positions that end no
-  // keyword still pass it.
-  const uint64_t want = std::max<uint64_t>(uint64_t{64} * literals_.size(), 1u << 16);
-  const int log2_bits = std::min(30, static_cast<int>(std::bit_width(want - 1)));
-  bitmap_.assign((size_t{1} << log2_bits) / 64, 0);
-  bitmap_shift_ = static_cast<uint32_t>(32 - log2_bits);
-  // Suffix table: twice the distinct suffixes, rounded up to a power of two.
+void LiteralMatcher::Tier::Build(size_t key_length, uint64_t* bitmap,
+                                 uint32_t (*bit_index)(uint64_t, uint32_t), uint32_t bitmap_mask) {
+  key_len = key_length;
+  auto key_of = [&](const Literal& l) { return KeyAt(l.bytes.data(), l.bytes.size(), key_len); };
+  std::stable_sort(literals.begin(), literals.end(),
+                   [&](const Literal& a, const Literal& b) { return key_of(a) < key_of(b); });
+  // Key table: twice the distinct keys, rounded up to a power of two.
   size_t distinct = 0;
-  for (size_t i = 0; i < literals_.size(); ++i) {
-    if (i == 0 || suffix_of(literals_[i]) != suffix_of(literals_[i - 1])) ++distinct;
+  for (size_t i = 0; i < literals.size(); ++i) {
+    if (i == 0 || key_of(literals[i]) != key_of(literals[i - 1])) ++distinct;
   }
   const size_t size = std::bit_ceil(std::max<size_t>(2 * distinct, 16));
-  slots_.assign(size, Slot{});
-  slot_mask_ = static_cast<uint32_t>(size - 1);
-  slot_shift_ = static_cast<uint32_t>(32 - std::countr_zero(size));
-  for (size_t i = 0; i < literals_.size();) {
-    const uint32_t suffix = suffix_of(literals_[i]);
+  slots.assign(size, Slot{});
+  slot_mask = static_cast<uint32_t>(size - 1);
+  slot_shift = static_cast<uint32_t>(64 - std::countr_zero(size));
+  for (size_t i = 0; i < literals.size();) {
+    const uint64_t key = key_of(literals[i]);
     size_t j = i;
-    while (j < literals_.size() && suffix_of(literals_[j]) == suffix) ++j;
-    const uint32_t b = BitIndex(suffix);
-    bitmap_[b >> 6] |= uint64_t{1} << (b & 63);
-    uint32_t s = SlotIndex(suffix);
-    while (slots_[s].count != 0) s = (s + 1) & slot_mask_;
-    slots_[s] = Slot{suffix, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)};
+    while (j < literals.size() && key_of(literals[j]) == key) ++j;
+    const uint32_t b = bit_index(key, bitmap_mask);
+    bitmap[b >> 6] |= uint64_t{1} << (b & 63);
+    uint32_t s = SlotIndex(key);
+    while (slots[s].count != 0) s = (s + 1) & slot_mask;
+    slots[s] = Slot{key, static_cast<uint32_t>(i), static_cast<uint32_t>(j - i)};
     i = j;
   }
 }
 
-const LiteralMatcher::Slot* LiteralMatcher::Find(uint32_t suffix) const {
-  for (uint32_t s = SlotIndex(suffix);; s = (s + 1) & slot_mask_) {
-    const Slot& slot = slots_[s];
-    if (slot.count == 0) return nullptr;
-    if (slot.suffix == suffix) return &slot;
+void LiteralMatcher::Build() {
+  // m, then S and K (literal_matcher.h): every keyword is at least K + S - 1 bytes long, so its
+  // S windows of K bytes ending 0 .. S-1 bytes before its end lie within it.
+  size_t m = SIZE_MAX;
+  for (const Tier* t : {&short_, &long_}) {
+    for (const Literal& l : t->literals) m = std::min(m, l.bytes.size());
   }
+  if (empty()) {
+    key_len_ = step_ = 0;
+    return;
+  }
+  step_ = std::clamp<size_t>(m - 4, 1, 4);
+  key_len_ = std::min(kLongLength, m - step_ + 1);
+  // Bitmaps: ~64 bits per keyword (at least 2^16 bits), so about 1.5 % (times S in the first) of
+  // positions that end no keyword still pass a test.
+  const uint64_t total = short_.literals.size() + long_.literals.size();
+  const uint64_t want = std::max<uint64_t>(uint64_t{64} * total, 1u << 16);
+  const int log2_bits = std::min(30, static_cast<int>(std::bit_width(want - 1)));
+  first_.assign((size_t{1} << log2_bits) / 64, 0);
+  second_.assign(first_.size(), 0);
+  bitmap_mask_ = static_cast<uint32_t>((uint64_t{1} << log2_bits) - 1);
+  for (const Tier* t : {&short_, &long_}) {
+    for (const Literal& l : t->literals) {
+      for (size_t d = 0; d < step_; ++d) {
+        const uint32_t b =
+            FirstBit(KeyAt(l.bytes.data(), l.bytes.size() - d, key_len_), bitmap_mask_);
+        first_[b >> 6] |= uint64_t{1} << (b & 63);
+      }
+    }
+  }
+  short_.Build(key_len_, second_.data(), &ShortBit, bitmap_mask_);
+  long_.Build(kLongLength, second_.data(), &LongBit, bitmap_mask_);
 }
 
 }  // namespace netward::filter

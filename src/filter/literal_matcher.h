@@ -3,14 +3,26 @@
 // because it is measurably faster on this product's load: Hyperscan's literal matcher confirms
 // a candidate at almost every position when ten thousand English keywords meet normalized text
 // (letters without separators: every letter pair ends some keyword), ~130 MB/s on the filter
-// bench; this one keys on the last four bytes of each keyword, so a position is confirmed only
-// when those four bytes end some keyword (bench/filter_bench.cc compares both).
+// bench; this one keys on the last bytes of each keyword, so a position is confirmed only when
+// those bytes end some keyword (bench/filter_bench.cc compares both).
 //
-// How: a bitmap of hashed 4-byte suffixes (about 64 bits per keyword, in L2) is tested at every
-// position; a hit is looked up in a table of suffixes and each keyword with that suffix is
-// compared in full. Immutable after Build; Scan is thread-safe (no state but its arguments).
+// How (bench/RESULTS.md, "Filter" has the figures): with m the shortest keyword's length, the
+// text is sampled every S bytes (S = m - 4, from 1 to 4) and each sample tests a bitmap of hashed
+// K-byte windows (K = m - S + 1, at most 8; about 64 bits per keyword, in L2). Each keyword sets
+// the bits of its S windows that end 0 to S-1 bytes before its end, so every occurrence contains
+// exactly one sampled window of its own. Where the test passes, the S ends it may stand for are
+// each tested in a second bitmap: keywords of 8 bytes or more set a bit there for their last 8
+// bytes, shorter ones for their last K. Only then is the key looked up in that length's table
+// and each keyword with that key compared in full. Keying on 5 to 8 bytes matters on letter
+// streams: with 10 000 random English keywords about 2 % of 4-letter windows end some keyword,
+// but hardly any 6- or 8-letter window does. So one keyword of 4 bytes (S = 1, K = 4) slows
+// every scan of its scope down to a test per byte on 4-byte windows.
+// Immutable after Build; Scan is thread-safe (no state but its arguments). Scan allocates only
+// when `seen` must grow.
 #pragma once
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,13 +33,17 @@ namespace netward::filter {
 class LiteralMatcher {
  public:
   static constexpr size_t kMinLength = 4;
+  static constexpr size_t kLongLength = 8;  // keywords this long are keyed on 8 bytes
 
   // Adds a keyword (at least kMinLength bytes) reported as `id`. With `every`, each occurrence
   // is reported; otherwise only the first (leftmost end) per scan.
   void Add(std::string_view literal, uint32_t id, bool every);
   // Prepares the tables; call once after the last Add.
   void Build();
-  bool empty() const { return literals_.empty(); }
+  bool empty() const { return short_.literals.empty() && long_.literals.empty(); }
+  // The K and S above (valid after Build; 0 when empty).
+  size_t key_length() const { return key_len_; }
+  size_t sample_step() const { return step_; }
 
   // Calls on_hit(id, end) for occurrences ending at byte offset `end` (exclusive), in order of
   // `end`. `seen` is the caller's per-thread scratch (resized here), so first-only keywords are
@@ -36,68 +52,165 @@ class LiteralMatcher {
   void Scan(std::string_view text, std::vector<uint32_t>* seen, uint32_t* epoch, F&& on_hit) const;
 
  private:
+  static_assert(std::endian::native == std::endian::little, "keys are loaded little-endian");
   struct Literal {
     std::string bytes;
     uint32_t id;
     bool every;
   };
-  struct Slot {  // suffix table entry: literals_[first, first + count) end with `suffix`
-    uint32_t suffix = 0;
+  struct Slot {  // table entry: literals[first, first + count) end with `key`
+    uint64_t key = 0;
     uint32_t first = 0;
     uint32_t count = 0;  // 0: empty slot
   };
-  static uint32_t Load32(const char* p) {
-    uint32_t v;
-    __builtin_memcpy(&v, p, 4);
+  // The keywords of one key length: the last key_len bytes, in the low bytes of a uint64_t.
+  struct Tier {
+    std::vector<Literal> literals;  // sorted by key after Build
+    std::vector<Slot> slots;        // open addressing, power-of-two size
+    size_t key_len = 0;
+    uint32_t slot_mask = 0;
+    uint32_t slot_shift = 64;
+    uint32_t SlotIndex(uint64_t key) const {
+      return static_cast<uint32_t>((key * 0x9E3779B97F4A7C15ull) >> slot_shift);
+    }
+    const Slot* Find(uint64_t key) const {
+      for (uint32_t s = SlotIndex(key);; s = (s + 1) & slot_mask) {
+        const Slot& slot = slots[s];
+        if (slot.count == 0) return nullptr;
+        if (slot.key == key) return &slot;
+      }
+    }
+    void Build(size_t key_length, uint64_t* bitmap, uint32_t (*bit_index)(uint64_t, uint32_t),
+               uint32_t bitmap_mask);
+  };
+
+  // The `len` bytes ending at p + end, in the low bytes (len 1..8, end >= len).
+  static uint64_t KeyAt(const char* p, size_t end, size_t len) {
+    uint64_t v = 0;
+    __builtin_memcpy(&v, p + end - len, len);
     return v;
   }
-  // Multiplicative hashes: the high bits of the product depend on every byte of the suffix.
-  uint32_t BitIndex(uint32_t suffix) const { return (suffix * 0x9E3779B1u) >> bitmap_shift_; }
-  uint32_t SlotIndex(uint32_t suffix) const { return (suffix * 0x85EBCA6Bu) >> slot_shift_; }
-  const Slot* Find(uint32_t suffix) const;
+  static uint64_t Load64(const char* p) {
+    uint64_t v;
+    __builtin_memcpy(&v, p, 8);
+    return v;
+  }
+  // Bitmap positions. The top byte of a product depends on every byte of the key; the byte
+  // swap brings it (and the next ones) down to the bits the mask keeps. Different multipliers,
+  // so the tests of the two bitmaps do not pass and fail together.
+  static uint32_t FirstBit(uint64_t key, uint32_t mask) {
+    return static_cast<uint32_t>(__builtin_bswap64(key * 0x9E3779B97F4A7C15ull)) & mask;
+  }
+  static uint32_t ShortBit(uint64_t key, uint32_t mask) {
+    return static_cast<uint32_t>(__builtin_bswap64(key * 0xFF51AFD7ED558CCDull)) & mask;
+  }
+  static uint32_t LongBit(uint64_t key, uint32_t mask) {
+    return static_cast<uint32_t>(__builtin_bswap64(key * 0xC2B2AE3D27D4EB4Full)) & mask;
+  }
+  static bool Test(const uint64_t* bits, uint32_t bit) {
+    return (bits[bit >> 6] >> (bit & 63)) & 1;
+  }
 
-  std::vector<Literal> literals_;  // sorted by suffix after Build
-  std::vector<uint64_t> bitmap_;
-  uint32_t bitmap_shift_ = 32;
-  std::vector<Slot> slots_;  // open addressing, power-of-two size
-  uint32_t slot_mask_ = 0;
-  uint32_t slot_shift_ = 32;
+  // Reports the keywords of `tier` whose key is `key` and that end at `end`; false: stop.
+  template <typename F>
+  bool Confirm(const Tier& tier, uint64_t key, const char* p, size_t end,
+               std::vector<uint32_t>* seen, uint32_t epoch, F& on_hit) const;
+  template <bool kShort, bool kLong, typename F>
+  void ScanImpl(std::string_view text, std::vector<uint32_t>* seen, uint32_t epoch,
+                F& on_hit) const;
+
+  Tier short_;  // shorter than kLongLength, keyed on key_len_ bytes
+  Tier long_;   // kLongLength bytes or more, keyed on 8
+  size_t key_len_ = 0;
+  size_t step_ = 0;
+  std::vector<uint64_t> first_;   // FirstBit of every keyword's step_ sampled windows
+  std::vector<uint64_t> second_;  // ShortBit / LongBit of each keyword's key
+  uint32_t bitmap_mask_ = 0;      // both bitmaps have bitmap_mask_ + 1 bits
   uint32_t max_id_ = 0;
 };
 
 template <typename F>
+bool LiteralMatcher::Confirm(const Tier& tier, uint64_t key, const char* p, size_t end,
+                             std::vector<uint32_t>* seen, uint32_t epoch, F& on_hit) const {
+  const Slot* slot = tier.Find(key);
+  if (!slot) return true;
+  for (uint32_t k = slot->first; k < slot->first + slot->count; ++k) {
+    const Literal& lit = tier.literals[k];
+    const size_t len = lit.bytes.size();
+    if (len > end) continue;
+    if (len > tier.key_len &&
+        __builtin_memcmp(p + end - len, lit.bytes.data(), len - tier.key_len) != 0) {
+      continue;
+    }
+    if (!lit.every) {
+      uint32_t& stamp = (*seen)[lit.id];
+      if (stamp == epoch) continue;
+      stamp = epoch;
+    }
+    if (!on_hit(lit.id, static_cast<uint32_t>(end))) return false;
+  }
+  return true;
+}
+
+template <bool kShort, bool kLong, typename F>
+void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen, uint32_t epoch,
+                              F& on_hit) const {
+  const char* p = text.data();
+  const size_t n = text.size();
+  const size_t k = key_len_, step = step_;
+  const uint32_t mask = bitmap_mask_;
+  const uint64_t* first = first_.data();
+  const uint64_t* second = second_.data();
+  // The ends a passing sample at `t` stands for: t .. t + step - 1, in order.
+  auto check = [&](size_t t) {
+    const size_t last = std::min(n, t + step - 1);
+    for (size_t end = t; end <= last; ++end) {
+      if constexpr (kShort) {
+        const uint64_t key = KeyAt(p, end, k);
+        if (Test(second, ShortBit(key, mask)) && !Confirm(short_, key, p, end, seen, epoch, on_hit))
+          return false;
+      }
+      if constexpr (kLong) {
+        if (end >= kLongLength) {
+          const uint64_t key8 = Load64(p + end - 8);
+          if (Test(second, LongBit(key8, mask)) &&
+              !Confirm(long_, key8, p, end, seen, epoch, on_hit)) {
+            return false;
+          }
+        }
+      }
+    }
+    return true;
+  };
+  // Samples at t = k, k + step, ...; those before the first whole 8-byte window one by one.
+  size_t t = k;
+  for (; t < kLongLength && t <= n; t += step) {
+    if (Test(first, FirstBit(KeyAt(p, t, k), mask)) && !check(t)) return;
+  }
+  const unsigned drop = static_cast<unsigned>(64 - 8 * k);  // bits before the last k bytes
+  for (; t <= n; t += step) {
+    const uint64_t key = Load64(p + t - 8) >> drop;
+    if (__builtin_expect(!Test(first, FirstBit(key, mask)), 1)) continue;
+    if (!check(t)) return;
+  }
+}
+
+template <typename F>
 void LiteralMatcher::Scan(std::string_view text, std::vector<uint32_t>* seen, uint32_t* epoch,
                           F&& on_hit) const {
-  if (literals_.empty() || text.size() < kMinLength) return;
+  if (empty() || text.size() < key_len_) return;
   if (seen->size() <= max_id_) seen->assign(max_id_ + 1, 0);
   if (++*epoch == 0) {  // wrapped: forget all stamps
     std::fill(seen->begin(), seen->end(), 0);
     *epoch = 1;
   }
-  const char* p = text.data();
-  const size_t n = text.size();
-  const uint64_t* bits = bitmap_.data();
-  for (size_t end = kMinLength; end <= n; ++end) {
-    const uint32_t suffix = Load32(p + end - kMinLength);
-    const uint32_t b = BitIndex(suffix);
-    if (!((bits[b >> 6] >> (b & 63)) & 1)) continue;
-    const Slot* slot = Find(suffix);
-    if (!slot) continue;
-    for (uint32_t k = slot->first; k < slot->first + slot->count; ++k) {
-      const Literal& lit = literals_[k];
-      const size_t len = lit.bytes.size();
-      if (len > end) continue;
-      if (len > kMinLength &&
-          __builtin_memcmp(p + end - len, lit.bytes.data(), len - kMinLength) != 0) {
-        continue;
-      }
-      if (!lit.every) {
-        uint32_t& stamp = (*seen)[lit.id];
-        if (stamp == *epoch) continue;
-        stamp = *epoch;
-      }
-      if (!on_hit(lit.id, static_cast<uint32_t>(end))) return;
-    }
+  const bool has_short = !short_.literals.empty(), has_long = !long_.literals.empty();
+  if (has_short && has_long) {
+    ScanImpl<true, true>(text, seen, *epoch, on_hit);
+  } else if (has_long) {
+    ScanImpl<false, true>(text, seen, *epoch, on_hit);
+  } else {
+    ScanImpl<true, false>(text, seen, *epoch, on_hit);
   }
 }
 

@@ -2,6 +2,7 @@
 #include "filter/normalize_html.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <iterator>
 
@@ -70,7 +71,7 @@ constexpr char32_t kCp1252[32] = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026
 
 bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool IsAlnum(char c) { return IsAlpha(c) || (c >= '0' && c <= '9'); }
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+constexpr char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
 
 bool NameIs(std::string_view name, const char* lower) {
   const size_t n = std::strlen(lower);
@@ -80,17 +81,28 @@ bool NameIs(std::string_view name, const char* lower) {
   return true;
 }
 
+// A tag name of up to 8 bytes, lower-cased, as a little-endian integer (0 if longer or empty).
+constexpr uint64_t NameKey(std::string_view name) {
+  if (name.empty() || name.size() > 8) return 0;
+  uint64_t k = 0;
+  for (size_t i = 0; i < name.size(); ++i)
+    k |= uint64_t{static_cast<unsigned char>(Lower(name[i]))} << (8 * i);
+  return k;
+}
+
+// Runs once per tag: integer compares rather than string compares.
 bool IsInline(std::string_view name) {
+  static constexpr uint64_t kInline[] = {
+      NameKey("a"),    NameKey("b"),      NameKey("i"),    NameKey("u"),    NameKey("s"),
+      NameKey("em"),   NameKey("strong"), NameKey("span"), NameKey("font"), NameKey("small"),
+      NameKey("big"),  NameKey("sub"),    NameKey("sup"),  NameKey("mark"), NameKey("abbr"),
+      NameKey("code"), NameKey("q"),      NameKey("del"),  NameKey("ins"),  NameKey("wbr"),
+      NameKey("tt")};
   if (name.size() > 6) return false;
-  char lower[6];
-  for (size_t i = 0; i < name.size(); ++i) lower[i] = Lower(name[i]);
-  const std::string_view l(lower, name.size());
-  static constexpr std::string_view kInline[] = {
-      "a",   "b",   "i",    "u",    "s",    "em", "strong", "span", "font", "small", "big",
-      "sub", "sup", "mark", "abbr", "code", "q",  "del",    "ins",  "wbr",  "tt"};
-  for (std::string_view t : kInline)
-    if (t == l) return true;
-  return false;
+  const uint64_t k = NameKey(name);
+  bool found = false;
+  for (uint64_t x : kInline) found |= (x == k);
+  return found && k != 0;
 }
 
 // Position of "</name" (case-insensitive) at or after `from`, or npos.

@@ -23,6 +23,14 @@ bool IsUtf8AllowingTruncatedTail(std::string_view s) {
       ++i;
       continue;
     }
+    // Three-byte sequences led by E1..EC (U+1000..U+CFFF: CJK, most of Chinese text) have no
+    // overlong or surrogate forms: two continuation bytes make them valid.
+    while (i + 3 <= n && p[i] >= 0xE1 && p[i] <= 0xEC && (p[i + 1] & 0xC0) == 0x80 &&
+           (p[i + 2] & 0xC0) == 0x80) {
+      multibyte_seen = true;
+      i += 3;
+    }
+    if (i >= n || p[i] < 0x80) continue;
     size_t len;
     if (DecodeUtf8(p + i, n - i, &len) == kReplacementChar) {
       // A real U+FFFD (EF BF BD) is fine; otherwise accept only a truncated tail.

@@ -1,7 +1,8 @@
 // tests/fuzz/fuzz_block.cc: the store's block reader (src/store/block_codec.h) on arbitrary
 // bytes. Each input is opened twice: as a block (header checksum and column checksums checked)
 // and with OpenUnverifiedForFuzzing, which skips the checksums so that mutated columns reach the
-// decoders. Every column is loaded and, where all load, the first rows are turned into JSON.
+// decoders. Every column is loaded and, where all load, the first rows are turned into JSON;
+// the search structures are probed and checked against the rows (CheckFilters).
 // Never a crash, an over-read (the input sits in an exact-size buffer) or an error that is not
 // Corruption/NotSupported. Seeds: small valid blocks (tests/fuzz/seeds/block/, written by
 // netward_store_tests --gtest_also_run_disabled_tests --gtest_filter=*WriteFuzzSeeds).
@@ -77,6 +78,19 @@ void Exercise(BlockReader& reader) {
   for (const char* field : {"src_ip", "dst_port", "host", "query", "sni", "mac", "ts", "x"}) {
     (void)h.MayContain(field, "10.0.0.1");
     (void)h.MayContain(field, "443");
+  }
+  // Zone maps and pair filters of every group; then verify's check of all the filters.
+  const PairProbe pair = MakePairProbe(h.stream, "outside_ip", "203.0.113.7", "outside_port", "80");
+  for (uint32_t g = 0; g < h.groups.size(); ++g) {
+    (void)h.GroupMayContain(pair, g);
+    for (size_t c = 0; c < columns; ++c) (void)h.GroupMayHold(c, g, 80);
+  }
+  uint32_t bad_row = 0;
+  Status s = reader.CheckFilters(&bad_row);
+  if (all) {
+    Check(s.ok() || (s.code() == Status::Code::kCorruption && bad_row < h.count));
+  } else {
+    Check(s.code() == Status::Code::kCorruption);
   }
 }
 

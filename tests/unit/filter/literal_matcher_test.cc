@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <random>
 #include <set>
 #include <string>
@@ -75,6 +76,75 @@ TEST(LiteralMatcherTest, AgreesWithAPlainSearchOnRandomTexts) {
       std::sort(want.begin(), want.end(), [](auto a, auto b) {
         return a.second != b.second ? a.second < b.second : a.first < b.first;
       });
+      ASSERT_EQ(got, want) << "round " << round << " text " << text;
+    }
+  }
+}
+
+// Keywords of 8 bytes or more are keyed on 8 bytes, shorter ones on K; the text is sampled every
+// S bytes: mixes of both, only one kind, shortest lengths 4 to 11 (S 1 to 4, K 4 to 8), texts
+// shorter than 8 bytes, and keywords sharing their last 8 bytes.
+TEST(LiteralMatcherTest, ShortAndLongKeywordsAgreeWithAPlainSearch) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 60; ++round) {
+    const std::string alphabet = round % 3 == 0 ? "ab" : "abc\xe4\xb8\x80";
+    auto random_string = [&](size_t len) {
+      std::string s;
+      for (size_t i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+      return s;
+    };
+    // 0: both, 1: long only, 2: short only, 3-5: 6, 7 or 11 bytes or more (sampled scans)
+    const int kind = round % 6;
+    std::vector<std::string> lits;
+    std::vector<bool> every;
+    std::set<std::string> unique;
+    while (lits.size() < 30) {
+      size_t len = kind == 1   ? 8 + rng() % 12
+                   : kind == 2 ? 4 + rng() % 4
+                   : kind == 3 ? 6 + rng() % 10
+                   : kind == 4 ? 7 + rng() % 6
+                   : kind == 5 ? 11 + rng() % 10
+                               : 4 + rng() % 16;
+      std::string l = random_string(len);
+      if (lits.size() % 5 == 4 && !lits.back().empty() && lits.back().size() >= 8) {
+        l = random_string(1 + rng() % 3) + lits.back().substr(lits.back().size() - 8);
+      }
+      if (!unique.insert(l).second) continue;
+      lits.push_back(l);
+      every.push_back(rng() % 2 == 0);
+    }
+    LiteralMatcher m;
+    for (uint32_t id = 0; id < lits.size(); ++id) m.Add(lits[id], id, every[id]);
+    m.Build();
+    size_t shortest = SIZE_MAX;
+    for (const std::string& l : lits) shortest = std::min(shortest, l.size());
+    const size_t step = std::clamp<size_t>(shortest - 4, 1, 4);
+    ASSERT_EQ(m.sample_step(), step);
+    ASSERT_EQ(m.key_length(), std::min<size_t>(8, shortest - step + 1));
+    std::vector<uint32_t> seen;
+    uint32_t epoch = 0;
+    for (int t = 0; t < 8; ++t) {
+      // Texts made of keyword pieces and random bytes, some shorter than 8 bytes.
+      std::string text;
+      const size_t want_len = t < 2 ? rng() % 9 : rng() % 400;
+      while (text.size() < want_len) {
+        if (rng() % 3 == 0) {
+          text += lits[rng() % lits.size()];
+        } else {
+          text += random_string(1 + rng() % 6);
+        }
+      }
+      if (t < 2) text.resize(want_len);
+      Hits got = Scan(m, text, &seen, &epoch);
+      Hits want = Naive(lits, every, text);
+      auto by_end = [](auto a, auto b) {
+        return a.second != b.second ? a.second < b.second : a.first < b.first;
+      };
+      // Scan reports in order of end.
+      ASSERT_TRUE(std::is_sorted(got.begin(), got.end(),
+                                 [](auto a, auto b) { return a.second < b.second; }));
+      std::sort(got.begin(), got.end(), by_end);
+      std::sort(want.begin(), want.end(), by_end);
       ASSERT_EQ(got, want) << "round " << round << " text " << text;
     }
   }

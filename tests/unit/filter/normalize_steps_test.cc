@@ -2,7 +2,11 @@
 // normalize_*.h, charset.h), with real-world-looking (made-up) input.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <iterator>
+#include <random>
 #include <string>
+#include <vector>
 
 #include "filter/charset.h"
 #include "filter/normalize_fold.h"
@@ -255,6 +259,22 @@ TEST(NormalizeHtml, Entities) {
   EXPECT_EQ(DecodeHtmlEntity("&", &cp), 0u);
 }
 
+// Inline tags leave no space (the documented list, any case); other tags, including names that
+// share a prefix with an inline one, leave one.
+TEST(NormalizeHtml, InlineTagsLeaveNoSpace) {
+  for (const char* tag : {"a",    "b",     "i",   "u",   "s",   "em",     "strong", "span",
+                          "font", "small", "big", "sub", "sup", "mark",   "abbr",   "code",
+                          "q",    "del",   "ins", "wbr", "tt",  "STRONG", "Span",   "TT"}) {
+    const std::string t(tag);
+    EXPECT_EQ(Html("x<" + t + ">y</" + t + ">z"), "xyz") << tag;
+  }
+  for (const char* tag : {"p", "div", "br", "li", "td", "ab", "bb", "spans", "strongs", "st", "e",
+                          "table", "section", "blockquote", "em1"}) {
+    const std::string t(tag);
+    EXPECT_EQ(Html("x<" + t + ">y"), "x y") << tag;
+  }
+}
+
 TEST(NormalizeHtml, StripsTagsCommentsScripts) {
   EXPECT_EQ(Html("<b>赌</b>博"), "赌博");
   EXPECT_EQ(Html("赌&#21338;"), "赌博");
@@ -362,6 +382,145 @@ TEST(NormalizeFold, ReportsMayChange) {
   EXPECT_TRUE(FoldText("x 賭博", true, MayChangeBits{bits.data()}, &out));
   EXPECT_FALSE(FoldText("x 赌博", true, MayChangeBits{bits.data()}, &out));
   EXPECT_FALSE(FoldText("x 賭博", true, MayChangeBits{}, &out));
+}
+
+// The validator's shortcuts (8 ASCII bytes at a time, runs of 3-byte sequences) against a plain
+// one-character walk, on random mixes of valid, invalid and cut-off sequences.
+TEST(NormalizeUtf8, ValidatorMatchesAPlainWalkOnRandomInputs) {
+  auto plain = [](std::string_view s) {
+    const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+    const size_t n = s.size();
+    bool multibyte_seen = false;
+    for (size_t i = 0; i < n;) {
+      size_t len;
+      if (p[i] < 0x80) {
+        ++i;
+        continue;
+      }
+      if (DecodeUtf8(p + i, n - i, &len) == kReplacementChar) {
+        const bool real = len == 3 && p[i] == 0xEF && p[i + 1] == 0xBF && p[i + 2] == 0xBD;
+        if (!real && i + len < n) return false;
+        if (!real) {
+          const unsigned c = p[i];
+          const size_t want = c < 0xC2 ? 0 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : c < 0xF5 ? 4 : 0;
+          return want > n - i && multibyte_seen;
+        }
+      }
+      multibyte_seen = true;
+      i += len;
+    }
+    return true;
+  };
+  static const char* const kPieces[] = {"a",
+                                        "0",
+                                        " ",
+                                        "\xe4\xb8\xad",
+                                        "\xe9\xbe\x99",
+                                        "\xe1\x80\x80",
+                                        "\xec\xbf\xbf",
+                                        "\xed\xa0\x80",
+                                        "\xe0\x80\x80",
+                                        "\xef\xbf\xbd",
+                                        "\xc3\xa9",
+                                        "\xf0\x9f\x98\x80",
+                                        "\xe8\xb5",
+                                        "\xe8",
+                                        "\xff",
+                                        "\x80",
+                                        "\xc3",
+                                        "\xf0\x9f\x98"};
+  std::mt19937_64 rng(9);
+  int valid = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string s;
+    const size_t pieces = rng() % 40;
+    for (size_t k = 0; k < pieces; ++k) {
+      // Mostly valid CJK and ASCII, so that long valid runs and late errors both occur.
+      const size_t r = rng() % 100;
+      s += r < 45 ? kPieces[3 + rng() % 2] : r < 80 ? kPieces[rng() % 3] : kPieces[rng() % 18];
+    }
+    const bool want = plain(s);
+    valid += want;
+    ASSERT_EQ(IsUtf8AllowingTruncatedTail(s), want) << "round " << round;
+  }
+  EXPECT_GT(valid, 1000);  // both outcomes are exercised
+  EXPECT_LT(valid, 19000);
+}
+
+// The ASCII fast paths (8 and 64 bytes at a time) give byte for byte what the one-character loop
+// gives, on random mixes of ASCII runs of every length, CJK, full-width and Latin letters,
+// invalid and cut-off sequences, NUL, with both separator settings. AVX-512 is compared only on
+// CPUs that have it (reported).
+TEST(NormalizeFold, FastPathsMatchTheCharacterLoopOnRandomInputs) {
+  std::vector<uint64_t> bits(kMayChangeLimit / 64, 0);
+  for (char32_t cp : {U'賭', U'國', U'Ａ', U'é'}) bits[cp >> 6] |= uint64_t{1} << (cp & 63);
+  const MayChangeBits may_change{bits.data()};
+  using internal::FoldPath;
+  std::vector<FoldPath> paths = {FoldPath::kAuto, FoldPath::kSwar};
+  if (internal::FoldPathAvailable(FoldPath::kAvx512)) {
+    paths.push_back(FoldPath::kAvx512);
+  } else {
+    std::printf("note: this CPU lacks AVX-512 VBMI2; only the 8-byte path is compared\n");
+  }
+  static const char* const kPieces[] = {
+      "\xe8\xb3\xad", "\xe5\x8d\x9a", "\xe5\x9c\x8b",  // 賭 博 國 (CJK)
+      "\xe4\xb8\x80", "\xe9\xbf\xbf", "\xe3\x90\x80",  // U+4E00, U+9FFF, U+3400
+      "\xef\xbc\xa1", "\xe3\x80\x80",                  // Ａ (full-width), ideographic space
+      "\xc3\x89",     "\xce\xa3",     "\xe2\x84\xaa",  // É Σ Kelvin
+      "\xe2\x80\x8b",                                  // zero-width space
+      "\xff",         "\xe8\xb3",     "\xc3",         "\x80",  // invalid, cut off
+  };
+  std::mt19937_64 rng(5);
+  std::string in, want, got;
+  for (int round = 0; round < 3000; ++round) {
+    in.clear();
+    const size_t target = rng() % (round % 10 == 0 ? 3000 : 300);
+    while (in.size() < target) {
+      if (rng() % 3 == 0) {
+        in += kPieces[rng() % std::size(kPieces)];
+        continue;
+      }
+      // An ASCII run: letters of both cases, digits, spaces, punctuation, now and then NUL.
+      const size_t run = rng() % (rng() % 4 == 0 ? 200 : 20);
+      for (size_t k = 0; k < run; ++k) {
+        const uint64_t r = rng() % 100;
+        char c = r < 40   ? static_cast<char>('a' + rng() % 26)
+                 : r < 60 ? static_cast<char>('A' + rng() % 26)
+                 : r < 70 ? static_cast<char>('0' + rng() % 10)
+                 : r < 99 ? static_cast<char>(0x01 + rng() % 0x7f)
+                          : '\0';
+        in.push_back(c);
+      }
+    }
+    for (bool remove : {true, false}) {
+      const bool want_hit =
+          internal::FoldTextWith(FoldPath::kScalar, in, remove, may_change, &want);
+      for (FoldPath path : paths) {
+        got = "stale";
+        const bool hit = internal::FoldTextWith(path, in, remove, may_change, &got);
+        ASSERT_EQ(got, want) << "round " << round << " path " << static_cast<int>(path)
+                             << " remove " << remove;
+        ASSERT_EQ(hit, want_hit) << "round " << round;
+      }
+    }
+  }
+}
+
+// Output longer than the input (invalid bytes become U+FFFD, three bytes) followed by long ASCII
+// runs: the fast paths must grow the output before each block.
+TEST(NormalizeFold, FastPathsGrowTheOutputBeforeABlock) {
+  std::string in(500, '\xff');
+  in += std::string(5000, 'A');
+  in += std::string(300, '\xff');
+  in += std::string(700, 'b');
+  std::string want, got;
+  using internal::FoldPath;
+  internal::FoldTextWith(FoldPath::kScalar, in, true, MayChangeBits{}, &want);
+  EXPECT_EQ(want.size(), 1500u + 5000u + 900u + 700u);
+  for (FoldPath path : {FoldPath::kAuto, FoldPath::kSwar, FoldPath::kAvx512}) {
+    internal::FoldTextWith(path, in, true, MayChangeBits{}, &got);
+    EXPECT_EQ(got, want) << static_cast<int>(path);
+  }
 }
 
 }  // namespace
