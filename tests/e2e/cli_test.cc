@@ -134,3 +134,50 @@ TEST(CliTest, SchemaCommandPrintsEveryStream) {
 
 }  // namespace
 }  // namespace netward::e2e
+
+namespace netward::e2e {
+namespace {
+
+// The demo capture into a store, then the store commands an operator uses on it: a substring
+// search in named fields (and the mistakes around it) and where the bytes go.
+TEST(CliTest, StoreQueryInFieldsAndColumnStats) {
+  TempDir dir;
+  const std::string store = Quote(dir.path() + "/store");
+  auto r = RunCommand(std::string(NW_BINARY) + " replay " + std::string(NW_SOURCE_DIR) +
+                      "/demo/demo.pcap -q --store " + store + " --site DEMO01");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  auto count = [&](const std::string& args) {
+    auto q = RunCommand(std::string(NW_BINARY) + " query --store " + store +
+                        " --stream http --format json " + args);
+    EXPECT_EQ(q.exit_code, 0) << q.output;
+    size_t records = 0;  // JSON lines (the output also holds the "N records" summary)
+    for (size_t at = 0; at < q.output.size(); at = q.output.find('\n', at) + 1) {
+      records += q.output[at] == '{';
+      if (q.output.find('\n', at) == std::string::npos) break;
+    }
+    return records;
+  };
+  // "example.test" is in the demo's HTTP hosts (and URLs); not in the user agent.
+  const size_t in_host = count("--contains example.test --in host");
+  EXPECT_GT(in_host, 0u);
+  EXPECT_EQ(count("--contains example.test --in user_agent"), 0u);
+  EXPECT_GE(count("--contains example.test"), in_host);
+  auto bad = RunCommand(std::string(NW_BINARY) + " query --store " + store +
+                        " --stream http --contains x --in status");
+  EXPECT_EQ(bad.exit_code, 2) << bad.output;  // a bad option
+  EXPECT_NE(bad.output.find("no text field \"status\""), std::string::npos) << bad.output;
+  auto lonely =
+      RunCommand(std::string(NW_BINARY) + " query --store " + store + " --stream http --in host");
+  EXPECT_EQ(lonely.exit_code, 2) << lonely.output;
+  EXPECT_NE(lonely.output.find("give --contains"), std::string::npos) << lonely.output;
+
+  auto stats =
+      RunCommand(std::string(NW_BINARY) + " stats --store " + store + " --columns --stream http");
+  ASSERT_EQ(stats.exit_code, 0) << stats.output;
+  for (const char* word : {"http: ", "(Bloom filters)", "host", "user_agent", "(all blocks)"}) {
+    EXPECT_NE(stats.output.find(word), std::string::npos) << word << "\n" << stats.output;
+  }
+}
+
+}  // namespace
+}  // namespace netward::e2e
