@@ -132,10 +132,13 @@ struct Workload {
     r.source = "ipfix";
     return r;
   }
-  record::LoginRecord Login(uint64_t s) const {
+  // Subscriber s's RADIUS accounting: a start an hour before the first day, then an interim an
+  // hour before each later day (a NAS sends them every few minutes; one a day is enough for
+  // `netward trace`'s 7-day login lookback on a 30-day workload).
+  record::LoginRecord Login(uint64_t s, uint64_t day = 0) const {
     record::LoginRecord l;
-    l.ts = kDay0 - 3600 * kUsPerSecond;
-    l.event = "start";
+    l.ts = kDay0 + static_cast<TimestampUs>(day) * kDay - 3600 * kUsPerSecond;
+    l.event = day == 0 ? "start" : "interim";
     l.account = "sub" + std::to_string(s);
     l.calling_id = "7900" + std::to_string(1000000 + s);
     l.ip = IpAddress::FromV4HostOrder(inside_of(s));
@@ -276,7 +279,11 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
   if (!opened.ok()) return opened.status();
   std::unique_ptr<store::Store> st = std::move(opened.value());
   std::string lines;
-  for (uint64_t s = 0; s < w.subscribers; ++s) record::EncodeJsonLine(w.Login(s), "S1", &lines);
+  for (uint64_t d = 0; d < w.days; ++d) {
+    for (uint64_t s = 0; s < w.subscribers; ++s) {
+      record::EncodeJsonLine(w.Login(s, d), "S1", &lines);
+    }
+  }
   if (Status s = st->AppendLines(record::StreamId::kLogin, lines); !s.ok()) return s;
   lines.clear();
   const uint64_t total = w.total();
@@ -352,11 +359,16 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
     auto m = index.FindByOutside(a, n.outside_port, t, 0, IpAddress::FromV4HostOrder(n.remote_ip),
                                  n.remote_port);
     std::optional<identity::Subscriber> sub;
-    if (s.ok() && m) {
-      s = Load<record::LoginRecord>(reader, t - kLoginLookback, t + kSkew + kDay,
+    // Logins from T - 1 h, then T - 1 d, then the whole lookback, until one read names the
+    // holder (as RunTrace).
+    for (TimestampUs back : {3600 * kUsPerSecond, kDay, kLoginLookback}) {
+      if (!s.ok() || !m) break;
+      identity::IdentityIndex logins(io);
+      s = Load<record::LoginRecord>(reader, t - back, t + kSkew + kDay,
                                     {{"ip", m->inside_ip.ToString()}},
-                                    [&](const record::LoginRecord& l) { index.AddLogin(l); });
-      sub = index.FindSubscriber(m->inside_ip, t);
+                                    [&](const record::LoginRecord& l) { logins.AddLogin(l); });
+      sub = logins.FindSubscriber(m->inside_ip, t);
+      if (sub) break;
     }
     lat.push_back((WallSeconds() - q0) * 1e3);
     if (!s.ok()) return s;
@@ -415,15 +427,17 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
   ClickHouse ch;
   if (Status s = ch.Start(server, config_dir, dir, cpus); !s.ok()) return s;
   std::string rows;
-  for (uint64_t s = 0; s < w.subscribers; ++s) {
-    record::LoginRecord l = w.Login(s);
-    PutLe<int64_t>(&rows, l.ts);
-    PutString(&rows, l.event);
-    PutString(&rows, l.account);
-    PutString(&rows, l.calling_id);
-    PutLe<uint32_t>(&rows, w.inside_of(s));
-    PutString(&rows, l.session_id);
-    PutString(&rows, l.source);
+  for (uint64_t d = 0; d < w.days; ++d) {
+    for (uint64_t s = 0; s < w.subscribers; ++s) {
+      record::LoginRecord l = w.Login(s, d);
+      PutLe<int64_t>(&rows, l.ts);
+      PutString(&rows, l.event);
+      PutString(&rows, l.account);
+      PutString(&rows, l.calling_id);
+      PutLe<uint32_t>(&rows, w.inside_of(s));
+      PutString(&rows, l.session_id);
+      PutString(&rows, l.source);
+    }
   }
   if (Status s = ch.Insert("INSERT INTO login FORMAT RowBinary", rows); !s.ok()) return s;
   const uint64_t total = w.total();
@@ -528,12 +542,13 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
               " AND ts >= " + std::to_string(t - kLoginLookback) + " AND ts < " +
               std::to_string(t + kSkew + kDay) + " ORDER BY ts FORMAT TabSeparated",
           &out);
-      // One start per subscriber in this workload: the last start at or before t names it.
+      // One session per subscriber in this workload (a start, then interims): the last start
+      // or interim at or before t names it.
       std::istringstream in(out);
       long long ts;
       std::string event, acct;
       while (in >> ts >> event >> acct)
-        if (ts <= t + kSkew && event == "start") account = acct;
+        if (ts <= t + kSkew && (event == "start" || event == "interim")) account = acct;
     }
     lat.push_back((WallSeconds() - q0) * 1e3);
     if (!s.ok()) return s;

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "cli/commands.h"
 #include "common/config.h"
@@ -271,14 +272,27 @@ void RunTrace(const TraceOptions& o) {
     if (r.nat) r.inside = r.nat->inside_ip;
   }
   // 2. The subscriber who held the inside address (or a delegated IPv6 prefix holding it).
-  auto add_login = [&](const record::LoginRecord& l) { index.AddLogin(l); };
-  if (r.inside.is_v4()) {
-    check(Load<record::LoginRecord>(reader, at - login_back, login_until,
-                                    {{"ip", r.inside.ToString()}}, add_login));
-  } else {
-    check(Load<record::LoginRecord>(reader, at - login_back, login_until, {}, add_login));
+  // Logins are read from T - 1 h first, then T - 1 d, then the whole lookback, until one read
+  // names the holder: with RADIUS interims every few minutes (or DHCP renewals) the first read
+  // suffices, and a shorter read gives the answer the longer one would, since every event after
+  // the ones it holds (up to login_until) is in it too.
+  std::vector<int64_t> backs;
+  for (int64_t b : {int64_t{3600} * kUsPerSecond, int64_t{86400} * kUsPerSecond}) {
+    if (b < login_back) backs.push_back(b);
   }
-  r.subscriber = index.FindSubscriber(r.inside, at);
+  backs.push_back(login_back);
+  for (int64_t back : backs) {
+    identity::IdentityIndex logins(io);
+    auto add_login = [&](const record::LoginRecord& l) { logins.AddLogin(l); };
+    if (r.inside.is_v4()) {
+      check(Load<record::LoginRecord>(reader, at - back, login_until, {{"ip", r.inside.ToString()}},
+                                      add_login));
+    } else {
+      check(Load<record::LoginRecord>(reader, at - back, login_until, {}, add_login));
+    }
+    r.subscriber = logins.FindSubscriber(r.inside, at);
+    if (r.subscriber || !st.ok()) break;
+  }
   // 3. The subscriber's sessions around T: by inside address, by account, and the flow itself
   // when the probe saw it on the public side.
   std::map<uint64_t, std::string> sessions;  // by store sequence: no duplicates
