@@ -81,7 +81,8 @@ class Members {
 
   void Fail(const std::string& key, const std::string& what) {
     if (!status_.ok()) return;
-    const std::string field = prefix_ + key;
+    // A member with an empty name ("": 1) is named as it was written.
+    const std::string field = prefix_ + (key.empty() ? std::string("\"\"") : key);
     *bad_field_ = field;
     status_ = Status::InvalidArgument(field, what);
   }

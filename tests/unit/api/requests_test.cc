@@ -71,6 +71,8 @@ TEST(RequestsTest, ModerateBadFields) {
            {"{\"text\":\"a\",\"metadata\":{\"src_port\":70000}}", "metadata.src_port",
             "out of range"},
            {"{\"text\":\"a\",\"txet\":1}", "txet", "unknown member"},
+           // A member with an empty name is named as written (found by fuzz_api_json).
+           {"{\"text\":\"a\",\"\":1}", "\"\"", "unknown member"},
        }) {
     ExpectBad(Moderate, c);
   }
