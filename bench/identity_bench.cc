@@ -17,7 +17,10 @@
 //               timed apart), bytes per NAT record on disk (the nat stream), and trace latency for
 //               the queries `netward trace` runs (nat by outside address and port, nat port blocks
 //               of the address, logins of the inside address), answered by an IdentityIndex
-//               loaded with what they return, as trace_command.cc does.
+//               loaded with what they return, as trace_command.cc does. Each question is asked
+//               twice and the second ask timed, for ClickHouse too (as store_bench: a running
+//               service has its block headers parsed); the first question's first ask is
+//               reported apart as the cold figure.
 //   clickhouse: a private clickhouse-server (bench/clickhouse/*.xml templates, as store_bench),
 //               tables nat ORDER BY (outside_ip, outside_port, ts) and login ORDER BY (ip, ts),
 //               RowBinary INSERTs of 1 M rows; bytes per NAT record after OPTIMIZE FINAL; trace
@@ -339,45 +342,51 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
     const TimestampUs t = Workload::AskAt(n);
     const IpAddress a = IpAddress::FromV4HostOrder(n.outside_ip);
     const std::string a_text = a.ToString();
-    const double q0 = WallSeconds();
-    // As RunTrace in src/cli/trace_command.cc (steps 1 and 2), with its default lookbacks.
-    identity::IndexOptions io;
-    io.skew_tolerance = kSkew;
-    io.open_nat_ttl = kNatLookback;
-    io.open_login_ttl = kLoginLookback;
-    io.max_nat_mappings = size_t{1} << 26;
-    io.max_login_intervals = size_t{1} << 24;
-    identity::IdentityIndex index(io);
-    const TimestampUs until = t + kSkew + 3600 * kUsPerSecond;
-    auto add = [&](const record::NatRecord& r) { index.AddNat(r); };
-    Status s = Load<record::NatRecord>(
-        reader, t - kNatLookback, until,
-        {{"outside_ip", a_text}, {"outside_port", std::to_string(n.outside_port)}}, add);
-    if (s.ok())
-      s = Load<record::NatRecord>(reader, t - kNatLookback, until,
-                                  {{"outside_ip", a_text}, {"inside_port", "0"}}, add);
-    auto m = index.FindByOutside(a, n.outside_port, t, 0, IpAddress::FromV4HostOrder(n.remote_ip),
-                                 n.remote_port);
-    std::optional<identity::Subscriber> sub;
-    // Logins from T - 1 h, then T - 1 d, then the whole lookback, until one read names the
-    // holder (as RunTrace).
-    for (TimestampUs back : {3600 * kUsPerSecond, kDay, kLoginLookback}) {
-      if (!s.ok() || !m) break;
-      identity::IdentityIndex logins(io);
-      s = Load<record::LoginRecord>(reader, t - back, t + kSkew + kDay,
-                                    {{"ip", m->inside_ip.ToString()}},
-                                    [&](const record::LoginRecord& l) { logins.AddLogin(l); });
-      sub = logins.FindSubscriber(m->inside_ip, t);
-      if (sub) break;
+    // Asked twice, the second time timed (as store_bench): the first reads what a running
+    // service keeps (parsed block headers); the very first question's first ask is reported.
+    for (int pass = 0; pass < 2; ++pass) {
+      const double q0 = WallSeconds();
+      // As RunTrace in src/cli/trace_command.cc (steps 1 and 2), with its default lookbacks.
+      identity::IndexOptions io;
+      io.skew_tolerance = kSkew;
+      io.open_nat_ttl = kNatLookback;
+      io.open_login_ttl = kLoginLookback;
+      io.max_nat_mappings = size_t{1} << 26;
+      io.max_login_intervals = size_t{1} << 24;
+      identity::IdentityIndex index(io);
+      const TimestampUs until = t + kSkew + 3600 * kUsPerSecond;
+      auto add = [&](const record::NatRecord& r) { index.AddNat(r); };
+      Status s = Load<record::NatRecord>(
+          reader, t - kNatLookback, until,
+          {{"outside_ip", a_text}, {"outside_port", std::to_string(n.outside_port)}}, add);
+      if (s.ok())
+        s = Load<record::NatRecord>(reader, t - kNatLookback, until,
+                                    {{"outside_ip", a_text}, {"inside_port", "0"}}, add);
+      auto m = index.FindByOutside(a, n.outside_port, t, 0, IpAddress::FromV4HostOrder(n.remote_ip),
+                                   n.remote_port);
+      std::optional<identity::Subscriber> sub;
+      // Logins from T - 1 h, then T - 1 d, then the whole lookback, until one read names the
+      // holder (as RunTrace).
+      for (TimestampUs back : {3600 * kUsPerSecond, kDay, kLoginLookback}) {
+        if (!s.ok() || !m) break;
+        identity::IdentityIndex logins(io);
+        s = Load<record::LoginRecord>(reader, t - back, t + kSkew + kDay,
+                                      {{"ip", m->inside_ip.ToString()}},
+                                      [&](const record::LoginRecord& l) { logins.AddLogin(l); });
+        sub = logins.FindSubscriber(m->inside_ip, t);
+        if (sub) break;
+      }
+      const double ms = (WallSeconds() - q0) * 1e3;
+      if (!s.ok()) return s;
+      if (q == 0 && pass == 0) row->first_ms = ms;
+      if (pass == 0) continue;
+      lat.push_back(ms);
+      if (m && sub && Resolved(n, m->inside_ip, sub->account)) ++row->answered;
     }
-    lat.push_back((WallSeconds() - q0) * 1e3);
-    if (!s.ok()) return s;
-    if (m && sub && Resolved(n, m->inside_ip, sub->account)) ++row->answered;
   }
   row->questions = queries;
   row->p50_ms = Percentile(lat, 0.5);
   row->p99_ms = Percentile(lat, 0.99);
-  if (!lat.empty()) row->first_ms = lat.front();
   return Status::OK();
 }
 
@@ -505,60 +514,64 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
         "SELECT ts, end_ts, inside_ip, inside_port, outside_port, outside_port_end, remote_ip, "
         "remote_port FROM nat WHERE outside_ip = " +
         std::to_string(n.outside_ip);
-    const double q0 = WallSeconds();
-    // The same rules as the index: in the window widened by the skew, the remote peer matching,
-    // a single mapping before a block, the exact interval first, then the latest start.
-    struct Cand {
-      int rank;
-      TimestampUs ts;
-      uint32_t inside;
-    } best{-1, 0, 0};
-    auto consider = [&](const std::string& text, bool blocks) {
-      std::istringstream in(text);
-      long long ts, end, ip, ipt, op, ope, rip, rpt;
-      while (in >> ts >> end >> ip >> ipt >> op >> ope >> rip >> rpt) {
-        if (blocks && !(op <= n.outside_port && n.outside_port <= ope)) continue;
-        const TimestampUs e = end ? end : ts + kNatLookback;
-        if (t < ts - kSkew || t > e + kSkew) continue;
-        if (rip != 0 && static_cast<uint32_t>(rip) != n.remote_ip) continue;
-        if (rip != 0 && rpt != 0 && rpt != n.remote_port) continue;
-        int r = (blocks ? 0 : 4) | ((ts <= t && t <= e) ? 2 : 0) | (rip != 0 ? 1 : 0);
-        if (r > best.rank || (r == best.rank && ts >= best.ts))
-          best = {r, ts, static_cast<uint32_t>(ip)};
+    for (int pass = 0; pass < 2; ++pass) {  // the second timed, as for the store
+      const double q0 = WallSeconds();
+      // The same rules as the index: in the window widened by the skew, the remote peer matching,
+      // a single mapping before a block, the exact interval first, then the latest start.
+      struct Cand {
+        int rank;
+        TimestampUs ts;
+        uint32_t inside;
+      } best{-1, 0, 0};
+      auto consider = [&](const std::string& text, bool blocks) {
+        std::istringstream in(text);
+        long long ts, end, ip, ipt, op, ope, rip, rpt;
+        while (in >> ts >> end >> ip >> ipt >> op >> ope >> rip >> rpt) {
+          if (blocks && !(op <= n.outside_port && n.outside_port <= ope)) continue;
+          const TimestampUs e = end ? end : ts + kNatLookback;
+          if (t < ts - kSkew || t > e + kSkew) continue;
+          if (rip != 0 && static_cast<uint32_t>(rip) != n.remote_ip) continue;
+          if (rip != 0 && rpt != 0 && rpt != n.remote_port) continue;
+          int r = (blocks ? 0 : 4) | ((ts <= t && t <= e) ? 2 : 0) | (rip != 0 ? 1 : 0);
+          if (r > best.rank || (r == best.rank && ts >= best.ts))
+            best = {r, ts, static_cast<uint32_t>(ip)};
+        }
+      };
+      Status s = ch.Query(cols + " AND outside_port = " + std::to_string(n.outside_port) + range +
+                              " FORMAT TabSeparated",
+                          &out);
+      if (s.ok()) consider(out, false);
+      if (s.ok() && best.rank < 0) {  // no single mapping: the port blocks of the address
+        s = ch.Query(cols + " AND inside_port = 0" + range + " FORMAT TabSeparated", &out);
+        if (s.ok()) consider(out, true);
       }
-    };
-    Status s = ch.Query(cols + " AND outside_port = " + std::to_string(n.outside_port) + range +
-                            " FORMAT TabSeparated",
-                        &out);
-    if (s.ok()) consider(out, false);
-    if (s.ok() && best.rank < 0) {  // no single mapping: the port blocks of the address
-      s = ch.Query(cols + " AND inside_port = 0" + range + " FORMAT TabSeparated", &out);
-      if (s.ok()) consider(out, true);
+      std::string account;
+      if (s.ok() && best.rank >= 0) {
+        s = ch.Query(
+            "SELECT ts, event, account FROM login WHERE ip = " + std::to_string(best.inside) +
+                " AND ts >= " + std::to_string(t - kLoginLookback) + " AND ts < " +
+                std::to_string(t + kSkew + kDay) + " ORDER BY ts FORMAT TabSeparated",
+            &out);
+        // One session per subscriber in this workload (a start, then interims): the last start
+        // or interim at or before t names it.
+        std::istringstream in(out);
+        long long ts;
+        std::string event, acct;
+        while (in >> ts >> event >> acct)
+          if (ts <= t + kSkew && (event == "start" || event == "interim")) account = acct;
+      }
+      const double ms = (WallSeconds() - q0) * 1e3;
+      if (!s.ok()) return s;
+      if (q == 0 && pass == 0) row->first_ms = ms;
+      if (pass == 0) continue;
+      lat.push_back(ms);
+      if (best.rank >= 0 && Resolved(n, IpAddress::FromV4HostOrder(best.inside), account))
+        ++row->answered;
     }
-    std::string account;
-    if (s.ok() && best.rank >= 0) {
-      s = ch.Query(
-          "SELECT ts, event, account FROM login WHERE ip = " + std::to_string(best.inside) +
-              " AND ts >= " + std::to_string(t - kLoginLookback) + " AND ts < " +
-              std::to_string(t + kSkew + kDay) + " ORDER BY ts FORMAT TabSeparated",
-          &out);
-      // One session per subscriber in this workload (a start, then interims): the last start
-      // or interim at or before t names it.
-      std::istringstream in(out);
-      long long ts;
-      std::string event, acct;
-      while (in >> ts >> event >> acct)
-        if (ts <= t + kSkew && (event == "start" || event == "interim")) account = acct;
-    }
-    lat.push_back((WallSeconds() - q0) * 1e3);
-    if (!s.ok()) return s;
-    if (best.rank >= 0 && Resolved(n, IpAddress::FromV4HostOrder(best.inside), account))
-      ++row->answered;
   }
   row->questions = queries;
   row->p50_ms = Percentile(lat, 0.5);
   row->p99_ms = Percentile(lat, 0.99);
-  if (!lat.empty()) row->first_ms = lat.front();
   ch.Stop();
   std::filesystem::remove_all(dir);
   return Status::OK();

@@ -105,7 +105,10 @@ struct PairDef {
   StreamId stream;
   std::string_view a, b;
 };
-constexpr PairDef kPairDefs[] = {{StreamId::kNat, "outside_ip", "outside_port"}};
+// A pair of one column with itself is a row-group filter of that column alone: login by ip (a
+// trace's second step), where every block holds most subscribers' addresses.
+constexpr PairDef kPairDefs[] = {{StreamId::kNat, "outside_ip", "outside_port"},
+                                 {StreamId::kLogin, "ip", "ip"}};
 
 std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
   std::array<StreamInfo, record::kStreamCount> infos;
@@ -137,7 +140,7 @@ std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
       if (info.defs[c].name == def.a) a = c;
       if (info.defs[c].name == def.b) b = c;
     }
-    if (a < info.columns && b < info.columns && a != b) info.pairs.emplace_back(a, b);
+    if (a < info.columns && b < info.columns) info.pairs.emplace_back(a, b);
   }
   return infos;
 }

@@ -95,8 +95,9 @@ BloomProbe MakeBloomProbe(record::StreamId stream, std::string_view field, std::
 
 // Row-group pair filters (docs/store-format.md, "Pair filters"): for the column pairs a stream
 // declares (nat: outside_ip + outside_port, the trace question "who held public address A,
-// port P"), each row group carries a Bloom filter of its rows' value pairs, so a search for both
-// values reads ~1 % of the groups that hold neither.
+// port P"; login: ip with itself, a filter of that column alone), each row group carries a Bloom
+// filter of its rows' value pairs, so a search for both values reads ~0.5 % of the groups that
+// hold neither.
 struct PairProbe {
   int column_a = -1;  // -1: the stream declares no such pair, or a value does not parse
   int column_b = -1;
@@ -104,7 +105,7 @@ struct PairProbe {
   bool impossible = false;  // a value no row can hold
 };
 // A probe for field_a == value_a AND field_b == value_b (values in JSON text form), in either
-// order of the declared pair.
+// order of the declared pair; for a column declared with itself, pass it twice.
 PairProbe MakePairProbe(record::StreamId stream, std::string_view field_a, std::string_view value_a,
                         std::string_view field_b, std::string_view value_b);
 // The declared pairs of a stream, as column indexes (a, b).

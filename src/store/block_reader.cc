@@ -225,8 +225,7 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
     f.column_b = b[pos + 1];
     f.hashes = b[pos + 2];
     pos += bf::kPairFixedBytes;
-    if (f.column_a >= ncols || f.column_b >= ncols || f.column_a == f.column_b || f.hashes == 0 ||
-        f.hashes > kBloomMaxHashes) {
+    if (f.column_a >= ncols || f.column_b >= ncols || f.hashes == 0 || f.hashes > kBloomMaxHashes) {
       return HeaderCorruption("pair filter: bad columns or hash count");
     }
     f.nbits.resize(ngroups);

@@ -212,10 +212,11 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     if (!c.ok()) return c.status();
     conditions.push_back(std::move(c.value()));
   }
-  // Equality on both columns of a declared pair: the row groups' pair filters prune.
+  // Equality on both columns of a declared pair (or on a column declared alone, j == i): the
+  // row groups' pair filters prune.
   std::vector<PairProbe> pair_probes;
   for (size_t i = 0; i < spec.where.size(); ++i) {
-    for (size_t j = i + 1; j < spec.where.size(); ++j) {
+    for (size_t j = i; j < spec.where.size(); ++j) {
       PairProbe p = MakePairProbe(spec.stream, spec.where[i].first, spec.where[i].second,
                                   spec.where[j].first, spec.where[j].second);
       if (p.column_a >= 0) pair_probes.push_back(p);

@@ -444,6 +444,35 @@ TEST(BlockCodecTest, PairFiltersFindEveryPairAndFewOthers) {
             0);
 }
 
+// A column declared with itself (login ip) is a row-group filter of that column alone.
+TEST(BlockCodecTest, LoginIpRowGroupFilter) {
+  std::vector<record::LoginRecord> records(3 * 4096);
+  for (uint32_t i = 0; i < records.size(); ++i) {
+    records[i].ts = 1'780'000'000'000'000 + i;
+    records[i].event = "interim";
+    records[i].ip = IpAddress::FromV4HostOrder(0x64400000u + (i * 7919) % 100000);
+  }
+  auto header = ParseBlockHeader(EncodeBlock(records, 0));
+  ASSERT_TRUE(header.ok()) << header.status().ToString();
+  ASSERT_EQ(header->pair_filters.size(), 1u);
+  EXPECT_EQ(header->pair_filters[0].column_a, header->pair_filters[0].column_b);
+  int claims = 0;
+  for (uint32_t i = 0; i < records.size(); i += 101) {
+    const std::string ip = records[i].ip.ToString();
+    PairProbe p = MakePairProbe(StreamId::kLogin, "ip", ip, "ip", ip);
+    ASSERT_GE(p.column_a, 0);
+    for (uint32_t g = 0; g < header->groups.size(); ++g) {
+      const bool may = header->GroupMayContain(p, g);
+      if (g == header->GroupOf(i)) {
+        EXPECT_TRUE(may) << i;
+      }
+      claims += may && g != header->GroupOf(i);
+    }
+  }
+  EXPECT_LT(claims, 10);  // of 244 probes of groups without the address: ~0.5 % claim it
+  EXPECT_LT(MakePairProbe(StreamId::kLogin, "account", "a", "account", "a").column_a, 0);
+}
+
 // CheckFilters (what `verify` runs): an intact block passes; blanked pair filter bits under a
 // recomputed header checksum are found, with the row.
 TEST(BlockCodecTest, CheckFiltersFindsABlankedPairFilter) {
