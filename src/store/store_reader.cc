@@ -189,6 +189,16 @@ class StoreReader::Impl {
     slot = std::move(view);
     return slot.get();
   }
+  // Parses block b's header into the view's cache the first time it is needed (in place: its
+  // filters stay in the mapped segment, which the view's snapshot keeps).
+  static Status ParseHeaderOnce(View& view, size_t b) {
+    if (view.headers[b]) return Status::OK();
+    auto parsed = ParseBlockHeaderInPlace(view.snap->blocks()[b].bytes);
+    if (!parsed.ok()) return parsed.status();
+    view.headers[b] = std::make_shared<const BlockHeader>(std::move(parsed.value()));
+    return Status::OK();
+  }
+
   Result<StreamSnapshot*> Snapshot(record::StreamId stream) {
     auto view = Current(stream);
     if (!view.ok()) return view.status();
@@ -280,11 +290,7 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     const BlockRef& ref = blocks[b];
     if (spec.to != 0 && ref.entry.min_ts >= spec.to) continue;
     if (spec.from != 0 && ref.entry.max_ts < spec.from) continue;
-    if (!view.headers[b]) {
-      auto parsed = ParseBlockHeaderInPlace(ref.bytes);
-      if (!parsed.ok()) return parsed.status();
-      view.headers[b] = std::make_shared<const BlockHeader>(std::move(parsed.value()));
-    }
+    if (Status st = ParseHeaderOnce(view, b); !st.ok()) return st;
     const BlockHeader& h = *view.headers[b];
     bool skip_block = false;
     for (const Condition& c : conditions) skip_block |= !h.MayContain(c.probe);
@@ -415,11 +421,7 @@ Result<ColumnStats> StoreReader::Impl::Columns(record::StreamId stream) {
   }
   const std::vector<BlockRef>& blocks = view.snap->blocks();
   for (size_t b = 0; b < blocks.size(); ++b) {
-    if (!view.headers[b]) {
-      auto parsed = ParseBlockHeaderInPlace(blocks[b].bytes);
-      if (!parsed.ok()) return parsed.status();
-      view.headers[b] = std::make_shared<const BlockHeader>(std::move(parsed.value()));
-    }
+    if (Status st = ParseHeaderOnce(view, b); !st.ok()) return st;
     const BlockHeader& h = *view.headers[b];
     ++out.blocks;
     out.records += h.count;

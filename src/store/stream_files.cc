@@ -165,7 +165,7 @@ Result<SegmentInfo> LoadSegment(const std::string& segment_path, uint64_t expect
     std::string_view rest = data.value();
     while (offset - base < rest.size()) {
       std::string_view here = rest.substr(offset - base);
-      auto header = ParseBlockHeader(here);
+      auto header = ParseBlockHeaderInPlace(here);
       if (!header.ok()) break;  // torn tail (or damage: verify names it)
       if (header->first_seq != seq || header->total_bytes > here.size()) break;
       IndexEntry e;

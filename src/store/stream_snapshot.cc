@@ -70,7 +70,7 @@ Result<std::unique_ptr<StreamSnapshot>> StreamSnapshot::Open(const std::string& 
   if (!wal.ok()) return wal.status();
   snap->wal_ = std::move(wal.value());
   if (!snap->wal_.empty()) {
-    auto header = ParseBlockHeader(snap->wal_);
+    auto header = ParseBlockHeaderInPlace(snap->wal_);
     if (header.ok() && header->first_seq <= expected &&
         header->first_seq + header->count > expected) {
       BlockRef ref;

@@ -257,7 +257,7 @@ Status StreamVerifier::Run() {
     std::string_view data = map.value()->data();
     uint64_t offset = 0;
     while (offset < data.size()) {
-      auto header = ParseBlockHeader(data.substr(offset));
+      auto header = ParseBlockHeaderInPlace(data.substr(offset));
       if (!header.ok()) {
         return Fail(Where(path, offset) + " (records from seq " + std::to_string(expected) +
                     "): " + header.status().message()),
@@ -275,7 +275,7 @@ Status StreamVerifier::Run() {
   // Records synced to the WAL but not yet in a segment.
   auto wal = LoadWalBlock(stream_dir_);
   if (wal.ok() && !wal->empty()) {
-    auto header = ParseBlockHeader(wal.value());
+    auto header = ParseBlockHeaderInPlace(wal.value());
     if (header.ok() && header->first_seq <= expected &&
         header->first_seq + header->count > expected) {
       if (!VerifyBlockBytes(wal.value(), stream_dir_ + "/wal", 0,
