@@ -19,12 +19,10 @@ API_THREADS="${API_THREADS:-4}"
 say() { echo "api bench: $*" >&2; }
 TMP="$(mktemp -d /tmp/netward-api-bench-XXXXXX)"
 trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=bench/lib/bench_common.sh
+source "$ROOT/bench/lib/bench_common.sh"
 
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$TMP/build.log" 2>&1 ||
-    { cat "$TMP/build.log" >&2; exit 1; }
-fi
-ninja -C "$BUILD" api_bench >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log" >&2; exit 1; }
+nw_bench_build api_bench
 
 cmd=("$BUILD/bench/api_bench" --rules "$API_RULES" --regexes "$API_REGEXES"
      --requests "$API_REQUESTS" --threads "$API_THREADS" --markdown "$TMP/row.md")
@@ -52,11 +50,5 @@ model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   echo "    ${cmd[*]% --markdown*}"
 } >"$TMP/section.md"
 
-if [ -f "$RESULTS" ]; then
-  awk '/^## / { skip = ($0 ~ /^## Site API[[:space:]]*$/) } !skip' "$RESULTS" >"$TMP/rest.md"
-  { cat "$TMP/rest.md"; echo; cat "$TMP/section.md"; } >"$RESULTS.tmp"
-else
-  cp "$TMP/section.md" "$RESULTS.tmp"
-fi
-mv "$RESULTS.tmp" "$RESULTS"
+nw_replace_section "Site API" "$TMP/section.md"
 say "wrote the \"## Site API\" section of $RESULTS"

@@ -18,12 +18,10 @@ FILTER_REGEXES="${FILTER_REGEXES:-2000}"
 say() { echo "filter bench: $*" >&2; }
 TMP="$(mktemp -d /tmp/netward-filter-bench-XXXXXX)"
 trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=bench/lib/bench_common.sh
+source "$ROOT/bench/lib/bench_common.sh"
 
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$TMP/build.log" 2>&1 ||
-    { cat "$TMP/build.log" >&2; exit 1; }
-fi
-ninja -C "$BUILD" filter_bench >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log" >&2; exit 1; }
+nw_bench_build filter_bench
 
 model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
 {
@@ -47,11 +45,5 @@ model=$(lscpu | sed -n 's/^Model name: *//p' | head -1)
   done
 } >"$TMP/section.md"
 
-if [ -f "$RESULTS" ]; then
-  awk '/^## / { skip = ($0 ~ /^## Filter[[:space:]]*$/) } !skip' "$RESULTS" >"$TMP/rest.md"
-  { cat "$TMP/rest.md"; echo; cat "$TMP/section.md"; } >"$RESULTS.tmp"
-else
-  cp "$TMP/section.md" "$RESULTS.tmp"
-fi
-mv "$RESULTS.tmp" "$RESULTS"
+nw_replace_section "Filter" "$TMP/section.md"
 say "wrote the \"## Filter\" section of $RESULTS"

@@ -25,12 +25,10 @@ say() { echo "identity bench: $*" >&2; }
 
 TMP="$(mktemp -d "$IDENTITY_TMPDIR/netward-identity-bench-XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=bench/lib/bench_common.sh
+source "$ROOT/bench/lib/bench_common.sh"
 
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$TMP/build.log" 2>&1 ||
-    { cat "$TMP/build.log" >&2; exit 1; }
-fi
-ninja -C "$BUILD" identity_bench >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log" >&2; exit 1; }
+nw_bench_build identity_bench
 
 per_day=$(awk -v n="$IDENTITY_PER_DAY" 'BEGIN { printf "%d", n }')
 cmd=("$BUILD/bench/identity_bench" --days "$IDENTITY_DAYS" --per-day "$per_day"
@@ -73,13 +71,5 @@ commit=$(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)
   echo "    # = ${cmd[*]/#$TMP/\$TMPDIR}"
 } >"$TMP/section.md"
 
-# Replace the "## Identity" section (up to the next "## " heading or the end), keep the rest.
-if [ -f "$RESULTS" ]; then
-  awk '/^## / { skip = ($0 ~ /^## Identity[[:space:]]*$/) } !skip' "$RESULTS" >"$TMP/rest.md"
-  sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$TMP/rest.md"  # drop trailing blank lines
-  { cat "$TMP/rest.md"; echo; cat "$TMP/section.md"; } >"$RESULTS.tmp"
-else
-  cp "$TMP/section.md" "$RESULTS.tmp"
-fi
-mv "$RESULTS.tmp" "$RESULTS"
+nw_replace_section "Identity" "$TMP/section.md"
 cat "$TMP/section.md"

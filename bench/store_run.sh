@@ -26,13 +26,11 @@ say() { echo "store bench: $*" >&2; }
 
 TMP="$(mktemp -d "$STORE_TMPDIR/netward-store-bench-XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+# shellcheck source=bench/lib/bench_common.sh
+source "$ROOT/bench/lib/bench_common.sh"
 
 # ---- build ----------------------------------------------------------------------------------
-if [ ! -f "$BUILD/build.ninja" ]; then
-  cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"$TMP/build.log" 2>&1 ||
-    { cat "$TMP/build.log" >&2; exit 1; }
-fi
-ninja -C "$BUILD" store_bench >"$TMP/build.log" 2>&1 || { tail -30 "$TMP/build.log" >&2; exit 1; }
+nw_bench_build store_bench
 
 # ---- run ------------------------------------------------------------------------------------
 df -h "$STORE_TMPDIR" | sed 's/^/store bench: /' >&2
@@ -82,13 +80,5 @@ records=$(awk -v n="$STORE_RECORDS" 'BEGIN { printf "%d", n }')
   echo "    # = ${cmd[*]/#$TMP/\$TMPDIR}"
 } >"$TMP/section.md"
 
-# Replace the "## Store" section (up to the next "## " heading or the end), keep the rest.
-if [ -f "$RESULTS" ]; then
-  awk '/^## / { skip = ($0 ~ /^## Store[[:space:]]*$/) } !skip' "$RESULTS" >"$TMP/rest.md"
-  sed -i -e :a -e '/^\n*$/{$d;N;ba' -e '}' "$TMP/rest.md"  # drop trailing blank lines
-  { cat "$TMP/rest.md"; echo; cat "$TMP/section.md"; } >"$RESULTS.tmp"
-else
-  cp "$TMP/section.md" "$RESULTS.tmp"
-fi
-mv "$RESULTS.tmp" "$RESULTS"
+nw_replace_section "Store" "$TMP/section.md"
 cat "$TMP/section.md"
