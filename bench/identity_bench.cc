@@ -47,7 +47,7 @@
 #include "clickhouse_server.h"
 #include "common/malloc_tuning.h"
 #include "identity/identity_index.h"
-#include "record/json_decoder.h"
+#include "identity/store_trace.h"
 #include "record/json_encoder.h"
 #include "store/store.h"
 
@@ -257,21 +257,6 @@ Row RunIndex(const Workload& w, uint64_t cap, size_t queries, std::mt19937_64* r
 
 // ---- netward store ----
 
-template <typename R, typename F>
-Status Load(store::StoreReader* reader, TimestampUs from, TimestampUs to,
-            std::vector<std::pair<std::string, std::string>> where, F&& add) {
-  store::QuerySpec spec;
-  spec.stream = R::kStream;
-  spec.from = from;
-  spec.to = to;
-  spec.where = std::move(where);
-  R record;
-  return reader->Query(spec, [&](uint64_t, std::string_view line) {
-    if (record::DecodeJsonLine(line, &record, nullptr, nullptr).ok()) add(record);
-    return true;
-  });
-}
-
 Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::mt19937_64* rng,
                 Row* row) {
   std::filesystem::remove_all(dir);
@@ -341,47 +326,29 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
     const Workload::Nat n = w.Make((*rng)() % total);
     const TimestampUs t = Workload::AskAt(n);
     const IpAddress a = IpAddress::FromV4HostOrder(n.outside_ip);
-    const std::string a_text = a.ToString();
     // Asked twice, the second time timed (as store_bench): the first reads what a running
     // service keeps (parsed block headers); the very first question's first ask is reported.
     for (int pass = 0; pass < 2; ++pass) {
       const double q0 = WallSeconds();
-      // As RunTrace in src/cli/trace_command.cc (steps 1 and 2), with its default lookbacks.
-      identity::IndexOptions io;
-      io.skew_tolerance = kSkew;
-      io.open_nat_ttl = kNatLookback;
-      io.open_login_ttl = kLoginLookback;
-      io.max_nat_mappings = size_t{1} << 26;
-      io.max_login_intervals = size_t{1} << 24;
-      identity::IdentityIndex index(io);
-      const TimestampUs until = t + kSkew + 3600 * kUsPerSecond;
-      auto add = [&](const record::NatRecord& r) { index.AddNat(r); };
-      Status s = Load<record::NatRecord>(
-          reader, t - kNatLookback, until,
-          {{"outside_ip", a_text}, {"outside_port", std::to_string(n.outside_port)}}, add);
-      if (s.ok())
-        s = Load<record::NatRecord>(reader, t - kNatLookback, until,
-                                    {{"outside_ip", a_text}, {"inside_port", "0"}}, add);
-      auto m = index.FindByOutside(a, n.outside_port, t, 0, IpAddress::FromV4HostOrder(n.remote_ip),
-                                   n.remote_port);
-      std::optional<identity::Subscriber> sub;
-      // Logins from T - 1 h, then T - 1 d, then the whole lookback, until one read names the
-      // holder (as RunTrace).
-      for (TimestampUs back : {3600 * kUsPerSecond, kDay, kLoginLookback}) {
-        if (!s.ok() || !m) break;
-        identity::IdentityIndex logins(io);
-        s = Load<record::LoginRecord>(reader, t - back, t + kSkew + kDay,
-                                      {{"ip", m->inside_ip.ToString()}},
-                                      [&](const record::LoginRecord& l) { logins.AddLogin(l); });
-        sub = logins.FindSubscriber(m->inside_ip, t);
-        if (sub) break;
-      }
+      // What `netward trace` does (steps 1 and 2), with its default lookbacks.
+      identity::StoreTraceQuestion question;
+      question.address = a;
+      question.port = n.outside_port;
+      question.at = t;
+      question.remote = IpAddress::FromV4HostOrder(n.remote_ip);
+      question.remote_port = n.remote_port;
+      question.skew = kSkew;
+      question.nat_lookback = kNatLookback;
+      question.login_lookback = kLoginLookback;
+      identity::StoreTraceAnswer answer;
+      Status s = identity::TraceInStore(reader, question, &answer);
       const double ms = (WallSeconds() - q0) * 1e3;
       if (!s.ok()) return s;
       if (q == 0 && pass == 0) row->first_ms = ms;
       if (pass == 0) continue;
       lat.push_back(ms);
-      if (m && sub && Resolved(n, m->inside_ip, sub->account)) ++row->answered;
+      if (answer.nat && answer.subscriber && Resolved(n, answer.inside, answer.subscriber->account))
+        ++row->answered;
     }
   }
   row->questions = queries;

@@ -15,6 +15,7 @@
 #include "common/config.h"
 #include "common/ip_proto.h"
 #include "identity/identity_index.h"
+#include "identity/store_trace.h"
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
 #include "store/store.h"
@@ -48,22 +49,6 @@ std::string Duration(TimestampUs us) {
   if (us % (60 * kUsPerSecond) == 0) return std::to_string(us / 60 / kUsPerSecond) + "m";
   if (us % kUsPerSecond == 0) return std::to_string(us / kUsPerSecond) + "s";
   return std::to_string(us) + "us";
-}
-
-// Feeds every record of `stream` matching `where` with ts in [from, to) to `add`.
-template <typename R, typename F>
-Status Load(store::StoreReader* reader, TimestampUs from, TimestampUs to,
-            std::vector<std::pair<std::string, std::string>> where, F&& add) {
-  store::QuerySpec spec;
-  spec.stream = R::kStream;
-  spec.from = from;
-  spec.to = to;
-  spec.where = std::move(where);
-  R record;
-  return reader->Query(spec, [&](uint64_t, std::string_view line) {
-    if (record::DecodeJsonLine(line, &record, nullptr, nullptr).ok()) add(record);
-    return true;
-  });
 }
 
 struct TraceResult {
@@ -240,59 +225,28 @@ void RunTrace(const TraceOptions& o) {
   }
   store::StoreReader* reader = opened.value().get();
 
-  identity::IndexOptions io;
-  io.skew_tolerance = skew;
-  io.open_nat_ttl = nat_back;
-  io.open_login_ttl = login_back;
-  io.max_nat_mappings = size_t{1} << 26;
-  io.max_login_intervals = size_t{1} << 24;
-  identity::IdentityIndex index(io);
-  const std::string a_text = a->ToString();
-  // Records after T count too: a stop, a release or another holder's start after T says when the
-  // interval that holds T ended; a NAT delete logged later says when the mapping did.
-  const TimestampUs until = at + skew + 3600 * kUsPerSecond;
-  const TimestampUs login_until = at + skew + 86400 * kUsPerSecond;
   Status st;
   auto check = [&](Status s) {
     if (!s.ok() && st.ok()) st = std::move(s);
   };
-
+  const std::string a_text = a->ToString();
+  // 1. and 2. The NAT mapping of A:P, then the subscriber who held the inside address.
+  identity::StoreTraceQuestion q;
+  q.address = *a;
+  q.port = o.port;
+  q.at = at;
+  q.proto = proto;
+  q.remote = remote;
+  q.remote_port = static_cast<uint16_t>(o.remote_port);
+  q.skew = skew;
+  q.nat_lookback = nat_back;
+  q.login_lookback = login_back;
+  identity::StoreTraceAnswer answer;
+  check(identity::TraceInStore(reader, q, &answer));
   TraceResult r;
-  r.inside = *a;
-  // 1. NAT: single mappings of A:P, and the port blocks of A (inside_port 0).
-  if (o.port >= 0) {
-    auto add = [&](const record::NatRecord& n) { index.AddNat(n); };
-    check(Load<record::NatRecord>(
-        reader, at - nat_back, until,
-        {{"outside_ip", a_text}, {"outside_port", std::to_string(o.port)}}, add));
-    check(Load<record::NatRecord>(reader, at - nat_back, until,
-                                  {{"outside_ip", a_text}, {"inside_port", "0"}}, add));
-    r.nat = index.FindByOutside(*a, static_cast<uint16_t>(o.port), at, proto, remote,
-                                static_cast<uint16_t>(o.remote_port));
-    if (r.nat) r.inside = r.nat->inside_ip;
-  }
-  // 2. The subscriber who held the inside address (or a delegated IPv6 prefix holding it).
-  // Logins are read from T - 1 h first, then T - 1 d, then the whole lookback, until one read
-  // names the holder: with RADIUS interims every few minutes (or DHCP renewals) the first read
-  // suffices, and a shorter read gives the answer the longer one would, since every event after
-  // the ones it holds (up to login_until) is in it too.
-  std::vector<int64_t> backs;
-  for (int64_t b : {int64_t{3600} * kUsPerSecond, int64_t{86400} * kUsPerSecond}) {
-    if (b < login_back) backs.push_back(b);
-  }
-  backs.push_back(login_back);
-  for (int64_t back : backs) {
-    identity::IdentityIndex logins(io);
-    auto add_login = [&](const record::LoginRecord& l) { logins.AddLogin(l); };
-    if (r.inside.is_v4()) {
-      check(Load<record::LoginRecord>(reader, at - back, login_until, {{"ip", r.inside.ToString()}},
-                                      add_login));
-    } else {
-      check(Load<record::LoginRecord>(reader, at - back, login_until, {}, add_login));
-    }
-    r.subscriber = logins.FindSubscriber(r.inside, at);
-    if (r.subscriber || !st.ok()) break;
-  }
+  r.nat = answer.nat;
+  r.inside = answer.inside;
+  r.subscriber = answer.subscriber;
   // 3. The subscriber's sessions around T: by inside address, by account, and the flow itself
   // when the probe saw it on the public side.
   std::map<uint64_t, std::string> sessions;  // by store sequence: no duplicates
