@@ -5,6 +5,7 @@
 // [flows]
 #include <unistd.h>
 
+#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -27,7 +28,17 @@ long RssBytes() {
 
 int main(int argc, char** argv) {
   using namespace netward;
-  const size_t flows = argc > 1 ? std::strtoull(argv[1], nullptr, 10) : 1000000;
+  size_t flows = 1000000;
+  CLI::App app{
+      "flow_memory_bench: memory per idle flow and insertion and lookup rates of one FlowTable."};
+  app.add_option("FLOWS", flows, "concurrent flows to create")
+      ->capture_default_str()
+      ->check(CLI::Range(1.0, 100000000.0));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
+  }
   flow::FlowTableOptions options;
   options.max_flows = flows;
   long rss_before = RssBytes();
