@@ -43,6 +43,10 @@ Result<std::unique_ptr<ApiRuntime>> ApiRuntime::Start(const ApiConfig& config,
   so.cipher = rt->cipher_.get();
   so.moderator = rt->moderator_.get();
   so.writer = rt->writer_.get();
+  if (deps.store) {
+    rt->finder_ = std::make_unique<StoreRecordFinder>(deps.store);
+    so.finder = rt->finder_.get();
+  }
   rt->service_ = std::make_unique<ApiService>(std::move(so));
   ApiServerOptions server_options;
   if (!SplitListenAddress(config.listen, &server_options.host, &server_options.port)) {

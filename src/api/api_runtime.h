@@ -47,6 +47,7 @@ class ApiRuntime {
   filter::RuleEngine own_engine_;
   std::unique_ptr<EngineModerator> moderator_;
   std::unique_ptr<StoreSinkWriter> writer_;
+  std::unique_ptr<StoreRecordFinder> finder_;
   std::unique_ptr<ApiService> service_;
   std::unique_ptr<ApiServer> server_;
 };

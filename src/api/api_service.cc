@@ -3,8 +3,11 @@
 #include <nlohmann/json.hpp>
 
 #include "api/masking.h"
+#include "api/registration_view.h"
 #include "api/requests.h"
 #include "api/resident_id.h"
+#include "record/json_decoder.h"
+#include "record/json_encoder.h"
 
 namespace netward::api {
 namespace {
@@ -116,7 +119,7 @@ const ApiKeyEntry* ApiService::Authenticate(std::string_view authorization,
 ApiResponse ApiService::Handle(std::string_view method, std::string_view path,
                                std::string_view authorization, std::string_view api_key,
                                std::string_view body) const {
-  enum class Endpoint { kModerate, kPosts, kRegistrations, kHealth };
+  enum class Endpoint { kModerate, kPosts, kRegistrations, kLookup, kHealth };
   Endpoint e;
   if (path == "/v1/moderate") {
     e = Endpoint::kModerate;
@@ -124,12 +127,14 @@ ApiResponse ApiService::Handle(std::string_view method, std::string_view path,
     e = Endpoint::kPosts;
   } else if (path == "/v1/registrations") {
     e = Endpoint::kRegistrations;
+  } else if (path == "/v1/registrations/lookup") {
+    e = Endpoint::kLookup;
   } else if (path == "/v1/health") {
     e = Endpoint::kHealth;
   } else {
     return Error(404, "no such endpoint: " + std::string(path.substr(0, 128)) +
                           " (see docs/api.md: /v1/moderate, /v1/posts, /v1/registrations, "
-                          "/v1/health)");
+                          "/v1/registrations/lookup, /v1/health)");
   }
   if (e == Endpoint::kHealth) {
     return method == "GET" ? Health() : Error(405, "use GET for /v1/health");
@@ -145,6 +150,8 @@ ApiResponse ApiService::Handle(std::string_view method, std::string_view path,
       return Moderate(*app, body);
     case Endpoint::kPosts:
       return Posts(*app, body);
+    case Endpoint::kLookup:
+      return LookupRegistrations(*app, body);
     default:
       return Registrations(*app, body);
   }
@@ -272,6 +279,90 @@ ApiResponse ApiService::Registrations(const ApiKeyEntry& app, std::string_view b
   j["phone_masked"] = r.phone_masked;
   j["rules_version"] = m.bundle_version;
   return ApiResponse{200, Dump(j)};
+}
+
+ApiResponse ApiService::LookupRegistrations(const ApiKeyEntry& app, std::string_view body) const {
+  if (!app.HasRole("reveal")) {
+    return Error(403, "the key of '" + app.name +
+                          "' lacks role reveal, which looking up registrations needs (netward "
+                          "api-key add NAME --role reveal)");
+  }
+  RegistrationLookupRequest req;
+  std::string field;
+  Status st = ParseRegistrationLookupRequest(body, &req, &field);
+  if (!st.ok()) return Error(400, st.message(), field);
+  if (!o_.finder) {
+    return Error(503, "registrations cannot be looked up: the API writes no store (store.dir)");
+  }
+  if (req.reveal && !o_.cipher) {
+    return Error(503, "nothing can be revealed: api.field_key is not configured");
+  }
+  store::QuerySpec spec;
+  spec.stream = record::StreamId::kRegistration;
+  spec.from = req.from;
+  spec.to = req.to;
+  spec.where.emplace_back("account", req.account);
+  spec.limit = uint64_t{req.limit} + 1;  // one more tells whether the answer was cut
+  std::vector<std::pair<uint64_t, std::string>> found;
+  st = o_.finder->Find(spec, [&](uint64_t seq, std::string_view line) {
+    found.emplace_back(seq, std::string(line));
+    return true;
+  });
+  if (!st.ok()) return Error(503, "lookup failed: " + st.message());
+  const bool truncated = found.size() > req.limit;
+  if (truncated) found.resize(req.limit);
+
+  // A reveal is logged, durably, before anything is decrypted; if it cannot be, nothing is.
+  if (req.reveal && !found.empty()) {
+    record::RecordBatch batch(o_.site, 0);
+    record::MaintenanceRecord m;
+    m.ts = Now();
+    m.component = "api";
+    m.action = "reveal";
+    m.actor = app.name + ": " + req.actor;
+    m.object = "registration seq " + std::to_string(found.front().first) + ".." +
+               std::to_string(found.back().first);
+    m.detail = std::to_string(found.size()) + " registration records of account " + req.account +
+               ": id_number and phone decrypted";
+    batch.Add(m);
+    Status logged = o_.writer->Write(batch, record::StreamId::kMaintenance, nullptr);
+    if (logged.ok()) logged = o_.writer->Sync();
+    if (!logged.ok()) {
+      return Error(503,
+                   "the reveal could not be logged, so nothing was revealed: " + logged.message());
+    }
+  }
+
+  // Records are spliced in as the store's canonical JSON lines, so their members keep the
+  // schema's order (as `netward query` prints them), with "seq" added last.
+  std::string list;
+  Json errors = Json::array();
+  size_t shown_count = 0;
+  for (const auto& [seq, line] : found) {
+    record::RegistrationRecord r;
+    std::string site;
+    if (!record::DecodeJsonLine(line, &r, &site, nullptr).ok()) {
+      errors.push_back({{"seq", seq}, {"error", "the stored record does not decode"}});
+      continue;
+    }
+    std::vector<std::string> failed;
+    ShowRegistration(&r, req.reveal ? o_.cipher : nullptr, &failed);
+    for (const auto& why : failed) errors.push_back({{"seq", seq}, {"error", why}});
+    std::string shown;
+    record::EncodeJsonLine(r, site, &shown);  // "{...}\n"
+    while (!shown.empty() && shown.back() != '}') shown.pop_back();
+    if (shown.empty()) continue;
+    shown.pop_back();
+    list += (shown_count++ ? "," : "") + shown + ",\"seq\":" + std::to_string(seq) + "}";
+  }
+  Json head{{"count", shown_count},
+            {"truncated", truncated},
+            {"revealed", req.reveal && !found.empty()},
+            {"errors", std::move(errors)}};
+  std::string answer = Dump(head);  // {"count":..,"errors":[..],"revealed":..,"truncated":..}
+  answer.pop_back();
+  answer += ",\"registrations\":[" + list + "]}";
+  return ApiResponse{200, std::move(answer)};
 }
 
 }  // namespace netward::api

@@ -5,13 +5,17 @@
 //   POST /v1/posts          -> a `post` record (+ `alert`s) -> {verdict, matches, seq?, ...}
 //   POST /v1/registrations  -> a `registration` record (+ `alert`s), id_number and phone
 //                              encrypted, -> {verdict, matches, seq?, *_masked}
+//   POST /v1/registrations/lookup (role `reveal`) {account, from?, to?, limit?, reveal?, actor?}
+//                           -> {count, truncated, revealed, registrations: [records], errors}; a
+//                              reveal first appends and syncs a `maintenance` record
 //   GET  /v1/health         -> {status, rules_loaded, rules_version, rule_count} (no key needed)
 // Each match whose rule's action is alert, review or block adds an `alert` record (source api).
 //
 // Status codes: 200 recorded (every record was appended before the answer); 400 bad body, naming
 // the field ({"error", "field"}); 401 no or wrong key (nothing recorded, nothing moderated);
 // 403 the key lacks a role; 404 no such endpoint; 405 wrong method; 503 records could not be
-// written (the store's or the sink's error) or registrations without api.field_key.
+// written (the store's or the sink's error), registrations without api.field_key, or a lookup
+// without a store.
 // ApiService is thread-safe: the server calls it from its request threads at once.
 #pragma once
 
@@ -21,6 +25,7 @@
 #include "api/api_keys.h"
 #include "api/field_cipher.h"
 #include "api/moderator.h"
+#include "api/record_finder.h"
 #include "api/record_writer.h"
 #include "common/time.h"
 
@@ -38,6 +43,7 @@ struct ApiServiceOptions {
   const Moderator* moderator = nullptr;  // required
   RecordWriter* writer = nullptr;        // required
   TimestampUs (*clock)() = nullptr;      // time received; null: NowUs (tests set a fixed clock)
+  const RecordFinder* finder = nullptr;  // null: /v1/registrations/lookup answers 503
 };
 
 class ApiService {
@@ -53,6 +59,7 @@ class ApiService {
   ApiResponse Moderate(const ApiKeyEntry& app, std::string_view body) const;
   ApiResponse Posts(const ApiKeyEntry& app, std::string_view body) const;
   ApiResponse Registrations(const ApiKeyEntry& app, std::string_view body) const;
+  ApiResponse LookupRegistrations(const ApiKeyEntry& app, std::string_view body) const;
   ApiResponse Health() const;
 
   // The key entry of the request's key, or null (Authorization: Bearer KEY wins over X-API-Key).

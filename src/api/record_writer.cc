@@ -30,4 +30,10 @@ Status StoreSinkWriter::Write(const record::RecordBatch& batch, record::StreamId
   return Status::OK();
 }
 
+Status StoreSinkWriter::Sync() {
+  if (!store_) return Status::OK();
+  Status st = store_->Sync();
+  return st.ok() ? st : Status::IOError("store", st.message());
+}
+
 }  // namespace netward::api

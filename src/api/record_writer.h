@@ -23,6 +23,9 @@ class RecordWriter {
   // written; the API answers 503. Thread-safe.
   virtual Status Write(const record::RecordBatch& batch, record::StreamId seq_stream,
                        std::optional<uint64_t>* seq) = 0;
+  // Makes what was written durable now, not within the store's sync_interval: a reveal is
+  // logged durably before anything is decrypted. Thread-safe.
+  virtual Status Sync() { return Status::OK(); }
 };
 
 class StoreSinkWriter : public RecordWriter {
@@ -31,6 +34,7 @@ class StoreSinkWriter : public RecordWriter {
   StoreSinkWriter(store::Store* store, record::RecordSink* sink) : store_(store), sink_(sink) {}
   Status Write(const record::RecordBatch& batch, record::StreamId seq_stream,
                std::optional<uint64_t>* seq) override;
+  Status Sync() override;  // the store's Sync (the sink was flushed by Write)
 
  private:
   store::Store* store_;

@@ -71,6 +71,27 @@ class Members {
     *out = *ts;
   }
 
+  void Bool(const char* key, bool* out) {
+    const Json* v = Get(key, false);
+    if (!v || !status_.ok()) return;
+    if (!v->is_boolean())
+      return Fail(key, std::string("expected true or false, got ") + v->type_name());
+    *out = v->get<bool>();
+  }
+
+  void Uint(const char* key, uint64_t min, uint64_t max, uint32_t* out) {
+    const Json* v = Get(key, false);
+    if (!v || !status_.ok()) return;
+    const std::string range = std::to_string(min) + ".." + std::to_string(max);
+    if (!v->is_number_integer()) {
+      return Fail(key, "expected an integer " + range + ", got " + v->type_name());
+    }
+    if (!v->is_number_unsigned() || v->get<uint64_t>() < min || v->get<uint64_t>() > max) {
+      return Fail(key, "out of range " + range);
+    }
+    *out = static_cast<uint32_t>(v->get<uint64_t>());
+  }
+
   // Every member must have been asked for.
   void RejectUnknown() {
     if (!status_.ok()) return;
@@ -228,6 +249,31 @@ Status ParseRegistrationRequest(std::string_view body, RegistrationRequest* out,
   m.Ip("src_ip", true, &out->src_ip);
   m.Port("src_port", &out->src_port);
   m.Time("time", &out->ts);
+  m.RejectUnknown();
+  return m.status();
+}
+
+Status ParseRegistrationLookupRequest(std::string_view body, RegistrationLookupRequest* out,
+                                      std::string* bad_field) {
+  Json j;
+  Status st = ParseObject(body, &j, bad_field);
+  if (!st.ok()) return st;
+  Members m(j, "", bad_field);
+  m.String("account", true, true, &out->account);
+  m.Time("from", &out->from);
+  m.Time("to", &out->to);
+  if (m.status().ok() && out->from && out->to && out->to <= out->from) {
+    m.Fail("to", "must be later than from");
+  }
+  m.Uint("limit", 1, kMaxLookupLimit, &out->limit);
+  m.Bool("reveal", &out->reveal);
+  m.String("actor", false, false, &out->actor);
+  if (m.status().ok() && out->reveal && out->actor.empty()) {
+    m.Fail("actor",
+           "required with \"reveal\": true: the person revealing, written to the store's "
+           "maintenance log");
+  }
+  if (m.status().ok() && out->actor.size() > 128) m.Fail("actor", "longer than 128 bytes");
   m.RejectUnknown();
   return m.status();
 }

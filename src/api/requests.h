@@ -54,9 +54,22 @@ struct RegistrationRequest {
   TimestampUs ts = 0;
 };
 
+// POST /v1/registrations/lookup {account, from?, to?, limit?, reveal?, actor?}
+struct RegistrationLookupRequest {
+  std::string account;
+  TimestampUs from = 0;  // inclusive; 0: from the oldest record kept
+  TimestampUs to = 0;    // exclusive; 0: up to now
+  uint32_t limit = 100;  // 1..1000 records
+  bool reveal = false;   // decrypt id_number and phone (the key needs role `reveal`)
+  std::string actor;     // with reveal, required: the person revealing (1..128 bytes), logged
+};
+constexpr uint32_t kMaxLookupLimit = 1000;
+
 Status ParseModerateRequest(std::string_view body, ModerateRequest* out, std::string* bad_field);
 Status ParsePostRequest(std::string_view body, PostRequest* out, std::string* bad_field);
 Status ParseRegistrationRequest(std::string_view body, RegistrationRequest* out,
                                 std::string* bad_field);
+Status ParseRegistrationLookupRequest(std::string_view body, RegistrationLookupRequest* out,
+                                      std::string* bad_field);
 
 }  // namespace netward::api

@@ -6,6 +6,7 @@
 #include <optional>
 
 #include "api/field_cipher.h"
+#include "api/registration_view.h"
 #include "cli/commands.h"
 #include "common/config.h"
 #include "record/csv_encoder.h"
@@ -166,30 +167,18 @@ struct QueryOptions {
   std::string field_key, actor, key;
 };
 
-// Registration records print id_number and phone masked (their *_masked values) unless
-// revealed with the field key; returns false (and says why) if a value does not decrypt.
-bool ShowRegistration(std::string_view line, const api::FieldCipher* reveal_with, uint64_t seq,
-                      std::string* out) {
+// Registration records print id_number and phone masked unless revealed with the field key
+// (api/registration_view.h); returns false (and says why) if a value does not decrypt.
+bool ShowRegistrationLine(std::string_view line, const api::FieldCipher* reveal_with, uint64_t seq,
+                          std::string* out) {
   record::RegistrationRecord r;
   std::string site;
   out->clear();
   if (!record::DecodeJsonLine(line, &r, &site, nullptr).ok()) return false;
-  bool ok = true;
-  if (reveal_with) {
-    for (auto [value, name] : {std::pair{&r.id_number, "id_number"}, {&r.phone, "phone"}}) {
-      auto plain = reveal_with->Decrypt(*value, name);
-      if (plain.ok()) {
-        *value = std::move(*plain);
-      } else {
-        std::cerr << "netward query: registration seq " << seq << ": " << plain.status().message()
-                  << "\n";
-        *value = name == std::string_view("phone") ? r.phone_masked : r.id_number_masked;
-        ok = false;
-      }
-    }
-  } else {
-    r.id_number = r.id_number_masked;
-    r.phone = r.phone_masked;
+  std::vector<std::string> errors;
+  const bool ok = api::ShowRegistration(&r, reveal_with, &errors);
+  for (const auto& why : errors) {
+    std::cerr << "netward query: registration seq " << seq << ": " << why << "\n";
   }
   record::EncodeJsonLine(r, site, out);
   out->pop_back();  // '\n'
@@ -292,7 +281,7 @@ void RunQuery(const QueryOptions& o) {
   const auto emit = [&](uint64_t seq, std::string_view line) {
     ++rows;
     if (registration) {
-      all_revealed &= ShowRegistration(line, cipher ? &*cipher : nullptr, seq, &shown);
+      all_revealed &= ShowRegistrationLine(line, cipher ? &*cipher : nullptr, seq, &shown);
       line = shown;
     }
     if (o.format == "json") {

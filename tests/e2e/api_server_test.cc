@@ -73,6 +73,10 @@ cidr = "203.0.113.0/24"
     ASSERT_EQ(added.exit_code, 0) << added.output;
     key_ = FirstLineStarting(added.output, "nwk_");
     ASSERT_EQ(key_.size(), 68u) << added.output;
+    added = RunCommand(nw + " api-key add auditor --role reveal --keys-file " + d + "/api.keys");
+    ASSERT_EQ(added.exit_code, 0) << added.output;
+    auditor_key_ = FirstLineStarting(added.output, "nwk_");
+    ASSERT_EQ(auditor_key_.size(), 68u) << added.output;
     ASSERT_EQ(RunCommand(nw + " api-key field-key " + d + "/field.key").exit_code, 0);
     port_ = FreePort();
     ASSERT_GT(port_, 0);
@@ -120,6 +124,7 @@ cidr = "203.0.113.0/24"
 
   TempDir dir_;
   std::string key_;
+  std::string auditor_key_;  // role reveal
   int port_ = 0;
   pid_t pid_ = -1;
 };
@@ -178,6 +183,28 @@ TEST_F(ApiE2eTest, PostsRegistrationsAndReveal) {
   EXPECT_EQ(r->status, 400);
   EXPECT_EQ(nlohmann::json::parse(r->body)["field"], "id_number");
 
+  // Lookup over HTTP: the forum's key lacks role reveal (403); the auditor's sees the record
+  // masked, then revealed, and the running service logs the reveal in its own store.
+  const std::string lookup = R"({"account":"user42","reveal":true,"actor":"auditor:wang"})";
+  r = c.Post("/v1/registrations/lookup", lookup, "application/json");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 403) << r->body;
+  httplib::Client auditor("127.0.0.1", port_);
+  auditor.set_bearer_token_auth(auditor_key_.c_str());
+  r = auditor.Post("/v1/registrations/lookup", R"({"account":"user42"})", "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto found = nlohmann::json::parse(r->body);
+  ASSERT_EQ(found["count"], 1);
+  EXPECT_EQ(found["registrations"][0]["id_number"], "1101**********1239");
+  r = auditor.Post("/v1/registrations/lookup", lookup, "application/json");
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->status, 200) << r->body;
+  found = nlohmann::json::parse(r->body);
+  EXPECT_EQ(found["revealed"], true);
+  EXPECT_EQ(found["registrations"][0]["id_number"], "110105199003071239");
+  EXPECT_EQ(found["registrations"][0]["phone"], "13800000000");
+
   ASSERT_EQ(StopServer(), 0);
 
   // The JSON files and the store hold the same records.
@@ -216,6 +243,8 @@ TEST_F(ApiE2eTest, PostsRegistrationsAndReveal) {
   EXPECT_NE(q.output.find("\"phone\":\"13800000000\""), std::string::npos);
   q = RunCommand(nw + " query --store " + d + "/store --stream maintenance --where action=reveal");
   ASSERT_EQ(q.exit_code, 0) << q.output;
+  EXPECT_NE(q.output.find("\"component\":\"api\""), std::string::npos) << q.output;
+  EXPECT_NE(q.output.find("\"actor\":\"auditor: auditor:wang\""), std::string::npos);
   EXPECT_NE(q.output.find("\"component\":\"query\""), std::string::npos) << q.output;
   EXPECT_NE(q.output.find("\"actor\":\"auditor1\""), std::string::npos);
   EXPECT_NE(q.output.find("\"object\":\"registration seq 0..0\""), std::string::npos);

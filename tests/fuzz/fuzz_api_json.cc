@@ -1,9 +1,10 @@
 // tests/fuzz/fuzz_api_json.cc: the site API's request bodies (api/requests.h) and the endpoints
 // behind them (api/api_service.h) on arbitrary input. The first byte picks the endpoint (0
-// moderate, 1 posts, 2 registrations), the rest is the body, in an exact-size buffer so that any
+// moderate, 1 posts, 2 registrations, 3 registrations/lookup), the rest is the body, in an exact-size buffer so that any
 // overread trips ASan. Checked for every input, else abort:
 //   * parsing succeeds, or fails with InvalidArgument naming a field ("body" or a member);
 //   * the endpoint answers 200 or 400, with a body that is one JSON object ("error" on 400);
+//     a lookup that parses answers 503 (this service has no store to search);
 //   * every record it writes decodes as a record of its stream (record/json_decoder.h), and a
 //     registration record never holds the plaintext id_number or phone.
 #include <cstdint>
@@ -77,7 +78,7 @@ void CheckParse(const Status& st, const std::string& field) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  const int endpoint = data[0] % 3;
+  const int endpoint = data[0] % 4;
   std::unique_ptr<char[]> buf(new char[size - 1]);
   if (size > 1) std::memcpy(buf.get(), data + 1, size - 1);
   const std::string_view body(buf.get(), size - 1);
@@ -89,19 +90,29 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (endpoint == 1) {
     PostRequest r;
     CheckParse(ParsePostRequest(body, &r, &field), field);
-  } else {
+  } else if (endpoint == 2) {
     RegistrationRequest r;
     CheckParse(ParseRegistrationRequest(body, &r, &field), field);
+  } else {
+    RegistrationLookupRequest r;
+    Status st = ParseRegistrationLookupRequest(body, &r, &field);
+    CheckParse(st, field);
+    if (st.ok() && (r.limit < 1 || r.limit > kMaxLookupLimit || r.account.empty() ||
+                    (r.reveal && r.actor.empty()))) {
+      std::abort();
+    }
   }
 
-  static const ApiKeys keys = *ApiKeys::Parse("app " + ApiKeyHashHex("k") + "\n", "keys");
+  static const ApiKeys keys = *ApiKeys::Parse("app " + ApiKeyHashHex("k") + " reveal\n", "keys");
   static const FieldCipher cipher = FieldCipher::FromKey(std::array<uint8_t, 32>{1});
   static const WordModerator moderator;
   CheckingWriter writer;
   ApiService service(ApiServiceOptions{"S", &keys, &cipher, &moderator, &writer, nullptr});
-  static const char* kPaths[] = {"/v1/moderate", "/v1/posts", "/v1/registrations"};
+  static const char* kPaths[] = {"/v1/moderate", "/v1/posts", "/v1/registrations",
+                                 "/v1/registrations/lookup"};
   ApiResponse r = service.Handle("POST", kPaths[endpoint], "Bearer k", "", body);
-  if (r.status != 200 && r.status != 400) std::abort();
+  const int ok_status = endpoint == 3 ? 503 : 200;
+  if (r.status != ok_status && r.status != 400) std::abort();
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_object()) std::abort();
   if (r.status == 400 && !j.contains("error")) std::abort();

@@ -288,5 +288,212 @@ TEST(StoreSinkWriterTest, AppendsToTheStoreWithSeq) {
   std::filesystem::remove_all(dir);
 }
 
+// POST /v1/registrations/lookup against a real store: role, masking, reveal logged first.
+class LookupTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = ::testing::TempDir() + "nw-api-lookup-" + std::to_string(::getpid());
+    std::filesystem::remove_all(dir_);
+    store::StoreOptions so;
+    so.dir = dir_;
+    so.background = false;
+    auto opened = store::Store::Open(so);
+    ASSERT_TRUE(opened.ok()) << opened.status().message();
+    store_ = std::move(*opened);
+    writer_ = std::make_unique<StoreSinkWriter>(store_.get(), nullptr);
+    finder_ = std::make_unique<StoreRecordFinder>(store_.get());
+    service_ = std::make_unique<ApiService>(ApiServiceOptions{
+        "S0001", &keys_, &cipher_, &moderator_, writer_.get(), FixedClock, finder_.get()});
+  }
+  void TearDown() override {
+    if (store_) (void)store_->Close();
+    std::filesystem::remove_all(dir_);
+  }
+  static Json Body(const ApiResponse& r) { return Json::parse(r.body); }
+  ApiResponse Call(std::string_view path, std::string_view body, const std::string& key) {
+    return service_->Handle("POST", path, "Bearer " + key, "", body);
+  }
+  void Register(const std::string& account, const std::string& id, const std::string& phone,
+                const std::string& time) {
+    const std::string body =
+        R"({"account":")" + account + R"(","name":"李四","id_type":"resident_id","id_number":")" +
+        id + R"(","phone":")" + phone + R"(","src_ip":"192.0.2.10","time":")" + time + R"("})";
+    ApiResponse r = Call("/v1/registrations", body, kForumKey);
+    ASSERT_EQ(r.status, 200) << r.body;
+  }
+  size_t Count(record::StreamId stream) {
+    EXPECT_TRUE(store_->Sync().ok());
+    auto reader = store::StoreReader::Open(dir_);
+    EXPECT_TRUE(reader.ok());
+    store::QuerySpec q;
+    q.stream = stream;
+    size_t n = 0;
+    EXPECT_TRUE((*reader)->Query(q, [&](uint64_t, std::string_view) { return ++n, true; }).ok());
+    return n;
+  }
+
+  std::string dir_;
+  ApiKeys keys_ = testing::TestKeys();
+  FieldCipher cipher_ = FieldCipher::FromKey(std::array<uint8_t, 32>{7, 7, 7});
+  KeywordModerator moderator_;
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<StoreSinkWriter> writer_;
+  std::unique_ptr<StoreRecordFinder> finder_;
+  std::unique_ptr<ApiService> service_;
+};
+
+TEST_F(LookupTest, NeedsTheRevealRole) {
+  Register("user42", "110105199003071239", "13800000000", "2026-11-01T08:00:00Z");
+  ApiResponse r = Call("/v1/registrations/lookup", R"({"account":"user42"})", kForumKey);
+  EXPECT_EQ(r.status, 403) << r.body;
+  EXPECT_NE(Body(r)["error"].get<std::string>().find("role reveal"), std::string::npos);
+  EXPECT_EQ(r.body.find("1101"), std::string::npos);
+  // Without a key: 401, as every endpoint.
+  EXPECT_EQ(service_->Handle("POST", "/v1/registrations/lookup", "", "", "{}").status, 401);
+}
+
+TEST_F(LookupTest, MaskedByDefaultAndFoundRightAfterWriting) {
+  Register("user42", "110105199003071239", "13800000000", "2026-11-01T08:00:00Z");
+  Register("user7", "11010519491231002X", "13911112222", "2026-11-01T09:00:00Z");
+  Register("user42", "110105199003071239", "13800000001", "2026-11-02T08:00:00Z");
+  // No Sync by the test: the lookup must see what the API just recorded.
+  ApiResponse r = Call("/v1/registrations/lookup", R"({"account":"user42"})", testing::kAuditorKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j = Body(r);
+  EXPECT_EQ(j["count"], 2);
+  EXPECT_EQ(j["truncated"], false);
+  EXPECT_EQ(j["revealed"], false);
+  ASSERT_EQ(j["registrations"].size(), 2u);
+  EXPECT_EQ(j["registrations"][0]["account"], "user42");
+  EXPECT_EQ(j["registrations"][0]["id_number"], "1101**********1239");
+  EXPECT_EQ(j["registrations"][0]["phone"], "138****0000");
+  EXPECT_EQ(j["registrations"][1]["phone"], "138****0001");
+  EXPECT_EQ(j["registrations"][0]["seq"], 0);
+  EXPECT_EQ(j["registrations"][1]["seq"], 2);
+  EXPECT_EQ(r.body.find("enc1:"), std::string::npos);  // no ciphertext leaves either
+  EXPECT_EQ(r.body.find("13800000000"), std::string::npos);
+  EXPECT_EQ(Count(record::StreamId::kMaintenance), 0u);  // nothing revealed, nothing logged
+
+  // Time range and limit.
+  r = Call("/v1/registrations/lookup",
+           R"({"account":"user42","from":"2026-11-02T00:00:00Z","to":"2026-11-03T00:00:00Z"})",
+           testing::kAuditorKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["count"], 1);
+  EXPECT_EQ(Body(r)["registrations"][0]["seq"], 2);
+  r = Call("/v1/registrations/lookup", R"({"account":"user42","limit":1})", testing::kAuditorKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["count"], 1);
+  EXPECT_EQ(Body(r)["truncated"], true);
+  r = Call("/v1/registrations/lookup", R"({"account":"nobody"})", testing::kAuditorKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(Body(r)["count"], 0);
+}
+
+TEST_F(LookupTest, RevealIsLoggedBeforeDecrypting) {
+  Register("user42", "110105199003071239", "13800000000", "2026-11-01T08:00:00Z");
+  Register("user42", "110105199003071239", "13800000001", "2026-11-02T08:00:00Z");
+  ApiResponse r =
+      Call("/v1/registrations/lookup",
+           R"({"account":"user42","reveal":true,"actor":"auditor:wang"})", testing::kAuditorKey);
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j = Body(r);
+  EXPECT_EQ(j["revealed"], true);
+  EXPECT_EQ(j["registrations"][0]["id_number"], "110105199003071239");
+  EXPECT_EQ(j["registrations"][0]["phone"], "13800000000");
+  EXPECT_EQ(j["registrations"][1]["phone"], "13800000001");
+  EXPECT_TRUE(j["errors"].empty());
+
+  // The maintenance record names who, through which application, and which records.
+  auto reader = store::StoreReader::Open(dir_);
+  ASSERT_TRUE(reader.ok());
+  store::QuerySpec q;
+  q.stream = record::StreamId::kMaintenance;
+  std::vector<std::string> lines;
+  ASSERT_TRUE((*reader)
+                  ->Query(q,
+                          [&](uint64_t, std::string_view line) {
+                            lines.emplace_back(line);
+                            return true;
+                          })
+                  .ok());
+  ASSERT_EQ(lines.size(), 1u);  // durable before the answer: synced, read by a new reader
+  record::MaintenanceRecord m;
+  ASSERT_TRUE(record::DecodeJsonLine(lines[0], &m, nullptr, nullptr).ok());
+  EXPECT_EQ(m.component, "api");
+  EXPECT_EQ(m.action, "reveal");
+  EXPECT_EQ(m.actor, "auditor: auditor:wang");
+  EXPECT_EQ(m.object, "registration seq 0..1");
+  EXPECT_NE(m.detail.find("2 registration records of account user42"), std::string::npos);
+  EXPECT_EQ(lines[0].find("110105199003071239"), std::string::npos);
+}
+
+TEST_F(LookupTest, RevealWithAnotherKeyShowsMaskedAndSaysWhy) {
+  Register("user42", "110105199003071239", "13800000000", "2026-11-01T08:00:00Z");
+  FieldCipher other = FieldCipher::FromKey(std::array<uint8_t, 32>{9});
+  ApiService wrong_key(ApiServiceOptions{"S0001", &keys_, &other, &moderator_, writer_.get(),
+                                         FixedClock, finder_.get()});
+  ApiResponse r =
+      wrong_key.Handle("POST", "/v1/registrations/lookup", "Bearer " + testing::kAuditorKey, "",
+                       R"({"account":"user42","reveal":true,"actor":"x"})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  Json j = Body(r);
+  EXPECT_EQ(j["registrations"][0]["id_number"], "1101**********1239");
+  ASSERT_EQ(j["errors"].size(), 2u);
+  EXPECT_EQ(j["errors"][0]["seq"], 0);
+  EXPECT_NE(j["errors"][0]["error"].get<std::string>().find("authentication failed"),
+            std::string::npos);
+}
+
+TEST_F(LookupTest, RevealThatCannotBeLoggedRevealsNothing) {
+  Register("user42", "110105199003071239", "13800000000", "2026-11-01T08:00:00Z");
+  testing::CapturingWriter failing;
+  failing.fail = true;
+  ApiService service(ApiServiceOptions{"S0001", &keys_, &cipher_, &moderator_, &failing, FixedClock,
+                                       finder_.get()});
+  ApiResponse r =
+      service.Handle("POST", "/v1/registrations/lookup", "Bearer " + testing::kAuditorKey, "",
+                     R"({"account":"user42","reveal":true,"actor":"x"})");
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(Body(r)["error"].get<std::string>().find("nothing was revealed"), std::string::npos);
+  EXPECT_EQ(r.body.find("110105199003071239"), std::string::npos);
+  EXPECT_EQ(r.body.find("13800000000"), std::string::npos);
+}
+
+TEST_F(LookupTest, BadRequestsAre400NamingTheField) {
+  struct Case {
+    const char* body;
+    const char* field;
+  } cases[] = {
+      {R"({})", "account"},
+      {R"({"account":""})", "account"},
+      {R"({"account":"a","reveal":true})", "actor"},
+      {R"({"account":"a","reveal":"yes","actor":"x"})", "reveal"},
+      {R"({"account":"a","limit":0})", "limit"},
+      {R"({"account":"a","limit":1001})", "limit"},
+      {R"({"account":"a","limit":-1})", "limit"},
+      {R"({"account":"a","limit":2.5})", "limit"},
+      {R"({"account":"a","from":"yesterday"})", "from"},
+      {R"({"account":"a","from":"2026-11-02T00:00:00Z","to":"2026-11-01T00:00:00Z"})", "to"},
+      {R"({"account":"a","id_number":"1"})", "id_number"},
+      {R"([1])", "body"},
+  };
+  for (const auto& c : cases) {
+    ApiResponse r = Call("/v1/registrations/lookup", c.body, testing::kAuditorKey);
+    EXPECT_EQ(r.status, 400) << c.body << " -> " << r.body;
+    EXPECT_EQ(Body(r)["field"], c.field) << c.body << " -> " << r.body;
+  }
+  EXPECT_EQ(Count(record::StreamId::kMaintenance), 0u);
+}
+
+TEST_F(LookupTest, WithoutAStoreIs503) {
+  ApiService no_store(ApiServiceOptions{"S0001", &keys_, &cipher_, &moderator_, writer_.get(),
+                                        FixedClock, nullptr});
+  ApiResponse r = no_store.Handle("POST", "/v1/registrations/lookup",
+                                  "Bearer " + testing::kAuditorKey, "", R"({"account":"a"})");
+  EXPECT_EQ(r.status, 503);
+  EXPECT_NE(r.body.find("store"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace netward::api
