@@ -5,13 +5,13 @@
 // [flows]
 #include <unistd.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 
 #include "capture/packet.h"
 #include "flow/flow_table.h"
+#include "lib/bench_cli.h"
 
 namespace {
 
@@ -34,11 +34,7 @@ int main(int argc, char** argv) {
   app.add_option("FLOWS", flows, "concurrent flows to create")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 100000000.0));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   flow::FlowTableOptions options;
   options.max_flows = flows;
   long rss_before = RssBytes();

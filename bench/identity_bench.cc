@@ -32,7 +32,6 @@
 //          [--markdown FILE] [--keep]
 #include <time.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -49,6 +48,7 @@
 #include "common/malloc_tuning.h"
 #include "identity/identity_index.h"
 #include "identity/store_trace.h"
+#include "lib/bench_cli.h"
 #include "record/json_encoder.h"
 #include "store/store.h"
 
@@ -606,11 +606,7 @@ int main(int argc, char** argv) {
   app.add_option("--clickhouse-cpus", ch_cpus, "CPU list the server is pinned to (taskset -c)");
   app.add_option("--markdown", markdown, "also write the result table to this file");
   app.add_flag("--keep", keep, "keep the store in DIR/store (for netward trace and stats)");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   if (full) {
     if (app.count("--days") == 0) w.days = 30;
     if (app.count("--per-day") == 0) w.per_day = 20000000;

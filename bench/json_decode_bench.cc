@@ -8,7 +8,6 @@
 // Usage: json_decode_bench [lines]
 #include <time.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/bench_cli.h"
 #include "record/json_decoder.h"
 #include "record/json_encoder.h"
 
@@ -148,11 +148,7 @@ int main(int argc, char** argv) {
   app.add_option("N", n, "session lines to generate and decode")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 100000000.0));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   const int passes = 5;
   std::vector<std::string> lines = MakeSessionLines(n);
   std::vector<std::string> shuffled;

@@ -7,7 +7,6 @@
 // paths take turns in several rounds and the best round of each is printed, so that a shared
 // machine's noise hits them alike. Pin it to one CPU: taskset -c 1 merkle_bench.
 // Usage: merkle_bench [iterations, default 2e6]
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -16,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "lib/bench_cli.h"
 #include "store/checkpoint.h"
 #include "store/merkle.h"
 #include "store/sha256.h"
@@ -41,11 +41,7 @@ int main(int argc, char** argv) {
   app.add_option("N", n, "iterations of each hashing loop")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1000000000.0));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   std::string leaf(300, 'x');
   uint8_t sink = 0;
 

@@ -5,7 +5,6 @@
 // Usage: nat_ingest_bench [events]   (default 2,000,000)
 #include <time.h>
 
-#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
@@ -14,6 +13,7 @@
 
 #include "identity/ipfix_decoder.h"
 #include "identity/syslog_nat_collector.h"
+#include "lib/bench_cli.h"
 
 namespace {
 using namespace netward;
@@ -133,11 +133,7 @@ int main(int argc, char** argv) {
                  "events per source (IPFIX, NetFlow v9, ASA and Juniper syslog lines)")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 1000000000.0));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   std::printf("| source | events/s (one core, CPU time) |\n| --- | --- |\n");
   std::printf("| IPFIX NAT44 session events | %.0f |\n", BenchIpfix(10, events));
   std::printf("| NetFlow v9 NAT44 session events | %.0f |\n", BenchIpfix(9, events));

@@ -12,7 +12,6 @@
 // Normalizer::Create() time.
 #include <iconv.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -21,6 +20,7 @@
 #include <vector>
 
 #include "filter/normalizer.h"
+#include "lib/bench_cli.h"
 
 namespace {
 
@@ -125,11 +125,7 @@ int main(int argc, char** argv) {
   app.add_option("MIB", mib, "MiB of input per case")
       ->capture_default_str()
       ->check(CLI::Range(1.0, 4096.0));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   const size_t total = mib << 20;
   double t0 = CpuSeconds();
   auto created = Normalizer::Create();

@@ -9,7 +9,6 @@
 // be read or is cut short.
 #include <pcap/pcap.h>
 
-#include <CLI/CLI.hpp>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -17,6 +16,8 @@
 #include <cstring>
 #include <string>
 #include <vector>
+
+#include "lib/bench_cli.h"
 
 int main(int argc, char** argv) {
   size_t buffer_kb = 0;
@@ -30,11 +31,7 @@ int main(int argc, char** argv) {
                  "instead of libpcap's default 4 KiB reads")
       ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   app.add_option("FILE", path, "pcap file")->required();
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e) == 0 ? 0 : 2;  // --help: 0; a usage mistake: 2, as netward's commands
-  }
+  if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
   char err[PCAP_ERRBUF_SIZE];
   pcap_t* p = nullptr;
   std::vector<char> buffer(buffer_kb << 10);
