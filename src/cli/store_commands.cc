@@ -481,7 +481,11 @@ void RunColumnStats(store::StoreReader& reader, const StatsOptions& o) {
                   PerRecord(c.header_bytes - c.bloom_bytes, c.records), "", ""});
     table.AddRow({"(Bloom filters)", std::to_string(c.bloom_bytes),
                   PerRecord(c.bloom_bytes, c.records), "", ""});
-    uint64_t total = c.header_bytes;
+    if (c.explicit_map_bytes) {
+      table.AddRow({"(explicit-row maps)", std::to_string(c.explicit_map_bytes),
+                    PerRecord(c.explicit_map_bytes, c.records), "", ""});
+    }
+    uint64_t total = c.header_bytes + c.explicit_map_bytes;
     for (const auto& col : c.columns) {
       total += col.stored_bytes;
       table.AddRow({col.name, std::to_string(col.stored_bytes),

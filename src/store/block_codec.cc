@@ -6,7 +6,7 @@
 //
 //   offset size  field
 //   0      4     magic "NWB1"
-//   4      1     version = 3
+//   4      1     version = 5
 //   5      1     stream id (record::StreamId)
 //   6      2     column count C (the stream's schema fields + site)
 //   8      4     schema fingerprint: low 32 bits of Hash64 over every column's name, a 0 byte
@@ -27,8 +27,17 @@
 //          1     Bloom hash count k (8)
 //          4     Bloom bit count m (a multiple of 512; 0 = no filter)
 //          m/8   Bloom bits
+//          16*G  per zoned column: per group u64 min, u64 max
+//          ...   pair filters (block_format.h)
+//          1     subscriber mode: 0 every row stored; 1 implicit rows, then u8 key column,
+//                u8 n, n dependent columns, 17*G chunk entries of the explicit-row maps
 //   H-8    8     header checksum: Hash64(bytes [0, H-8), seed "NWB1HDRS")
-//   H      ...   the chunks' stored bytes, in chunk-entry order
+//   H      ...   the chunks' stored bytes, in chunk-entry order; then the maps' (mode 1)
+//
+// Subscriber columns (mode 1): a dependent column's chunk holds only its group's explicit rows;
+// an implicit row's values are the segment dictionary's tuple of its key as of this block
+// (SubscriberDictionary). Checksums, the Bloom filter, zone maps and pair filters are over every
+// row's values, resolved.
 //
 // Chunk encodings, row after row; each chunk decodes on its own (varints are LEB128 in their
 // shortest form):
@@ -110,6 +119,22 @@ struct PairDef {
 constexpr PairDef kPairDefs[] = {{StreamId::kNat, "outside_ip", "outside_port"},
                                  {StreamId::kLogin, "ip", "ip"}};
 
+// Subscriber columns (block_codec.h): a key column and the columns that depend on it. The probe
+// fills these from the identity index by the client address, so within a day they repeat per
+// subscriber; a segment stores each subscriber's values once, and again only when they change.
+struct SubscriberDef {
+  StreamId stream;
+  std::string_view key;
+  std::string_view dependent[bf::kMaxDependentColumns];
+};
+constexpr SubscriberDef kSubscriberDefs[] = {
+    {StreamId::kSession, "src_ip", {"nat_ip", "vlan", "mac", "account", "calling_id"}},
+    {StreamId::kDns, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
+    {StreamId::kHttp, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
+    {StreamId::kTls, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
+    {StreamId::kMail, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
+};
+
 std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
   std::array<StreamInfo, record::kStreamCount> infos;
   size_t s = 0;
@@ -141,6 +166,36 @@ std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
       if (info.defs[c].name == def.b) b = c;
     }
     if (a < info.columns && b < info.columns) info.pairs.emplace_back(a, b);
+  }
+  for (StreamInfo& info : infos) info.dependent_index.assign(info.columns, -1);
+  for (const SubscriberDef& def : kSubscriberDefs) {
+    StreamInfo& info = infos[static_cast<size_t>(def.stream)];
+    auto index = [&](std::string_view name) {
+      for (size_t c = 0; c < info.columns; ++c) {
+        if (info.defs[c].name == name) return static_cast<int>(c);
+      }
+      return -1;
+    };
+    const int key = index(def.key);
+    if (key < 0 || info.defs[key].type != ColumnType::kIp) continue;
+    std::vector<size_t> dependent;
+    for (std::string_view name : def.dependent) {
+      if (name.empty()) continue;
+      const int c = index(name);
+      if (c < 0 || c == key) continue;
+      const ColumnType t = info.defs[c].type;
+      if (t == ColumnType::kString || t == ColumnType::kIp || t == ColumnType::kU16 ||
+          t == ColumnType::kU32 || t == ColumnType::kU64) {
+        dependent.push_back(static_cast<size_t>(c));
+      }
+    }
+    if (dependent.empty()) continue;
+    std::sort(dependent.begin(), dependent.end());
+    info.key_column = key;
+    info.dependent = dependent;
+    for (size_t i = 0; i < dependent.size(); ++i) {
+      info.dependent_index[dependent[i]] = static_cast<int>(i);
+    }
   }
   return infos;
 }
@@ -189,6 +244,9 @@ ColumnType ColumnTypeOf(StreamId stream, size_t column) {
   const StreamInfo& info = Info(stream);
   return column < info.columns ? info.defs[column].type : ColumnType::kString;
 }
+
+int SubscriberKeyColumn(StreamId stream) { return Info(stream).key_column; }
+const std::vector<size_t>& SubscriberColumns(StreamId stream) { return Info(stream).dependent; }
 
 bool IsIndexedField(StreamId stream, std::string_view field) {
   int c = ColumnIndex(stream, field);
@@ -339,6 +397,9 @@ class BlockBuilder::Impl {
       pairs_.back().b = b;
     }
     ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
+    for (size_t c : info_->dependent) cols_[c].dependent = true;
+    if (info_->key_column >= 0) cols_[static_cast<size_t>(info_->key_column)].is_key = true;
+    subscribers_ = !info_->dependent.empty();
     for (size_t c = 1; c < cols_.size(); ++c) {
       cols_[c].from_ts = ts_first_ && info_->defs[c].type == ColumnType::kTime;
     }
@@ -368,6 +429,9 @@ class BlockBuilder::Impl {
     bool zoned = false;  // integer columns: per row group min and max (the zone map)
     std::vector<uint64_t> zone_min, zone_max;
     uint64_t row_hash = 0;  // the value hash of the row being added (Ip and integer columns)
+    // A subscriber column: its values go to the row's tuple, and Encode writes its chunks.
+    bool dependent = false;
+    bool is_key = false;  // the subscriber key column: each row's value kept in row_keys_
   };
   // A pair filter's keys: consecutive repeats skipped, per row group where its keys end.
   struct Pair {
@@ -394,7 +458,7 @@ class BlockBuilder::Impl {
         *p = bf::kTimeFromTs;
         col.buf.Commit(p + 1);
       }
-      if (col.is_string) {  // the String chunk's layout byte: inline, until Encode packs it
+      if (col.is_string && !col.dependent) {  // the layout byte: inline, until Encode packs it
         uint8_t* p = col.buf.Reserve(1);
         *p = bf::kStringInline;
         col.buf.Commit(p + 1);
@@ -444,6 +508,14 @@ class BlockBuilder::Impl {
 
   void Put(size_t c, std::string_view s) {
     Column& col = cols_[c];
+    if (col.dependent) {
+      const uint64_t h = Hash64(s.data(), s.size());
+      col.locator.Add(h);
+      uint8_t* t = tuple_buf_.Reserve(kMaxVarint64 + s.size());
+      tuple_buf_.Commit(bf::EncodeTupleString(t, s));
+      if (col.indexed) AddKey(col, c, h);
+      return;
+    }
     uint8_t* p = col.buf.Reserve(1 + kMaxVarint64 + s.size());
     if ((count_ & kGroupMask) != 0 && s.size() == col.last.length &&
         BytesEqual(col.buf.data() + col.last.offset, s.data(), s.size())) {
@@ -477,8 +549,10 @@ class BlockBuilder::Impl {
 
   void Put(size_t c, const IpAddress& ip) {
     Column& col = cols_[c];
-    uint8_t* p = col.buf.Reserve(bf::kMaxIpEncoding);
-    col.buf.Commit(bf::EncodeIp(p, ip));
+    ByteBuffer& out = col.dependent ? tuple_buf_ : col.buf;
+    uint8_t* p = out.Reserve(bf::kMaxIpEncoding);
+    out.Commit(bf::EncodeIp(p, ip));
+    if (col.is_key) row_keys_.push_back(ip);
     const uint64_t h = bf::IpHash(ip);  // the same 16-byte loads as EncodeIp's
     col.locator.Add(h);
     col.row_hash = h;
@@ -487,8 +561,9 @@ class BlockBuilder::Impl {
 
   void PutUint(size_t c, uint64_t v) {
     Column& col = cols_[c];
-    uint8_t* p = col.buf.Reserve(kMaxVarint64);
-    col.buf.Commit(PutVarint64(p, v));
+    ByteBuffer& out = col.dependent ? tuple_buf_ : col.buf;
+    uint8_t* p = out.Reserve(kMaxVarint64);
+    out.Commit(PutVarint64(p, v));
     const uint64_t h = HashWord(v);
     col.locator.Add(h);
     col.row_hash = h;
@@ -539,13 +614,20 @@ class BlockBuilder::Impl {
       pair.last = key;
       pair.has_last = true;
     }
+    if (subscribers_) tuple_ends_.push_back(static_cast<uint32_t>(tuple_buf_.size()));
     ++count_;
   }
   bool TryPack(size_t c, const uint8_t* chunk, size_t raw, size_t best, uint8_t* out,
                size_t* size) const;
   const uint8_t* Transpose(const uint8_t* chunk, size_t size, uint32_t length, size_t* out) const;
   const uint8_t* FromPrevious(uint32_t g, const uint8_t* chunk, size_t size, size_t* out) const;
-  void Encode(uint64_t first_seq, int zstd_level, std::string* out) const;
+  bool SplitDependent(const SubscriberDictionary* dict, uint64_t first_seq) const;
+  void Encode(uint64_t first_seq, int zstd_level, std::string* out,
+              const SubscriberDictionary* dict) const;
+  std::string_view RowTuple(uint32_t row) const {
+    const uint32_t begin = row == 0 ? 0 : tuple_ends_[row - 1];
+    return {reinterpret_cast<const char*>(tuple_buf_.data()) + begin, tuple_ends_[row] - begin};
+  }
   void Clear() {
     for (Column& col : cols_) {
       col.buf.clear();
@@ -568,6 +650,9 @@ class BlockBuilder::Impl {
     min_ts_ = max_ts_ = 0;
     group_min_.clear();
     group_max_.clear();
+    tuple_buf_.clear();
+    tuple_ends_.clear();
+    row_keys_.clear();
   }
 
   static constexpr uint32_t kGroupMask = (1u << bf::kGroupShift) - 1;
@@ -590,6 +675,20 @@ class BlockBuilder::Impl {
   mutable std::vector<const uint8_t*> value_ptrs_;
   mutable std::vector<uint64_t> codes_;  // TryPack's scratch
   mutable ByteBuffer previous_;          // FromPrevious's scratch
+  // Subscriber columns: each row's key and tuple (block_format.h's tuple encoding).
+  bool subscribers_ = false;
+  ByteBuffer tuple_buf_;
+  std::vector<uint32_t> tuple_ends_;  // per row: the end of its tuple in tuple_buf_
+  std::vector<IpAddress> row_keys_;
+  // SplitDependent's output: per dependent column its chunks' bytes (explicit rows only), per
+  // group their end and (String columns) the length of all new values (kNoValue, kMixed);
+  // per row 1 if explicit; per group its explicit-row map.
+  mutable std::vector<ByteBuffer> dep_bufs_;
+  mutable std::vector<std::vector<uint32_t>> dep_ends_;
+  mutable std::vector<std::vector<int32_t>> dep_length_;
+  mutable std::vector<uint8_t> explicit_;
+  mutable std::string maps_;
+  mutable std::vector<uint32_t> map_ends_;
   ZSTD_CCtx* cctx_ = nullptr;
 };
 
@@ -717,9 +816,99 @@ const uint8_t* BlockBuilder::Impl::Transpose(const uint8_t* chunk, size_t size, 
   return begin;
 }
 
-void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string* out) const {
+// Splits the rows into explicit ones and implicit ones (whose tuple equals dict's for their key
+// as of this block; none without dict) and encodes the explicit rows' values of each dependent
+// column as its chunks: a String chunk inline (every value new), Ip and integers as elsewhere.
+// Returns whether some row is implicit.
+bool BlockBuilder::Impl::SplitDependent(const SubscriberDictionary* dict,
+                                        uint64_t first_seq) const {
+  const std::vector<size_t>& dep = info_->dependent;
+  const size_t n = dep.size();
+  const auto ngroups = static_cast<uint32_t>(group_min_.size());
+  dep_bufs_.resize(n);
+  dep_ends_.resize(n);
+  dep_length_.resize(n);
+  for (size_t j = 0; j < n; ++j) {
+    dep_bufs_[j].clear();
+    dep_ends_[j].clear();
+    dep_length_[j].clear();
+  }
+  explicit_.assign(count_, 1);
+  maps_.clear();
+  map_ends_.clear();
+  bool implicit = false;
+  for (uint32_t g = 0; g < ngroups; ++g) {
+    const uint32_t begin = g << bf::kGroupShift;
+    const uint32_t end = std::min(count_, begin + (1u << bf::kGroupShift));
+    for (size_t j = 0; j < n; ++j) {
+      if (info_->defs[dep[j]].type != ColumnType::kString) continue;
+      uint8_t* p = dep_bufs_[j].Reserve(1);
+      *p = bf::kStringInline;
+      dep_bufs_[j].Commit(p + 1);
+      dep_length_[j].push_back(kNoValue);
+    }
+    const size_t map_start = maps_.size();
+    maps_.resize(map_start + (end - begin + 7) / 8, '\0');
+    for (uint32_t r = begin; r < end; ++r) {
+      const std::string_view tuple = RowTuple(r);
+      if (dict) {
+        const std::string_view known = dict->Find(row_keys_[r], first_seq);
+        if (!known.empty() && known == tuple) {
+          explicit_[r] = 0;
+          implicit = true;
+          continue;
+        }
+      }
+      maps_[map_start + (r - begin) / 8] |= static_cast<char>(1u << ((r - begin) % 8));
+      const auto* p = reinterpret_cast<const uint8_t*>(tuple.data());
+      const uint8_t* const e = p + tuple.size();
+      for (size_t j = 0; j < n; ++j) {  // the builder's own bytes: well formed
+        const uint8_t* field = p;
+        ByteBuffer& out = dep_bufs_[j];
+        uint64_t v = 0;
+        switch (info_->defs[dep[j]].type) {
+          case ColumnType::kString: {
+            GetVarint64(&p, e, &v);
+            p += v;
+            int32_t& length = dep_length_[j].back();
+            if (length == kNoValue) {
+              length = static_cast<int32_t>(std::min<uint64_t>(v, INT32_MAX));
+            } else if (length != static_cast<int32_t>(v)) {
+              length = kMixed;
+            }
+            uint8_t* q = out.Reserve(1 + static_cast<size_t>(p - field));
+            *q++ = 0;  // a new value
+            std::memcpy(q, field, static_cast<size_t>(p - field));
+            out.Commit(q + (p - field));
+            continue;
+          }
+          case ColumnType::kIp: {
+            const uint8_t family = *p++;
+            p += family == 4 ? 4 : family == 6 ? 16 : 0;
+            break;
+          }
+          default:
+            GetVarint64(&p, e, &v);
+            break;
+        }
+        uint8_t* q = out.Reserve(static_cast<size_t>(p - field));
+        std::memcpy(q, field, static_cast<size_t>(p - field));
+        out.Commit(q + (p - field));
+      }
+    }
+    for (size_t j = 0; j < n; ++j)
+      dep_ends_[j].push_back(static_cast<uint32_t>(dep_bufs_[j].size()));
+    map_ends_.push_back(static_cast<uint32_t>(maps_.size()));
+  }
+  return implicit;
+}
+
+void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string* out,
+                                const SubscriberDictionary* dict) const {
   const size_t ncols = cols_.size();
   const uint32_t ngroups = static_cast<uint32_t>(group_min_.size());
+  const bool implicit = subscribers_ && SplitDependent(dict, first_seq);
+  const size_t ndep = info_->dependent.size();
   std::vector<uint8_t> flags(ncols, 0);
   std::vector<const BloomKeys*> key_sets;
   for (size_t c = 0; c < ncols; ++c) {
@@ -757,12 +946,19 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   const size_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
   const size_t zones_offset = bloom_offset + bf::kBloomFixedBytes + nbits / 8;
   const size_t pairs_offset = zones_offset + zoned * ngroups * bf::kZoneEntryBytes;
-  const size_t header_bytes = pairs_offset + 1 +
-                              pairs_.size() * (bf::kPairFixedBytes + size_t{ngroups} * 4) +
-                              pair_bits_.size() + bf::kChecksumBytes;
-  size_t bound = header_bytes;
-  for (const Column& col : cols_) {
-    bound += ZSTD_compressBound(col.buf.size()) + (64 + 2 * kMaxVarint64) * ngroups;
+  const size_t subscribers_offset = pairs_offset + 1 +
+                                    pairs_.size() * (bf::kPairFixedBytes + size_t{ngroups} * 4) +
+                                    pair_bits_.size();
+  const size_t header_bytes = subscribers_offset + 1 +
+                              (implicit ? 2 + ndep + size_t{ngroups} * bf::kChunkEntryBytes : 0) +
+                              bf::kChecksumBytes;
+  auto buffer_of = [&](size_t c) -> const ByteBuffer& {
+    return cols_[c].dependent ? dep_bufs_[static_cast<size_t>(info_->dependent_index[c])]
+                              : cols_[c].buf;
+  };
+  size_t bound = header_bytes + (implicit ? ZSTD_compressBound(maps_.size()) + 64 * ngroups : 0);
+  for (size_t c = 0; c < ncols; ++c) {
+    bound += ZSTD_compressBound(buffer_of(c).size()) + (64 + 2 * kMaxVarint64) * ngroups;
   }
 
   const size_t start = out->size();
@@ -771,14 +967,21 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   size_t pos = header_bytes;
   for (size_t c = 0; c < ncols; ++c) {
     const Column& col = cols_[c];
+    const ByteBuffer& buf = buffer_of(c);
+    const int dep = info_->dependent_index[c];
+    const std::vector<uint32_t>& group_ends =
+        col.dependent ? dep_ends_[static_cast<size_t>(dep)] : col.group_ends;
     for (uint32_t g = 0; g < ngroups; ++g) {
-      const size_t begin = g == 0 ? 0 : col.group_ends[g - 1];
-      const size_t end = g + 1 < ngroups ? col.group_ends[g] : col.buf.size();
+      const size_t begin = g == 0 ? 0 : group_ends[g - 1];
+      const size_t end = g + 1 < ngroups ? group_ends[g] : buf.size();
       size_t raw = end - begin;
-      const uint8_t* bytes = col.buf.data() + begin;
+      const uint8_t* bytes = buf.data() + begin;
       if (col.from_ts) bytes = FromPrevious(g, bytes, raw, &raw);
-      if (col.is_string && col.value_length[g] > 0) {  // new values of one length: transposed
-        bytes = Transpose(bytes, raw, static_cast<uint32_t>(col.value_length[g]), &raw);
+      const int32_t length = !col.is_string  ? 0
+                             : col.dependent ? dep_length_[static_cast<size_t>(dep)][g]
+                                             : col.value_length[g];
+      if (length > 0) {  // new values of one length: transposed
+        bytes = Transpose(bytes, raw, static_cast<uint32_t>(length), &raw);
       }
       size_t stored = 0;
       uint8_t codec = bf::kCodecRaw;
@@ -794,7 +997,7 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
         }
       }
       size_t size = raw;
-      if (col.packable && TryPack(c, bytes, raw, stored, base + pos, &size)) {
+      if (col.packable && raw > 0 && TryPack(c, bytes, raw, stored, base + pos, &size)) {
         codec = bf::kCodecPacked;
         stored = size;
       }
@@ -812,6 +1015,37 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     bf::Store<uint64_t>(entry + bf::kEntrySum0, sums.sum0);
     bf::Store<uint64_t>(entry + bf::kEntrySum1, sums.sum1);
   }
+  // The explicit-row maps' chunks follow the columns'; their entries end the header.
+  uint8_t* map_entry = base + subscribers_offset;
+  *map_entry++ = implicit ? bf::kSubscribersImplicit : bf::kSubscribersNone;
+  if (implicit) {
+    *map_entry++ = static_cast<uint8_t>(info_->key_column);
+    *map_entry++ = static_cast<uint8_t>(ndep);
+    for (size_t c : info_->dependent) *map_entry++ = static_cast<uint8_t>(c);
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      const size_t begin = g == 0 ? 0 : map_ends_[g - 1];
+      const size_t raw = map_ends_[g] - begin;
+      const auto* bytes = reinterpret_cast<const uint8_t*>(maps_.data()) + begin;
+      size_t stored = raw;
+      uint8_t codec = bf::kCodecRaw;
+      size_t n =
+          ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw), bytes, raw, zstd_level);
+      if (!ZSTD_isError(n) && n < raw) {
+        stored = n;
+        codec = bf::kCodecZstd;
+      } else {
+        std::memcpy(base + pos, bytes, raw);
+      }
+      map_entry[bf::kChunkCodec] = codec;
+      bf::Store<uint32_t>(map_entry + bf::kChunkStored, static_cast<uint32_t>(stored));
+      bf::Store<uint32_t>(map_entry + bf::kChunkRaw, static_cast<uint32_t>(raw));
+      bf::Store<uint64_t>(map_entry + bf::kChunkStoredHash,
+                          Hash64(base + pos, stored, bf::kStoredSeed));
+      map_entry += bf::kChunkEntryBytes;
+      pos += stored;
+    }
+  }
+  assert(static_cast<size_t>(map_entry - base) == header_bytes - bf::kChecksumBytes);
   assert(pos <= UINT32_MAX);
   for (uint32_t g = 0; g < ngroups; ++g) {
     bf::Store<int64_t>(base + groups_offset + g * bf::kGroupEntryBytes, group_min_[g]);
@@ -857,7 +1091,7 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     if (to > from) std::memcpy(q, pair_bits_.data() + from, to - from);
     q += to - from;
   }
-  assert(static_cast<size_t>(q - base) == header_bytes - bf::kChecksumBytes);
+  assert(static_cast<size_t>(q - base) == subscribers_offset);
   const size_t checksum_offset = header_bytes - bf::kChecksumBytes;
   bf::Store<uint64_t>(base + checksum_offset, bf::HeaderChecksum(base, checksum_offset));
   out->resize(start + pos);
@@ -890,12 +1124,19 @@ StreamId BlockBuilder::stream() const { return impl_->stream_; }
 uint32_t BlockBuilder::count() const { return impl_->count_; }
 TimestampUs BlockBuilder::min_ts() const { return impl_->min_ts_; }
 TimestampUs BlockBuilder::max_ts() const { return impl_->max_ts_; }
-void BlockBuilder::Finish(uint64_t first_seq, int zstd_level, std::string* out) {
-  impl_->Encode(first_seq, zstd_level, out);
-  impl_->Clear();
+void BlockBuilder::Finish(uint64_t first_seq, int zstd_level, std::string* out,
+                          SubscriberDictionary* dict) {
+  Impl& m = *impl_;
+  m.Encode(first_seq, zstd_level, out, dict);
+  if (dict && m.subscribers_) {  // the explicit rows, in row order: the last of a key wins
+    for (uint32_t r = 0; r < m.count_; ++r) {
+      if (m.explicit_[r]) dict->Set(m.row_keys_[r], first_seq, m.RowTuple(r));
+    }
+  }
+  m.Clear();
 }
 void BlockBuilder::Encode(uint64_t first_seq, int zstd_level, std::string* out) const {
-  impl_->Encode(first_seq, zstd_level, out);
+  impl_->Encode(first_seq, zstd_level, out, nullptr);
 }
 void BlockBuilder::Clear() { impl_->Clear(); }
 

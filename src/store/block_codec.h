@@ -22,6 +22,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -51,6 +52,61 @@ int ColumnIndex(record::StreamId stream, std::string_view field);
 std::string_view ColumnName(record::StreamId stream, size_t column);
 ColumnType ColumnTypeOf(record::StreamId stream, size_t column);
 
+class BlockReader;
+
+// ---- Subscriber columns (docs/store-format.md, "Subscriber columns"). ----
+// A stream may declare a key column K (the client address) and columns D that are, in practice,
+// functions of it (session: nat_ip, vlan, mac, account, calling_id of src_ip; dns, http, tls,
+// mail: the identity fields but nat_port). Within a segment, a row whose D values equal what
+// the segment's earlier blocks last stored explicitly for its K value is *implicit*: the block
+// stores nothing for it in the D columns, only a bit in the row group's explicit-row map.
+// Readers resolve implicit rows from the segment's dictionary, so every accessor, checksum and
+// filter sees the same values as if they were stored.
+
+// The key column of a stream's subscriber columns, -1 if it declares none.
+int SubscriberKeyColumn(record::StreamId stream);
+// Its dependent columns, in column order (empty if none).
+const std::vector<size_t>& SubscriberColumns(record::StreamId stream);
+
+// K value -> the D values of the last explicit row of that key, per block of one segment:
+// what a reader needs to resolve the implicit rows of any block of the segment ("the tuple of
+// key k as of block b"), and the writer's state. A tuple is the D values' encodings in column
+// order (String: varint length + bytes; Ip: family byte + address; integers: varint).
+// Thread-compatible: read-only use from many threads is safe.
+class SubscriberDictionary {
+ public:
+  SubscriberDictionary();
+  ~SubscriberDictionary();
+  SubscriberDictionary(SubscriberDictionary&&) noexcept;
+  SubscriberDictionary& operator=(SubscriberDictionary&&) noexcept;
+
+  // The tuple of `key` as of the block whose first_seq is `block_seq`: set by the last
+  // explicit row of the latest block before it (first_seq < block_seq). Empty if none (a
+  // tuple is never empty). The view stays valid until the next Set, AddBlock or Clear.
+  std::string_view Find(const IpAddress& key, uint64_t block_seq) const;
+  // The explicit row of the block at `block_seq` sets key's tuple. Calls come in block order
+  // (block_seq never decreases); within a block, the last call for a key wins.
+  void Set(const IpAddress& key, uint64_t block_seq, std::string_view tuple);
+  // Adds the explicit rows of the block `reader` reads (opened with this dictionary, or with
+  // none when it has no implicit rows): the next block of the segment, after those added.
+  // Decodes only the explicit-row maps, the key column and the explicit D values. Corruption
+  // if they do not decode, InvalidArgument if the block does not follow the last one added.
+  Status AddBlock(BlockReader& reader);
+  // Calls fn for every tuple held (each version of each key).
+  void ForEachTuple(
+      const std::function<void(const IpAddress& key, std::string_view tuple)>& fn) const;
+  // One past the last record of the blocks added (0 if none).
+  uint64_t end_seq() const;
+  size_t keys() const;
+  size_t versions() const;  // tuples held, all keys (a key whose tuple changed has several)
+  void Clear();
+
+  class Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
 class BlockBuilder {
  public:
   explicit BlockBuilder(record::StreamId stream);
@@ -70,10 +126,16 @@ class BlockBuilder {
   // Appends the encoded block to `out` and clears the builder (capacity kept). Each column is
   // compressed on its own at `zstd_level` (stored raw where that does not shrink it). A block
   // must stay under 4 GiB (it does at kMaxBlockRecords unless rows average > 4 KiB).
-  void Finish(uint64_t first_seq, int zstd_level, std::string* out);
+  //
+  // With `dict` (the segment's dictionary, holding the segment's blocks before this one), rows
+  // whose subscriber columns equal dict's tuple for their key are stored implicit, and the
+  // block's explicit rows are then added to dict (Set, at first_seq). The caller clears dict
+  // when the block starts a new segment. Without it every row is explicit.
+  void Finish(uint64_t first_seq, int zstd_level, std::string* out,
+              SubscriberDictionary* dict = nullptr);
   // Appends the encoded block of the rows so far to `out` and keeps them (the store's WAL
-  // snapshot of a partial block). Uses the builder's compression context: not concurrently
-  // with any other call on this builder.
+  // snapshot of a partial block): every row explicit, so it decodes on its own. Uses the
+  // builder's compression context: not concurrently with any other call on this builder.
   void Encode(uint64_t first_seq, int zstd_level, std::string* out) const;
   void Clear();
 
@@ -187,6 +249,15 @@ struct BlockHeader {
     std::string_view bits;          // in `owned` or the parsed bytes
   };
   std::vector<PairFilter> pair_filters;
+
+  // Subscriber columns (SubscriberDictionary): when the block has implicit rows, the key
+  // column, the dependent columns, and per row group the chunk of its explicit-row map (a bit
+  // per row, 1 = the row's D values are stored in the D columns' chunks). Empty otherwise:
+  // every row's values are stored.
+  int key_column = -1;
+  std::vector<size_t> dependent;
+  std::vector<Chunk> explicit_maps;
+  bool has_implicit_rows() const { return !explicit_maps.empty(); }
   // The filters' bytes, copied by ParseBlockHeader; null after ParseBlockHeaderInPlace.
   std::shared_ptr<const std::string> owned;
 };
@@ -217,14 +288,22 @@ class BlockReader {
  public:
   // Parses the header; Corruption if `bytes` is shorter than the block (header.total_bytes).
   // Longer is fine: the bytes after the block are ignored.
-  static Result<std::unique_ptr<BlockReader>> Open(std::string_view bytes);
+  //
+  // `dict`: the dictionary of the block's segment, holding at least the segment's blocks
+  // before this one (it must outlive the reader and not change while the reader uses it).
+  // Null for a block read on its own (the WAL's, tests): its implicit rows, if any, are then
+  // Corruption when a dependent column is loaded.
+  static Result<std::unique_ptr<BlockReader>> Open(std::string_view bytes,
+                                                   const SubscriberDictionary* dict = nullptr);
   // With a header ParseBlockHeader made from these same bytes earlier (a reader's cache):
   // nothing is parsed again. InvalidArgument if `bytes` is shorter than the header says.
   static Result<std::unique_ptr<BlockReader>> Open(std::shared_ptr<const BlockHeader> header,
-                                                   std::string_view bytes);
+                                                   std::string_view bytes,
+                                                   const SubscriberDictionary* dict = nullptr);
   // Open without the header checksum and with LoadColumn skipping the column checksums (every
   // other check stays): for fuzz targets only, so that they reach the decoders.
-  static Result<std::unique_ptr<BlockReader>> OpenUnverifiedForFuzzing(std::string_view bytes);
+  static Result<std::unique_ptr<BlockReader>> OpenUnverifiedForFuzzing(
+      std::string_view bytes, const SubscriberDictionary* dict = nullptr);
   ~BlockReader();
 
   const BlockHeader& header() const;
@@ -262,6 +341,27 @@ class BlockReader {
   // the column and the row (also in *bad_row if given). Loads every column first (LoadColumn).
   // `verify` runs it on every block; queries trust the header.
   Status CheckFilters(uint32_t* bad_row = nullptr);
+
+  // Calls fn(row, key, tuple) for each explicit row of the block in row order (every row when
+  // the block has no implicit rows; none when its stream declares no subscriber columns):
+  // what SubscriberDictionary::AddBlock adds. Decodes only what that needs; Corruption as
+  // LoadGroup.
+  Status ForEachExplicitRow(
+      const std::function<void(uint32_t row, const IpAddress& key, std::string_view tuple)>& fn);
+
+  // Whether column c is a dependent column whose implicit rows this block resolves from the
+  // dictionary (the block has implicit rows).
+  bool IsResolved(size_t c) const;
+  // For an equality search on dependent String column c without resolving whole row groups:
+  // the keys whose tuple in `dict` has `value` in column c, in any version (a superset of the
+  // keys of the implicit rows that hold it), then the rows among `rows` (ascending, of group g)
+  // whose value equals it: explicit rows as stored, implicit rows only when their key is one
+  // of `keys`. Corruption as LoadGroup.
+  static std::vector<IpAddress> DependentKeys(record::StreamId stream,
+                                              const SubscriberDictionary& dict, size_t c,
+                                              std::string_view value);
+  Status FilterDependent(size_t c, uint32_t g, std::string_view value,
+                         const std::vector<IpAddress>& keys, std::vector<uint32_t>* rows);
 
   // Appends the row's canonical JSON line (record/json_encoder.h, with "\n") to `out`.
   // Loads the row's group of every column first (a Corruption from LoadGroup is returned).

@@ -23,7 +23,13 @@ struct StreamInfo {
   size_t columns = 0;
   std::vector<bool> indexed;                     // IsIndexedField, per column
   std::vector<std::pair<size_t, size_t>> pairs;  // columns (a, b) with row-group pair filters
-  uint32_t fingerprint = 0;                      // of the names and types: a block's schema version
+  // Subscriber columns (block_codec.h, SubscriberDictionary): the key column (an Ip column;
+  // -1: none) and the columns that depend on it, in column order; per column its index among
+  // them, or -1.
+  int key_column = -1;
+  std::vector<size_t> dependent;
+  std::vector<int> dependent_index;
+  uint32_t fingerprint = 0;  // of the names and types: a block's schema version
 };
 
 // Built once, on first use (thread-safe). `stream` must be a valid StreamId.

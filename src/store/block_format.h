@@ -7,10 +7,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <string_view>
 
 #include "common/ip_address.h"
 #include "store/block_codec.h"
 #include "store/hash64.h"
+#include "store/varint.h"
 
 namespace netward::store::block_format {
 
@@ -18,8 +20,9 @@ static_assert(std::endian::native == std::endian::little,
               "the block format is little endian and read with memcpy");
 
 constexpr char kMagic[4] = {'N', 'W', 'B', '1'};
-// 2: row groups; 3: packed chunks, later Time columns from ts; 4: zone maps and pair filters
-constexpr uint8_t kVersion = 4;
+// 2: row groups; 3: packed chunks, later Time columns from ts; 4: zone maps and pair filters;
+// 5: subscriber columns (implicit rows resolved from the segment's dictionary)
+constexpr uint8_t kVersion = 5;
 
 // Fixed part of the header: offsets of its fields.
 constexpr size_t kMagicOffset = 0;         // 4 bytes "NWB1"
@@ -157,6 +160,23 @@ inline uint8_t* EncodeIp(uint8_t* p, const IpAddress& ip) {
     p += 16;
   }
   return p;
+}
+
+// ---- Subscriber columns (block_codec.h, SubscriberDictionary). ----
+// After the pair filters: u8 mode. 0: every row's values are stored. 1: the block has implicit
+// rows; then u8 key column, u8 count n of dependent columns, n u8 column indexes (ascending),
+// and per row group a chunk entry (as above) of its explicit-row map, whose stored bytes follow
+// the last column's chunks. A map is ceil(rows / 8) bytes before compression: bit i % 8 of
+// byte i / 8 is 1 when the group's row i is explicit; the bits after the last row are 0.
+constexpr uint8_t kSubscribersNone = 0;
+constexpr uint8_t kSubscribersImplicit = 1;
+constexpr size_t kMaxDependentColumns = 8;
+
+// A tuple's encoding of one value (the dictionary compares tuples byte for byte).
+inline uint8_t* EncodeTupleString(uint8_t* p, std::string_view s) {
+  p = PutVarint64(p, s.size());
+  if (!s.empty()) std::memcpy(p, s.data(), s.size());
+  return p + s.size();
 }
 
 // ---- Locator checksums: arithmetic modulo the Mersenne prime p = 2^61 - 1. ----

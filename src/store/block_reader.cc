@@ -3,9 +3,11 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <memory>
 #include <string>
+#include <unordered_map>
 
 #include "record/json_encoder.h"
 #include "store/block_codec.h"
@@ -49,7 +51,7 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
   const uint64_t chunks_offset = columns_offset + ncols * bf::kColumnEntryBytes;
   const uint64_t bloom_offset = chunks_offset + ncols * ngroups * bf::kChunkEntryBytes;
   // The Bloom filter's fixed part, the pair filter count and the checksum at least.
-  const uint64_t min_header = bloom_offset + bf::kBloomFixedBytes + 1 + bf::kChecksumBytes;
+  const uint64_t min_header = bloom_offset + bf::kBloomFixedBytes + 2 + bf::kChecksumBytes;
   const uint32_t header_bytes = sizes->header_bytes;
   if (header_bytes < min_header) {
     return HeaderCorruption("header size " + std::to_string(header_bytes) + " cannot hold " +
@@ -173,7 +175,8 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
           return HeaderCorruption(at + "packed size " + std::to_string(chunk.raw_bytes) +
                                   " cannot hold " + std::to_string(rows) + " rows");
         }
-      } else if (chunk.raw_bytes < rows || chunk.raw_bytes > bf::kMaxColumnRawBytes ||
+      } else if ((chunk.raw_bytes < rows && info.dependent_index[c] < 0) ||
+                 chunk.raw_bytes > bf::kMaxColumnRawBytes ||
                  (max_row && chunk.raw_bytes > uint64_t{rows} * max_row)) {
         return HeaderCorruption(at + std::to_string(chunk.raw_bytes) + " bytes cannot hold " +
                                 std::to_string(rows) + " rows");
@@ -184,10 +187,6 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
     }
     col.stored_bytes = static_cast<uint32_t>(std::min<uint64_t>(stored_total, UINT32_MAX));
     col.raw_bytes = static_cast<uint32_t>(raw_total);
-  }
-  if (offset != h.total_bytes) {
-    return HeaderCorruption("total size " + std::to_string(h.total_bytes) +
-                            " is not the header plus the columns (" + std::to_string(offset) + ")");
   }
 
   // The zone maps, then the pair filters, which must end at the checksum.
@@ -247,6 +246,61 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
     f.bits = filter_bytes(pos, bytes_total);
     pos += bytes_total;
   }
+  // The subscriber columns: mode, then (implicit rows) the columns and the explicit-row maps.
+  if (pos + 1 > checksum_offset) return HeaderCorruption("no subscriber mode");
+  const uint8_t mode = b[pos++];
+  if (mode == bf::kSubscribersImplicit) {
+    if (pos + 2 > checksum_offset) return HeaderCorruption("subscriber columns cut short");
+    const uint8_t key = b[pos], ndep = b[pos + 1];
+    pos += 2;
+    if (pos + ndep + ngroups * bf::kChunkEntryBytes > checksum_offset) {
+      return HeaderCorruption("explicit-row maps do not fit the header size " +
+                              std::to_string(header_bytes));
+    }
+    bool same = key == info.key_column && ndep == info.dependent.size();
+    for (size_t j = 0; same && j < ndep; ++j) same = b[pos + j] == info.dependent[j];
+    if (!same || ngroups == 0) {
+      return HeaderCorruption("subscriber columns are not those of stream " +
+                              std::string(record::StreamName(h.stream)));
+    }
+    pos += ndep;
+    h.key_column = key;
+    h.dependent = info.dependent;
+    h.explicit_maps.resize(ngroups);
+    for (uint32_t g = 0; g < ngroups; ++g) {
+      BlockHeader::Chunk& chunk = h.explicit_maps[g];
+      chunk.codec = b[pos + bf::kChunkCodec];
+      chunk.offset = static_cast<uint32_t>(std::min<uint64_t>(offset, UINT32_MAX));
+      chunk.stored_bytes = bf::Load<uint32_t>(b + pos + bf::kChunkStored);
+      chunk.raw_bytes = bf::Load<uint32_t>(b + pos + bf::kChunkRaw);
+      chunk.stored_hash = bf::Load<uint64_t>(b + pos + bf::kChunkStoredHash);
+      pos += bf::kChunkEntryBytes;
+      offset += chunk.stored_bytes;
+      const uint32_t rows = h.GroupEnd(g) - h.GroupBegin(g);
+      if (chunk.codec > bf::kCodecZstd || chunk.raw_bytes != (rows + 7) / 8 ||
+          (chunk.codec == bf::kCodecZstd ? chunk.stored_bytes == 0
+                                         : chunk.stored_bytes != chunk.raw_bytes)) {
+        return HeaderCorruption("row group " + std::to_string(g) + ": bad explicit-row map entry");
+      }
+    }
+  } else if (mode != bf::kSubscribersNone) {
+    return HeaderCorruption("unknown subscriber mode " + std::to_string(mode));
+  } else {
+    for (size_t c : info.dependent) {  // every row stored: the usual lower bound
+      for (uint32_t g = 0; g < ngroups; ++g) {
+        const BlockHeader::Chunk& chunk = h.columns[c].chunks[g];
+        if (chunk.codec != bf::kCodecPacked && chunk.raw_bytes < h.GroupEnd(g) - h.GroupBegin(g)) {
+          return HeaderCorruption("column " + std::string(info.defs[c].name) + ": row group " +
+                                  std::to_string(g) + ": " + std::to_string(chunk.raw_bytes) +
+                                  " bytes cannot hold its rows");
+        }
+      }
+    }
+  }
+  if (offset != h.total_bytes) {
+    return HeaderCorruption("total size " + std::to_string(h.total_bytes) +
+                            " is not the header plus the columns (" + std::to_string(offset) + ")");
+  }
   if (pos != checksum_offset) {
     return HeaderCorruption("header size " + std::to_string(header_bytes) + " is not its parts' (" +
                             std::to_string(pos + bf::kChecksumBytes) + ")");
@@ -265,12 +319,19 @@ Result<BlockSizes> PeekBlockSizes(std::string_view prefix) {
     return HeaderCorruption("bad magic (not a netward block)");
   }
   if (b[bf::kVersionOffset] != bf::kVersion) {
-    return HeaderCorruption("unknown version " + std::to_string(b[bf::kVersionOffset]));
+    const uint8_t v = b[bf::kVersionOffset];
+    if (v != 0 && v < bf::kVersion) {
+      return HeaderCorruption("block format version " + std::to_string(v) +
+                              " is no longer read (this build reads version " +
+                              std::to_string(bf::kVersion) +
+                              "; no release wrote it: re-create the store)");
+    }
+    return HeaderCorruption("unknown version " + std::to_string(v));
   }
   BlockSizes sizes;
   sizes.header_bytes = bf::Load<uint32_t>(b + bf::kHeaderBytesOffset);
   sizes.total_bytes = bf::Load<uint32_t>(b + bf::kTotalBytesOffset);
-  if (sizes.header_bytes < bf::kFixedBytes + bf::kBloomFixedBytes + 1 + bf::kChecksumBytes ||
+  if (sizes.header_bytes < bf::kFixedBytes + bf::kBloomFixedBytes + 2 + bf::kChecksumBytes ||
       sizes.total_bytes < sizes.header_bytes) {
     return HeaderCorruption("bad sizes: header " + std::to_string(sizes.header_bytes) + ", block " +
                             std::to_string(sizes.total_bytes));
@@ -312,7 +373,7 @@ class BlockReader::Impl {
     Status status;
     std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw chunks view the block
     const uint8_t* data = nullptr;
-    std::unique_ptr<uint8_t[]> untransposed;  // String values of a transposed chunk
+    std::unique_ptr<uint8_t[]> untransposed;  // String values of a transposed or resolved chunk
     const uint8_t* text = nullptr;    // what `values` offsets count from: data or untransposed
     std::vector<uint32_t> values;     // String: (offset, length) of each new value, in order;
                                       // StringList: of each element
@@ -330,12 +391,26 @@ class BlockReader::Impl {
     Status status;      // LoadColumn's
     uint32_t bad_row = UINT32_MAX;
     std::vector<Chunk> chunks;
+    // A dependent column of a block with implicit rows: its groups' explicit rows, unresolved,
+    // for AppendJsonLine's rows of groups not resolved whole.
+    std::vector<Chunk> explicit_rows;
   };
 
-  Impl(std::shared_ptr<const BlockHeader> header, std::string_view bytes, bool verify)
+  // A row group's explicit-row map (blocks with implicit rows).
+  struct Map {
+    bool loaded = false;
+    Status status;
+    std::unique_ptr<uint8_t[]> owned;
+    const uint8_t* bits = nullptr;
+    uint32_t explicit_rows = 0;
+  };
+
+  Impl(std::shared_ptr<const BlockHeader> header, std::string_view bytes, bool verify,
+       const SubscriberDictionary* dict)
       : header_(std::move(header)),
         bytes_(bytes),
         verify_(verify),
+        dict_(dict),
         info_(&Info(header_->stream)),
         cols_(info_->columns),
         where_("block at seq " + std::to_string(header_->first_seq)) {}
@@ -344,11 +419,29 @@ class BlockReader::Impl {
 
   Status Load(size_t c, uint32_t* bad_row);
   Status LoadGroup(size_t c, uint32_t g);
-  Status Inflate(size_t c, uint32_t g);
-  Status Decode(size_t c, uint32_t g, bf::Locator* locator);
-  Status DecodePacked(size_t c, uint32_t g, bf::Locator* locator);
-  Status DecodeTransposed(size_t c, uint32_t g, const uint8_t* p, const uint8_t* end,
-                          bf::Locator* locator);
+  Status Inflate(size_t c, uint32_t g, Chunk& chunk);
+  Status Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, bf::Locator* locator);
+  Status DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, bf::Locator* locator);
+  Status DecodeTransposed(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, const uint8_t* p,
+                          const uint8_t* end, bf::Locator* locator);
+  // Subscriber columns: whether column c stores only the explicit rows, the explicit-row map
+  // of group g, and the implicit rows' values filled in from the dictionary.
+  bool Implicit(size_t c) const {
+    return header_->has_implicit_rows() && info_->dependent_index[c] >= 0;
+  }
+  Status LoadMap(uint32_t g);
+  bool IsExplicit(uint32_t g, uint32_t local) const {
+    return (maps_[g].bits[local >> 3] >> (local & 7)) & 1;
+  }
+  Status DecodeDependent(size_t c, uint32_t g, Chunk& chunk);
+  Status Resolve(size_t c, uint32_t g);
+  Status GroupTuples(uint32_t g, const std::vector<std::string_view>** tuples);
+  void AddHashes(size_t c, uint32_t g, bf::Locator* locator) const;
+  bool Resolved(size_t c, uint32_t g) const {
+    const Column& col = cols_[c];
+    return col.sized && (col.full || col.chunks[g].decoded);
+  }
+  Status AppendDependent(size_t c, uint32_t row, std::string* out);
   Status GroupTs(size_t c, uint32_t g, const TimestampUs** ts);
   Status TimeMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end,
                   const TimestampUs** ts);
@@ -375,11 +468,23 @@ class BlockReader::Impl {
   std::shared_ptr<const BlockHeader> header_;
   std::string_view bytes_;
   bool verify_;
+  const SubscriberDictionary* dict_;
   const StreamInfo* info_;
+  std::vector<Map> maps_;
+  // Per row group (blocks with implicit rows): each row's tuple from the dictionary (empty for
+  // an explicit row), looked up once for all the dependent columns.
+  struct Tuples {
+    bool done = false;
+    Status status;
+    std::vector<std::string_view> rows;
+  };
+  std::vector<Tuples> tuples_;
+  std::string_view row_tuple_;  // AppendDependent's
   std::vector<Column> cols_;
   std::string where_;
   std::vector<uint64_t> hashes_;  // Decode's scratch: value hashes of a String chunk
   std::vector<uint64_t> codes_;   // DecodePacked's scratch
+  std::vector<std::pair<const uint8_t*, const uint8_t*>> fields_;  // Resolve's scratch
   bool ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
 };
 
@@ -390,8 +495,7 @@ void BlockReader::Impl::Size(size_t c) {
   col.chunks = std::vector<Chunk>(header_->groups.size());
 }
 
-Status BlockReader::Impl::Inflate(size_t c, uint32_t g) {
-  Chunk& chunk = cols_[c].chunks[g];
+Status BlockReader::Impl::Inflate(size_t c, uint32_t g, Chunk& chunk) {
   if (chunk.inflated) return Status::OK();
   const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
   const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
@@ -420,17 +524,19 @@ Status BlockReader::Impl::Inflate(size_t c, uint32_t g) {
 
 // Decodes chunk (c, g) into the column's vectors; adds each row's value hash to `locator` if
 // given (rows in order: the caller decodes the groups in order).
-Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
-  Column& col = cols_[c];
-  Chunk& chunk = col.chunks[g];
+// `rows`: the chunk's rows (the group's, or its explicit rows for a column that stores only
+// those); row numbers in errors count from the group's first row.
+Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
+                                 bf::Locator* locator) {
   const uint32_t begin = header_->GroupBegin(g);
-  const uint32_t end_row = header_->GroupEnd(g);
+  const uint32_t end_row = begin + rows;
   const uint8_t* const data = chunk.data;
   const uint8_t* p = data;
   const uint8_t* const end = data + header_->columns[c].chunks[g].raw_bytes;
   auto get = [&](uint64_t* v) { return GetVarint64(&p, end, v); };
-  const uint32_t rows = end_row - begin;
-  if (header_->columns[c].chunks[g].codec == bf::kCodecPacked) return DecodePacked(c, g, locator);
+  if (header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
+    return DecodePacked(c, g, chunk, rows, locator);
+  }
   switch (info_->defs[c].type) {
     case ColumnType::kTime: {
       const TimestampUs* ts = nullptr;  // later Time columns may be coded from the row's ts
@@ -494,7 +600,9 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
       chunk.text = data;
       if (p == end) return Fail(c, "row group " + std::to_string(g) + ": no layout byte");
       const uint8_t layout = *p++;
-      if (layout == bf::kStringTransposed) return DecodeTransposed(c, g, p, end, locator);
+      if (layout == bf::kStringTransposed) {
+        return DecodeTransposed(c, g, chunk, rows, p, end, locator);
+      }
       if (layout != bf::kStringInline) {
         return Fail(
             c, "row group " + std::to_string(g) + ": unknown layout " + std::to_string(layout));
@@ -567,11 +675,11 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, bf::Locator* locator) {
 // A String chunk in the transposed layout (after its layout byte): varint length L, varint
 // count n of new values, per row a tag (0: the next new value, k >= 1: the k-th), then n * L
 // bytes, byte j of new value i at j * n + i.
-Status BlockReader::Impl::DecodeTransposed(size_t c, uint32_t g, const uint8_t* p,
-                                           const uint8_t* end, bf::Locator* locator) {
-  Chunk& chunk = cols_[c].chunks[g];
+Status BlockReader::Impl::DecodeTransposed(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
+                                           const uint8_t* p, const uint8_t* end,
+                                           bf::Locator* locator) {
   const uint32_t begin = header_->GroupBegin(g);
-  const uint32_t end_row = header_->GroupEnd(g);
+  const uint32_t end_row = begin + rows;
   const std::string at = "row group " + std::to_string(g) + ": ";
   uint64_t length, n;
   if (!GetVarint64(&p, end, &length) || !GetVarint64(&p, end, &n) || length == 0 ||
@@ -648,10 +756,9 @@ Status BlockReader::Impl::GroupTs(size_t c, uint32_t g, const TimestampUs** ts) 
 // A packed chunk (int_codec.h): ts = a zigzag varint first value, then the packed differences of
 // the other rows; later Time columns: the packed differences to the row's ts; integers: the
 // values; Ip: 0 unset, else an IPv4 address + 1.
-Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, bf::Locator* locator) {
-  Chunk& chunk = cols_[c].chunks[g];
+Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
+                                       bf::Locator* locator) {
   const uint32_t begin = header_->GroupBegin(g);
-  const uint32_t rows = header_->GroupEnd(g) - begin;
   const uint8_t* p = chunk.data;
   const uint8_t* const end = p + header_->columns[c].chunks[g].raw_bytes;
   const std::string at = "row group " + std::to_string(g) + ": ";
@@ -747,11 +854,252 @@ Status BlockReader::Impl::LoadGroup(size_t c, uint32_t g) {
   Chunk& chunk = col.chunks[g];
   if (chunk.decoded) return chunk.status;
   chunk.decoded = true;
-  chunk.status = Inflate(c, g);
-  if (chunk.status.ok()) chunk.status = Decode(c, g, nullptr);
+  if (Implicit(c)) {
+    chunk.status = DecodeDependent(c, g, chunk);
+    chunk.decode_ok = chunk.status.ok();
+    if (chunk.status.ok()) chunk.status = CheckChunk(c, g);
+    if (chunk.status.ok()) chunk.status = Resolve(c, g);
+    return chunk.status;
+  }
+  chunk.status = Inflate(c, g, chunk);
+  if (chunk.status.ok())
+    chunk.status = Decode(c, g, chunk, header_->GroupEnd(g) - header_->GroupBegin(g), nullptr);
   chunk.decode_ok = chunk.status.ok();
   if (chunk.status.ok()) chunk.status = CheckChunk(c, g);
   return chunk.status;
+}
+
+Status BlockReader::Impl::LoadMap(uint32_t g) {
+  if (maps_.empty()) maps_.resize(header_->groups.size());
+  Map& map = maps_[g];
+  if (map.loaded) return map.status;
+  map.loaded = true;
+  const BlockHeader::Chunk& entry = header_->explicit_maps[g];
+  const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
+  const std::string at = "explicit-row map of row group " + std::to_string(g);
+  auto fail = [&](const std::string& what) {
+    map.status = Status::Corruption(where_, at + ": " + what);
+    return map.status;
+  };
+  if (verify_ && Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
+    return fail("stored bytes changed");
+  }
+  if (entry.codec == bf::kCodecZstd) {
+    if (ZSTD_getFrameContentSize(stored, entry.stored_bytes) != entry.raw_bytes) {
+      return fail("compressed frame does not hold " + std::to_string(entry.raw_bytes) + " bytes");
+    }
+    map.owned = std::make_unique_for_overwrite<uint8_t[]>(entry.raw_bytes);
+    const size_t n = ZSTD_decompressDCtx(ThreadDCtx(), map.owned.get(), entry.raw_bytes, stored,
+                                         entry.stored_bytes);
+    if (ZSTD_isError(n) || n != entry.raw_bytes) return fail("does not decompress");
+    map.bits = map.owned.get();
+  } else {
+    map.bits = stored;
+  }
+  const uint32_t rows = header_->GroupEnd(g) - header_->GroupBegin(g);
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < entry.raw_bytes; ++i) count += std::popcount(map.bits[i]);
+  if (rows % 8 != 0 && (map.bits[rows / 8] >> (rows % 8)) != 0) {
+    return fail("bits set after the last row");
+  }
+  map.explicit_rows = count;
+  map.status = Status::OK();
+  return map.status;
+}
+
+// Inflates and decodes chunk (c, g) of a column that stores only the explicit rows.
+Status BlockReader::Impl::DecodeDependent(size_t c, uint32_t g, Chunk& chunk) {
+  if (Status s = LoadMap(g); !s.ok()) return Fail(c, s.message());
+  if (Status s = Inflate(c, g, chunk); !s.ok()) return s;
+  return Decode(c, g, chunk, maps_[g].explicit_rows, nullptr);
+}
+
+// The value of dependent column c in a tuple (block_format.h's tuple encoding).
+namespace {
+bool TupleField(const StreamInfo& info, std::string_view tuple, size_t c, const uint8_t** field,
+                const uint8_t** field_end) {
+  const auto* p = reinterpret_cast<const uint8_t*>(tuple.data());
+  const uint8_t* const end = p + tuple.size();
+  for (size_t d : info.dependent) {
+    const uint8_t* begin = p;
+    uint64_t v = 0;
+    switch (info.defs[d].type) {
+      case ColumnType::kString:
+        if (!GetVarint64(&p, end, &v) || v > static_cast<uint64_t>(end - p)) return false;
+        p += v;
+        break;
+      case ColumnType::kIp: {
+        if (p == end) return false;
+        const uint8_t family = *p++;
+        const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
+        if ((family != 0 && len == 0) || static_cast<size_t>(end - p) < len) return false;
+        p += len;
+        break;
+      }
+      default:
+        if (!GetVarint64(&p, end, &v)) return false;
+        break;
+    }
+    if (d == c) {
+      *field = begin;
+      *field_end = p;
+      return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+// The dictionary's tuple of each implicit row of group g (as of this block), looked up once.
+Status BlockReader::Impl::GroupTuples(uint32_t g, const std::vector<std::string_view>** tuples) {
+  if (tuples_.empty()) tuples_.resize(header_->groups.size());
+  Tuples& t = tuples_[g];
+  *tuples = &t.rows;
+  if (t.done) return t.status;
+  t.done = true;
+  const auto key_column = static_cast<size_t>(header_->key_column);
+  const std::string key_name(info_->defs[key_column].name);
+  if (Status s = LoadGroup(key_column, g); !s.ok()) {
+    t.status = Status::Corruption(
+        where_, "row group " + std::to_string(g) + ": its key column " + key_name +
+                    " does not decode, so neither do the columns that depend on it");
+    return t.status;
+  }
+  if (Status s = LoadMap(g); !s.ok()) return t.status = s;
+  const std::vector<IpAddress>& keys = cols_[key_column].chunks[g].ips;
+  const uint32_t begin = header_->GroupBegin(g);
+  const uint32_t rows = header_->GroupEnd(g) - begin;
+  t.rows.assign(rows, std::string_view());
+  for (uint32_t i = 0; i < rows; ++i) {
+    if (IsExplicit(g, i)) continue;
+    if (!dict_) {
+      t.status = Status::Corruption(
+          where_, "row " + std::to_string(begin + i) +
+                      ": its subscriber columns are implicit (from the segment's dictionary) "
+                      "but the block was read on its own");
+      return t.status;
+    }
+    t.rows[i] = dict_->Find(keys[i], header_->first_seq);
+    if (t.rows[i].empty()) {
+      t.status = Status::Corruption(
+          where_, "row " + std::to_string(begin + i) +
+                      ": its subscriber columns are implicit but the segment's dictionary holds "
+                      "none for " +
+                      key_name + " " + keys[i].ToString() + " before this block");
+      return t.status;
+    }
+  }
+  t.status = Status::OK();
+  return t.status;
+}
+
+// Fills in the implicit rows of chunk (c, g), which holds the explicit rows' values: each from
+// the dictionary's tuple of the row's key as of this block.
+Status BlockReader::Impl::Resolve(size_t c, uint32_t g) {
+  Chunk& chunk = cols_[c].chunks[g];
+  const std::vector<std::string_view>* tuples = nullptr;
+  if (Status s = GroupTuples(g, &tuples); !s.ok()) return Fail(c, s.message());
+  const uint32_t begin = header_->GroupBegin(g);
+  const uint32_t rows = header_->GroupEnd(g) - begin;
+  const ColumnType type = info_->defs[c].type;
+  // Each row's value bytes: an explicit row's from the chunk, an implicit row's from the tuple.
+  fields_.resize(rows);
+  auto& fields = fields_;
+  uint32_t e = 0;
+  for (uint32_t i = 0; i < rows; ++i) {
+    fields[i] = {nullptr, nullptr};
+    if ((*tuples)[i].empty()) continue;
+    if (!TupleField(*info_, (*tuples)[i], c, &fields[i].first, &fields[i].second)) {
+      return RowFail(c, begin + i, "the dictionary's tuple does not decode");
+    }
+  }
+  switch (type) {
+    case ColumnType::kString: {
+      size_t total = 0;
+      std::vector<std::string_view> values(rows);
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (fields[i].first == nullptr) {
+          values[i] = Span(chunk, chunk.ids[e++]);
+        } else {
+          const uint8_t* p = fields[i].first;
+          uint64_t len = 0;
+          GetVarint64(&p, fields[i].second, &len);  // checked by TupleField
+          values[i] = {reinterpret_cast<const char*>(p), static_cast<size_t>(len)};
+        }
+        total += values[i].size();
+      }
+      auto text = std::make_unique_for_overwrite<uint8_t[]>(total + 1);
+      chunk.values.resize(2 * size_t{rows});
+      chunk.ids.resize(rows);
+      size_t offset = 0;
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (!values[i].empty())
+          std::memcpy(text.get() + offset, values[i].data(), values[i].size());
+        chunk.values[2 * i] = static_cast<uint32_t>(offset);
+        chunk.values[2 * i + 1] = static_cast<uint32_t>(values[i].size());
+        chunk.ids[i] = i;
+        offset += values[i].size();
+      }
+      chunk.untransposed = std::move(text);
+      chunk.text = chunk.untransposed.get();
+      break;
+    }
+    case ColumnType::kIp: {
+      std::vector<IpAddress> ips(rows);
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (fields[i].first == nullptr) {
+          ips[i] = chunk.ips[e++];
+        } else {
+          const uint8_t* p = fields[i].first;
+          const uint8_t family = *p++;
+          ips[i] = family == 4   ? IpAddress::FromV4(p)
+                   : family == 6 ? IpAddress::FromV6(p)
+                                 : IpAddress();
+        }
+      }
+      chunk.ips = std::move(ips);
+      break;
+    }
+    default: {
+      const uint64_t max = type == ColumnType::kU16   ? UINT16_MAX
+                           : type == ColumnType::kU32 ? UINT32_MAX
+                                                      : UINT64_MAX;
+      std::vector<uint64_t> uints(rows);
+      for (uint32_t i = 0; i < rows; ++i) {
+        if (fields[i].first == nullptr) {
+          uints[i] = chunk.uints[e++];
+        } else {
+          const uint8_t* p = fields[i].first;
+          GetVarint64(&p, fields[i].second, &uints[i]);
+          if (uints[i] > max) return RowFail(c, begin + i, "dictionary value out of range");
+        }
+      }
+      chunk.uints = std::move(uints);
+      break;
+    }
+  }
+  return Status::OK();
+}
+
+// Adds the value hashes of a resolved chunk's rows to `locator`.
+void BlockReader::Impl::AddHashes(size_t c, uint32_t g, bf::Locator* locator) const {
+  const Chunk& chunk = cols_[c].chunks[g];
+  const uint32_t rows = header_->GroupEnd(g) - header_->GroupBegin(g);
+  for (uint32_t i = 0; i < rows; ++i) {
+    switch (info_->defs[c].type) {
+      case ColumnType::kString: {
+        const std::string_view v = Span(chunk, chunk.ids[i]);
+        locator->Add(Hash64(v.data(), v.size()));
+        break;
+      }
+      case ColumnType::kIp:
+        locator->Add(bf::IpHash(chunk.ips[i]));
+        break;
+      default:
+        locator->Add(HashWord(chunk.uints[i]));
+        break;
+    }
+  }
 }
 
 Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
@@ -767,9 +1115,20 @@ Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
     const auto ngroups = static_cast<uint32_t>(header_->groups.size());
     bf::Locator actual;
     for (uint32_t g = 0; g < ngroups && col.status.ok(); ++g) {
-      col.status = Inflate(c, g);
-      if (col.status.ok()) col.status = Decode(c, g, verify_ ? &actual : nullptr);
-      col.chunks[g].decode_ok = col.status.ok();
+      Chunk& chunk = col.chunks[g];
+      if (Implicit(c)) {
+        col.status = DecodeDependent(c, g, chunk);
+        chunk.decode_ok = col.status.ok();
+        if (col.status.ok()) col.status = Resolve(c, g);
+        if (col.status.ok() && verify_) AddHashes(c, g, &actual);
+        continue;
+      }
+      col.status = Inflate(c, g, chunk);
+      if (col.status.ok()) {
+        col.status = Decode(c, g, chunk, header_->GroupEnd(g) - header_->GroupBegin(g),
+                            verify_ ? &actual : nullptr);
+      }
+      chunk.decode_ok = col.status.ok();
     }
     const bf::Sums sums = actual.Finish(header_->count);
     if (col.status.ok() && verify_ && (sums.sum0 != entry.sum0 || sums.sum1 != entry.sum1)) {
@@ -844,7 +1203,8 @@ void BlockReader::Impl::AppendValue(size_t c, uint32_t row, std::string* out) co
 }
 
 namespace {
-Result<std::unique_ptr<BlockReader::Impl>> OpenImpl(std::string_view bytes, bool verify) {
+Result<std::unique_ptr<BlockReader::Impl>> OpenImpl(std::string_view bytes, bool verify,
+                                                    const SubscriberDictionary* dict) {
   auto header = ParseHeader(bytes, verify, true);
   if (!header.ok()) return header.status();
   if (bytes.size() < header->total_bytes) {
@@ -853,30 +1213,33 @@ Result<std::unique_ptr<BlockReader::Impl>> OpenImpl(std::string_view bytes, bool
                                   " bytes, the header says " + std::to_string(header->total_bytes));
   }
   return std::make_unique<BlockReader::Impl>(
-      std::make_shared<const BlockHeader>(std::move(header).value()), bytes, verify);
+      std::make_shared<const BlockHeader>(std::move(header).value()), bytes, verify, dict);
 }
 }  // namespace
 
 BlockReader::BlockReader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BlockReader::~BlockReader() = default;
 
-Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::string_view bytes) {
-  auto impl = OpenImpl(bytes, true);
+Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::string_view bytes,
+                                                       const SubscriberDictionary* dict) {
+  auto impl = OpenImpl(bytes, true, dict);
   if (!impl.ok()) return impl.status();
   return std::unique_ptr<BlockReader>(new BlockReader(std::move(impl).value()));
 }
 
 Result<std::unique_ptr<BlockReader>> BlockReader::Open(std::shared_ptr<const BlockHeader> header,
-                                                       std::string_view bytes) {
+                                                       std::string_view bytes,
+                                                       const SubscriberDictionary* dict) {
   if (!header || bytes.size() < header->total_bytes) {
     return Status::InvalidArgument("BlockReader::Open", "the bytes do not hold the block");
   }
   return std::unique_ptr<BlockReader>(
-      new BlockReader(std::make_unique<Impl>(std::move(header), bytes, true)));
+      new BlockReader(std::make_unique<Impl>(std::move(header), bytes, true, dict)));
 }
 
-Result<std::unique_ptr<BlockReader>> BlockReader::OpenUnverifiedForFuzzing(std::string_view bytes) {
-  auto impl = OpenImpl(bytes, false);
+Result<std::unique_ptr<BlockReader>> BlockReader::OpenUnverifiedForFuzzing(
+    std::string_view bytes, const SubscriberDictionary* dict) {
+  auto impl = OpenImpl(bytes, false, dict);
   if (!impl.ok()) return impl.status();
   return std::unique_ptr<BlockReader>(new BlockReader(std::move(impl).value()));
 }
@@ -1012,24 +1375,261 @@ uint32_t BlockReader::U32ListAt(size_t column, uint32_t row, uint32_t i) const {
   return chunk.u32s[chunk.row_first[impl_->Local(row)] + i];
 }
 
+Status BlockReader::ForEachExplicitRow(
+    const std::function<void(uint32_t, const IpAddress&, std::string_view)>& fn) {
+  Impl& m = *impl_;
+  const BlockHeader& h = *m.header_;
+  const StreamInfo& info = *m.info_;
+  if (info.key_column < 0) return Status::OK();
+  const auto key = static_cast<size_t>(info.key_column);
+  const size_t n = info.dependent.size();
+  const bool implicit = h.has_implicit_rows();
+  std::vector<Impl::Chunk> own(implicit ? n : 0);  // the explicit rows' values, unresolved
+  std::vector<const Impl::Chunk*> chunks(n);
+  std::string tuple;
+  for (uint32_t g = 0; g < h.groups.size(); ++g) {
+    if (Status s = m.LoadGroup(key, g); !s.ok()) return s;
+    if (implicit) {
+      if (Status s = m.LoadMap(g); !s.ok()) return s;
+    }
+    for (size_t j = 0; j < n; ++j) {
+      const size_t c = info.dependent[j];
+      if (implicit) {
+        own[j] = Impl::Chunk();
+        if (Status s = m.DecodeDependent(c, g, own[j]); !s.ok()) return s;
+        if (Status s = m.CheckChunk(c, g); !s.ok()) return s;
+        chunks[j] = &own[j];
+      } else {
+        if (Status s = m.LoadGroup(c, g); !s.ok()) return s;
+        chunks[j] = &m.cols_[c].chunks[g];
+      }
+    }
+    const std::vector<IpAddress>& keys = m.cols_[key].chunks[g].ips;
+    const uint32_t rows = h.GroupEnd(g) - h.GroupBegin(g);
+    uint32_t e = 0;  // the explicit row's index in the chunks
+    for (uint32_t i = 0; i < rows; ++i) {
+      if (implicit && !m.IsExplicit(g, i)) continue;
+      tuple.clear();
+      for (size_t j = 0; j < n; ++j) {
+        const Impl::Chunk& chunk = *chunks[j];
+        uint8_t buf[kMaxVarint64];
+        switch (info.defs[info.dependent[j]].type) {
+          case ColumnType::kString: {
+            const std::string_view v = Impl::Span(chunk, chunk.ids[e]);
+            tuple.append(reinterpret_cast<const char*>(buf), PutVarint64(buf, v.size()) - buf);
+            tuple.append(v);
+            break;
+          }
+          case ColumnType::kIp: {
+            uint8_t ip[bf::kMaxIpEncoding];
+            tuple.append(reinterpret_cast<const char*>(ip), bf::EncodeIp(ip, chunk.ips[e]) - ip);
+            break;
+          }
+          default:
+            tuple.append(reinterpret_cast<const char*>(buf),
+                         PutVarint64(buf, chunk.uints[e]) - buf);
+            break;
+        }
+      }
+      fn(h.GroupBegin(g) + i, keys[i], tuple);
+      ++e;
+    }
+  }
+  return Status::OK();
+}
+
+// The value of dependent column c at `row` without resolving its whole group (a query's few
+// matching rows): an explicit row's from the group's explicit rows, an implicit row's from its
+// key's tuple. The same checks as LoadGroup's (stored hashes, the map, the dictionary).
+Status BlockReader::Impl::AppendDependent(size_t c, uint32_t row, std::string* out) {
+  const uint32_t g = header_->GroupOf(row), i = Local(row);
+  Column& col = cols_[c];
+  if (col.explicit_rows.empty()) col.explicit_rows.resize(header_->groups.size());
+  Chunk& chunk = col.explicit_rows[g];
+  if (!chunk.decoded) {
+    chunk.decoded = true;
+    chunk.status = DecodeDependent(c, g, chunk);
+    if (chunk.status.ok()) chunk.status = CheckChunk(c, g);
+  }
+  if (!chunk.status.ok()) return chunk.status;
+  const ColumnType type = info_->defs[c].type;
+  if (IsExplicit(g, i)) {
+    uint32_t e = 0;  // explicit rows before it
+    const uint8_t* bits = maps_[g].bits;
+    for (uint32_t k = 0; k < i / 8; ++k) e += std::popcount(bits[k]);
+    e += std::popcount(static_cast<uint8_t>(bits[i / 8] & ((1u << (i % 8)) - 1)));
+    switch (type) {
+      case ColumnType::kString:
+        record::detail::AppendJsonString(Span(chunk, chunk.ids[e]), out);
+        break;
+      case ColumnType::kIp:
+        record::detail::AppendIp(chunk.ips[e], out);
+        break;
+      default:
+        record::detail::AppendUnsigned(chunk.uints[e], out);
+        break;
+    }
+    return Status::OK();
+  }
+  const std::vector<std::string_view>* tuples = nullptr;
+  if (tuples_.empty() || !tuples_[g].done) {  // not looked up for the whole group: this row
+    const auto key_column = static_cast<size_t>(header_->key_column);
+    if (Status s = LoadGroup(key_column, g); !s.ok()) {
+      return Fail(c, "row group " + std::to_string(g) + ": its key column does not decode");
+    }
+    const IpAddress& key = cols_[key_column].chunks[g].ips[i];
+    if (!dict_) {
+      return RowFail(c, row,
+                     "its subscriber columns are implicit (from the segment's dictionary) but "
+                     "the block was read on its own");
+    }
+    row_tuple_ = dict_->Find(key, header_->first_seq);
+    if (row_tuple_.empty()) {
+      return RowFail(c, row,
+                     "its subscriber columns are implicit but the segment's dictionary holds "
+                     "none for " +
+                         std::string(info_->defs[key_column].name) + " " + key.ToString() +
+                         " before this block");
+    }
+  } else {
+    if (Status s = GroupTuples(g, &tuples); !s.ok()) return Fail(c, s.message());
+    row_tuple_ = (*tuples)[i];
+  }
+  const uint8_t *p = nullptr, *end = nullptr;
+  if (!TupleField(*info_, row_tuple_, c, &p, &end)) {
+    return RowFail(c, row, "the dictionary's tuple does not decode");
+  }
+  uint64_t v = 0;
+  switch (type) {
+    case ColumnType::kString:
+      GetVarint64(&p, end, &v);
+      record::detail::AppendJsonString(
+          std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(v)), out);
+      break;
+    case ColumnType::kIp: {
+      const uint8_t family = *p++;
+      record::detail::AppendIp(family == 4   ? IpAddress::FromV4(p)
+                               : family == 6 ? IpAddress::FromV6(p)
+                                             : IpAddress(),
+                               out);
+      break;
+    }
+    default:
+      GetVarint64(&p, end, &v);
+      record::detail::AppendUnsigned(v, out);
+      break;
+  }
+  return Status::OK();
+}
+
+bool BlockReader::IsResolved(size_t c) const {
+  return c < impl_->cols_.size() && impl_->Implicit(c);
+}
+
+std::vector<IpAddress> BlockReader::DependentKeys(StreamId stream, const SubscriberDictionary& dict,
+                                                  size_t c, std::string_view value) {
+  std::vector<IpAddress> keys;
+  const StreamInfo& info = Info(stream);
+  if (c >= info.columns || info.dependent_index[c] < 0 ||
+      info.defs[c].type != ColumnType::kString) {
+    return keys;
+  }
+  dict.ForEachTuple([&](const IpAddress& key, std::string_view tuple) {
+    const uint8_t *p = nullptr, *end = nullptr;
+    uint64_t len = 0;
+    if (!TupleField(info, tuple, c, &p, &end) || !GetVarint64(&p, end, &len)) return;
+    if (std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(len)) == value &&
+        (keys.empty() || !(keys.back() == key))) {
+      keys.push_back(key);
+    }
+  });
+  return keys;
+}
+
+Status BlockReader::FilterDependent(size_t c, uint32_t g, std::string_view value,
+                                    const std::vector<IpAddress>& keys,
+                                    std::vector<uint32_t>* rows) {
+  Impl& m = *impl_;
+  if (!m.Implicit(c) || m.info_->defs[c].type != ColumnType::kString ||
+      g >= m.header_->groups.size()) {
+    return Status::InvalidArgument(m.where_, "not a dependent String column's row group");
+  }
+  Impl::Column& col = m.cols_[c];
+  if (col.explicit_rows.empty()) col.explicit_rows.resize(m.header_->groups.size());
+  Impl::Chunk& chunk = col.explicit_rows[g];
+  if (!chunk.decoded) {
+    chunk.decoded = true;
+    chunk.status = m.DecodeDependent(c, g, chunk);
+    if (chunk.status.ok()) chunk.status = m.CheckChunk(c, g);
+  }
+  if (!chunk.status.ok()) return chunk.status;
+  const auto key_column = static_cast<size_t>(m.header_->key_column);
+  if (!keys.empty()) {
+    if (Status s = m.LoadGroup(key_column, g); !s.ok()) {
+      return m.Fail(c, "row group " + std::to_string(g) + ": its key column does not decode");
+    }
+  }
+  const uint8_t* bits = m.maps_[g].bits;
+  const uint32_t begin = m.header_->GroupBegin(g);
+  uint32_t e = 0, next = 0;  // explicit rows among the group's rows [0, next)
+  size_t kept = 0;
+  for (uint32_t row : *rows) {
+    const uint32_t i = row - begin;
+    for (; next < i; ++next) e += (bits[next >> 3] >> (next & 7)) & 1;
+    if (m.IsExplicit(g, i)) {
+      if (Impl::Span(chunk, chunk.ids[e]) == value) (*rows)[kept++] = row;
+      continue;
+    }
+    if (keys.empty()) continue;
+    const IpAddress& key = m.cols_[key_column].chunks[g].ips[i];
+    bool candidate = false;
+    for (const IpAddress& k : keys) candidate |= k == key;
+    if (!candidate) continue;
+    if (!m.dict_) return m.RowFail(c, row, "implicit, but the block was read on its own");
+    const std::string_view tuple = m.dict_->Find(key, m.header_->first_seq);
+    const uint8_t *p = nullptr, *end = nullptr;
+    uint64_t len = 0;
+    if (tuple.empty() || !TupleField(*m.info_, tuple, c, &p, &end) || !GetVarint64(&p, end, &len)) {
+      return m.RowFail(c, row, "implicit, but the segment's dictionary holds no tuple for it");
+    }
+    if (std::string_view(reinterpret_cast<const char*>(p), static_cast<size_t>(len)) == value) {
+      (*rows)[kept++] = row;
+    }
+  }
+  rows->resize(kept);
+  return Status::OK();
+}
+
 Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
   Impl& m = *impl_;
   if (row >= m.header_->count) {
     return Status::InvalidArgument(m.where_, "no row " + std::to_string(row));
   }
   const uint32_t g = m.header_->GroupOf(row);
-  for (size_t c = 0; c < m.cols_.size(); ++c) {
+  const size_t ncols = m.cols_.size();
+  // A dependent column whose group is not resolved yet: this row's value alone (below).
+  auto by_row = [&](size_t c) { return m.Implicit(c) && !m.Resolved(c, g); };
+  for (size_t c = 0; c < ncols; ++c) {
+    if (by_row(c)) continue;
     Status s = m.LoadGroup(c, g);
     if (!s.ok()) return s;
   }
+  const size_t start = out->size();
   char sep = '{';
-  for (size_t c = 0; c < m.cols_.size(); ++c) {
+  for (size_t c = 0; c < ncols; ++c) {
     out->push_back(sep);
     sep = ',';
     out->push_back('"');
     out->append(m.info_->defs[c].name);
     out->append("\":");
-    m.AppendValue(c, row, out);
+    if (by_row(c)) {
+      if (Status s = m.AppendDependent(c, row, out); !s.ok()) {
+        out->resize(start);
+        return s;
+      }
+    } else {
+      m.AppendValue(c, row, out);
+    }
   }
   out->append("}\n");
   return Status::OK();

@@ -82,6 +82,7 @@ struct ColumnStats {
   uint64_t blocks = 0;
   uint64_t header_bytes = 0;  // block headers, Bloom filters included
   uint64_t bloom_bytes = 0;
+  uint64_t explicit_map_bytes = 0;  // subscriber columns' explicit-row maps (docs/store-format.md)
   struct Column {
     std::string name;
     uint64_t stored_bytes = 0;

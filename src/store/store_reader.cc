@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 #include <functional>
+#include <map>
 #include <optional>
 
 #include "store/block_codec.h"
@@ -186,6 +187,7 @@ class StoreReader::Impl {
     view->snap = std::move(snap.value());
     view->stamp = stamp;
     view->headers.resize(view->snap->blocks().size());
+    dicts_[static_cast<size_t>(stream)].Retain(*view->snap);
     slot = std::move(view);
     return slot.get();
   }
@@ -212,6 +214,8 @@ class StoreReader::Impl {
  private:
   std::string dir_;
   std::array<std::unique_ptr<View>, record::kStreamCount> views_;
+  // Per stream, its segments' subscriber dictionaries (kept across snapshots).
+  std::array<SnapshotDictionaries, record::kStreamCount> dicts_;
 };
 
 Status StoreReader::Impl::Query(const QuerySpec& spec,
@@ -283,6 +287,10 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     return rank(conditions[a].type) < rank(conditions[b].type);
   });
   std::vector<uint32_t> rows;  // of the group being read: those that may still match
+  // Per String condition on a subscriber column and segment dictionary: DependentKeys.
+  std::map<std::pair<size_t, const SubscriberDictionary*>, std::unique_ptr<std::vector<IpAddress>>>
+      dependent_keys;
+  std::map<std::pair<size_t, const SubscriberDictionary*>, uint64_t> keys_seq;  // built at
   uint64_t emitted = 0;
   std::string line;
   const std::vector<BlockRef>& blocks = view.snap->blocks();
@@ -296,6 +304,7 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
     for (const Condition& c : conditions) skip_block |= !h.MayContain(c.probe);
     if (skip_block) continue;
     std::unique_ptr<BlockReader> reader;  // opened for the first group that needs reading
+    const SubscriberDictionary* block_dict = nullptr;
     for (uint32_t g = 0; g < h.groups.size(); ++g) {
       const uint32_t begin = std::max(h.GroupBegin(g), ref.first_row);
       const uint32_t end = h.GroupEnd(g);
@@ -313,7 +322,13 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       }
       if (skip_group) continue;
       if (!reader) {
-        auto opened = BlockReader::Open(view.headers[b], ref.bytes);
+        // Only a block with implicit rows needs its segment's dictionary (built on first use).
+        Result<const SubscriberDictionary*> dict = nullptr;
+        if (h.has_implicit_rows())
+          dict = dicts_[static_cast<size_t>(spec.stream)].For(*view.snap, b);
+        if (!dict.ok()) return dict.status();
+        block_dict = dict.value();
+        auto opened = BlockReader::Open(view.headers[b], ref.bytes, dict.value());
         if (!opened.ok()) return opened.status();
         reader = std::move(opened.value());
       }
@@ -331,6 +346,21 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       for (size_t i : order) {
         if (rows.empty()) break;
         const Condition& c = conditions[i];
+        if (c.type == ColumnType::kString && block_dict && r.IsResolved(c.column) &&
+            h.has_implicit_rows()) {
+          // A subscriber column: the explicit rows as stored, the implicit ones by their key
+          // (the keys that ever held the value in this segment), without resolving the group.
+          auto& keys = dependent_keys[{i, block_dict}];
+          if (!keys || keys_seq[{i, block_dict}] != block_dict->end_seq()) {
+            keys_seq[{i, block_dict}] = block_dict->end_seq();
+            keys = std::make_unique<std::vector<IpAddress>>(
+                BlockReader::DependentKeys(spec.stream, *block_dict, c.column, c.text));
+          }
+          if (Status st = r.FilterDependent(c.column, g, c.text, *keys, &rows); !st.ok()) {
+            return st;
+          }
+          continue;
+        }
         if (Status st = r.LoadGroup(c.column, g); !st.ok()) return st;
         size_t kept = 0;
         if (c.type == ColumnType::kString) {
@@ -427,6 +457,8 @@ Result<ColumnStats> StoreReader::Impl::Columns(record::StreamId stream) {
     out.records += h.count;
     out.header_bytes += h.header_bytes;
     out.bloom_bytes += h.bloom.size();
+    for (const BlockHeader::Chunk& map : h.explicit_maps)
+      out.explicit_map_bytes += map.stored_bytes;
     for (size_t c = 0; c < h.columns.size() && c < out.columns.size(); ++c) {
       out.columns[c].stored_bytes += h.columns[c].stored_bytes;
       out.columns[c].raw_bytes += h.columns[c].raw_bytes;

@@ -6,6 +6,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstring>
+
 #include "store/block_codec.h"
 #include "store/file_util.h"
 
@@ -96,6 +99,86 @@ Result<std::unique_ptr<StreamSnapshot>> StreamSnapshot::Open(const std::string& 
     ::closedir(d);
   }
   return snap;
+}
+
+namespace {
+// The last 8 bytes of a block's header: its checksum, which covers every chunk's stored hash.
+uint64_t HeaderChecksumOf(const BlockRef& ref) {
+  auto sizes = PeekBlockSizes(ref.bytes);
+  uint64_t v = 0;
+  if (sizes.ok() && sizes->header_bytes >= 8 && ref.bytes.size() >= sizes->header_bytes) {
+    std::memcpy(&v, ref.bytes.data() + sizes->header_bytes - 8, 8);
+  }
+  return v;
+}
+}  // namespace
+
+Result<const SubscriberDictionary*> SnapshotDictionaries::For(const StreamSnapshot& snap,
+                                                              size_t b) {
+  const std::vector<BlockRef>& blocks = snap.blocks();
+  const BlockRef& ref = blocks[b];
+  if (!ref.segment || SubscriberKeyColumn(snap.stream()) < 0) return nullptr;
+  const uint64_t seg_first = ref.segment->first_seq;
+  if (!segments_.count(seg_first) && segments_.size() >= kMaxSegments) {
+    auto lru = segments_.begin();
+    for (auto it = segments_.begin(); it != segments_.end(); ++it) {
+      if (it->second.used < lru->second.used) lru = it;
+    }
+    Segment reused = std::move(lru->second);
+    segments_.erase(lru);
+    reused.dict.Clear();
+    reused.any = false;
+    segments_.emplace(seg_first, std::move(reused));
+  }
+  Segment& seg = segments_[seg_first];
+  seg.used = ++clock_;
+  auto index_of = [&](uint64_t seq) {  // the block starting at seq, or blocks.size()
+    auto it = std::lower_bound(blocks.begin(), blocks.end(), seq,
+                               [](const BlockRef& r, uint64_t s) { return r.entry.first_seq < s; });
+    return it != blocks.end() && it->entry.first_seq == seq
+               ? static_cast<size_t>(it - blocks.begin())
+               : blocks.size();
+  };
+  // Built from an older snapshot whose last block this one does not have as it was: again.
+  if (seg.any) {
+    const size_t last = index_of(seg.last_first_seq);
+    if (last == blocks.size() || blocks[last].segment != ref.segment ||
+        HeaderChecksumOf(blocks[last]) != seg.last_checksum) {
+      seg.dict.Clear();
+      seg.any = false;
+    }
+  }
+  if (!seg.any) seg.next_seq = seg_first;
+  // The whole segment as far as the snapshot has it, not only the blocks before b: the
+  // dictionary then stays as it is while a query reads the segment's blocks.
+  while (seg.next_seq < ref.segment->end_seq) {
+    const size_t i = index_of(seg.next_seq);
+    if (i >= blocks.size() || blocks[i].segment != ref.segment) {
+      return Status::Corruption(
+          ref.segment->path,
+          "no block at seq " + std::to_string(seg.next_seq) + "; run netward verify");
+    }
+    auto reader = BlockReader::Open(blocks[i].bytes, &seg.dict);
+    Status st = reader.ok() ? seg.dict.AddBlock(*reader.value()) : reader.status();
+    if (!st.ok()) {
+      seg.dict.Clear();
+      seg.any = false;
+      return st;
+    }
+    seg.next_seq = blocks[i].entry.first_seq + blocks[i].entry.count;
+    seg.last_first_seq = blocks[i].entry.first_seq;
+    seg.last_checksum = HeaderChecksumOf(blocks[i]);
+    seg.any = true;
+  }
+  return &seg.dict;
+}
+
+void SnapshotDictionaries::Retain(const StreamSnapshot& snap) {
+  for (auto it = segments_.begin(); it != segments_.end();) {
+    bool kept = false;
+    for (const SegmentInfo& s : snap.segments()) kept |= s.first_seq == it->first;
+    it = kept ? std::next(it) : segments_.erase(it);
+  }
 }
 
 }  // namespace netward::store

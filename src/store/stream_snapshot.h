@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "common/status.h"
 #include "record/schema.h"
+#include "store/block_codec.h"
 #include "store/stream_files.h"
 
 namespace netward::store {
@@ -62,6 +64,36 @@ class StreamSnapshot {
   std::vector<BlockRef> blocks_;
   uint64_t end_seq_ = 0;
   uint64_t bytes_on_disk_ = 0;
+};
+
+// The subscriber dictionaries (block_codec.h) of a stream's segments, for reading their blocks:
+// built on first use from a segment's blocks in order, and kept across snapshots of the stream
+// (a segment only grows; one whose blocks changed, e.g. a torn tail cut and rewritten after a
+// crash, is built again). Not thread-safe; readers that use a dictionary it returned must be
+// done before the next call.
+class SnapshotDictionaries {
+ public:
+  // The dictionary to open block b of `snap` with: it holds every block of b's segment in the
+  // snapshot (its tuples as of b are those of the blocks before b). Null for the WAL's block
+  // (it has no implicit rows). Errors of the blocks it reads.
+  Result<const SubscriberDictionary*> For(const StreamSnapshot& snap, size_t b);
+  // Forgets the segments `snap` no longer has (dropped by retention).
+  void Retain(const StreamSnapshot& snap);
+
+ private:
+  struct Segment {
+    SubscriberDictionary dict;
+    uint64_t next_seq = 0;        // first_seq of the next block to add
+    uint64_t last_first_seq = 0;  // of the last block added
+    uint64_t last_checksum = 0;   // its header checksum
+    bool any = false;             // a block was added
+    uint64_t used = 0;            // when it was last asked for
+  };
+  // At most kMaxSegments dictionaries are kept (~100 bytes a subscriber each); the least
+  // recently used one is cleared and reused for the next (its memory is kept: no fresh pages).
+  static constexpr size_t kMaxSegments = 32;
+  std::map<uint64_t, Segment> segments_;  // by the segment's first_seq
+  uint64_t clock_ = 0;
 };
 
 }  // namespace netward::store

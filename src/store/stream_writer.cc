@@ -6,6 +6,7 @@
 
 #include "common/logging.h"
 #include "store/checkpoint.h"
+#include "store/stream_snapshot.h"
 
 namespace netward::store {
 namespace {
@@ -121,6 +122,8 @@ Status StreamWriter::Recover() {
   if (!segments_.empty()) {
     st = OpenSegmentLocked(segments_.back().first_seq);
     if (!st.ok()) return st;
+    st = RebuildDictionaryLocked();
+    if (!st.ok()) return st;
   }
 
   // Checkpoints: cut a torn tail; the last one must not cover more than we have.
@@ -147,13 +150,24 @@ Status StreamWriter::RehashBlocksLocked(SegmentInfo* seg, size_t from_block) {
   auto data = ReadFile(seg->path);
   if (!data.ok()) return data.status();
   std::string line;
+  // The segment's subscriber dictionary, block by block: the blocks before from_block only
+  // add their explicit rows.
+  SubscriberDictionary dict;
+  for (size_t b = 0; b < from_block; ++b) {
+    const IndexEntry& e = seg->blocks[b];
+    auto reader =
+        BlockReader::Open(std::string_view(data.value()).substr(e.offset, e.total_bytes), &dict);
+    Status st = reader.ok() ? dict.AddBlock(*reader.value()) : reader.status();
+    if (!st.ok()) return Status::Corruption(seg->path, st.message());
+  }
   for (size_t b = from_block; b < seg->blocks.size(); ++b) {
     IndexEntry& e = seg->blocks[b];
     if (tree_.size() != e.first_seq) {
       return Status::Corruption(seg->path, "block at byte " + std::to_string(e.offset) +
                                                " does not follow the tree; run netward verify");
     }
-    auto reader = BlockReader::Open(std::string_view(data.value()).substr(e.offset, e.total_bytes));
+    auto reader =
+        BlockReader::Open(std::string_view(data.value()).substr(e.offset, e.total_bytes), &dict);
     if (!reader.ok()) return Status::Corruption(seg->path, reader.status().message());
     for (uint32_t row = 0; row < e.count; ++row) {
       line.clear();
@@ -163,6 +177,30 @@ Status StreamWriter::RehashBlocksLocked(SegmentInfo* seg, size_t from_block) {
       tree_.Append(HashLeaf(line));
     }
     e.frontier = tree_.Serialize();
+    if (Status st = dict.AddBlock(*reader.value()); !st.ok()) {
+      return Status::Corruption(seg->path, st.message());
+    }
+  }
+  return Status::OK();
+}
+
+// The open segment's dictionary from its blocks (Recover): what FlushBlockLocked encodes the
+// next block against.
+Status StreamWriter::RebuildDictionaryLocked() {
+  dict_.Clear();
+  if (segments_.empty() || segments_.back().blocks.empty()) return Status::OK();
+  const SegmentInfo& seg = segments_.back();
+  auto map = MappedFile::Open(seg.path, seg.valid_bytes);
+  if (!map.ok()) return map.status();
+  const std::string_view data = map.value()->data();
+  for (const IndexEntry& e : seg.blocks) {
+    if (e.offset + e.total_bytes > data.size()) {
+      return Status::Corruption(
+          seg.path, "block at byte " + std::to_string(e.offset) + " cut short; run netward verify");
+    }
+    auto reader = BlockReader::Open(data.substr(e.offset, e.total_bytes), &dict_);
+    Status st = reader.ok() ? dict_.AddBlock(*reader.value()) : reader.status();
+    if (!st.ok()) return Status::Corruption(seg.path, st.message() + "; run netward verify");
   }
   return Status::OK();
 }
@@ -268,7 +306,7 @@ NW_STREAMS(NW_INSTANTIATE_APPEND)
 Status StreamWriter::FlushBlockLocked() {
   if (!failed_block_.empty()) {
     // Retry the block that failed first; while it fails, nothing else can be written.
-    Status st = WriteBlockLocked(std::move(failed_block_), failed_entry_);
+    Status st = WriteBlockLocked(std::move(failed_block_), failed_entry_, failed_new_segment_);
     if (!st.ok()) return st;
   }
   if (pending_.count() == 0) return Status::OK();
@@ -280,20 +318,36 @@ Status StreamWriter::FlushBlockLocked() {
   // tree_ and pending_ move in lockstep, so the tree ends exactly at this block's last leaf.
   entry.frontier = tree_.Serialize();
   std::string block;
-  pending_.Finish(pending_first_seq_, options_.zstd_level, &block);
+  // The segment is chosen before encoding: a block's implicit rows refer to its segment's.
+  const bool new_segment = StartsSegmentLocked(DayOf(entry.min_ts));
+  if (new_segment) dict_.Clear();
+  pending_.Finish(pending_first_seq_, options_.zstd_level, &block, &dict_);
   pending_first_seq_ += entry.count;
-  return WriteBlockLocked(std::move(block), std::move(entry));
+  return WriteBlockLocked(std::move(block), std::move(entry), new_segment);
 }
 
-Status StreamWriter::WriteBlockLocked(std::string block, IndexEntry entry) {
+bool StreamWriter::StartsSegmentLocked(int64_t day) const {
+  return segments_.empty() || !segment_file_.is_open() || segment_day_ < 0 || day > segment_day_ ||
+         segment_file_.size() >= kMaxSegmentBytes;
+}
+
+Status StreamWriter::WriteBlockLocked(std::string block, IndexEntry entry, bool new_segment) {
   int64_t day = DayOf(entry.min_ts);
-  if (segments_.empty() || !segment_file_.is_open() || segment_day_ < 0 || day > segment_day_ ||
-      segment_file_.size() >= kMaxSegmentBytes) {
+  if (!new_segment && StartsSegmentLocked(day)) {
+    // Cannot happen: nothing between the encoding and here changes the open segment.
+    failed_block_ = std::move(block);
+    failed_entry_ = entry;
+    failed_new_segment_ = new_segment;
+    return Status::Corruption(dir_, "the block at seq " + std::to_string(entry.first_seq) +
+                                        " was encoded for a segment that is no longer open");
+  }
+  if (new_segment) {
     if (segments_.empty() || !segments_.back().blocks.empty() || !segment_file_.is_open()) {
       Status st = OpenSegmentLocked(entry.first_seq);
       if (!st.ok()) {
         failed_block_ = std::move(block);
         failed_entry_ = entry;
+        failed_new_segment_ = new_segment;
         return st;
       }
     }
@@ -313,6 +367,7 @@ Status StreamWriter::WriteBlockLocked(std::string block, IndexEntry entry) {
   if (!st.ok()) {
     failed_block_ = std::move(block);
     failed_entry_ = entry;
+    failed_new_segment_ = new_segment;
     return st;
   }
   SegmentInfo& seg = segments_.back();
@@ -333,7 +388,7 @@ namespace netward::store {
 Status StreamWriter::Sync() {
   std::lock_guard<std::mutex> lock(mu_);
   if (!failed_block_.empty()) {
-    Status st = WriteBlockLocked(std::move(failed_block_), failed_entry_);
+    Status st = WriteBlockLocked(std::move(failed_block_), failed_entry_, failed_new_segment_);
     if (!st.ok()) return st;
   }
   if (segment_dirty_) {

@@ -56,7 +56,12 @@ class StreamWriter {
 
  private:
   Status FlushBlockLocked();
-  Status WriteBlockLocked(std::string block, IndexEntry entry);
+  // Whether a block whose first record is of `day` starts a new segment.
+  bool StartsSegmentLocked(int64_t day) const;
+  // Appends an encoded block to the open segment, or to a new one if `new_segment` (decided
+  // before it was encoded: its implicit rows refer to the segment's earlier blocks).
+  Status WriteBlockLocked(std::string block, IndexEntry entry, bool new_segment);
+  Status RebuildDictionaryLocked();
   Status OpenSegmentLocked(uint64_t first_seq);
   Status RecoverWalLocked();
   Status RehashBlocksLocked(SegmentInfo* seg, size_t from_block);
@@ -81,6 +86,9 @@ class StreamWriter {
   // A full block whose write failed (disk full); retried before anything else is written.
   std::string failed_block_;
   IndexEntry failed_entry_;
+  bool failed_new_segment_ = false;
+  // The open segment's subscriber dictionary (block_codec.h) as of its last block encoded.
+  SubscriberDictionary dict_;
   std::string encode_buffer_;
 };
 

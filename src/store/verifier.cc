@@ -122,8 +122,10 @@ class StreamVerifier {
   }
   // Adds one leaf; checks the checkpoints whose size it reaches.
   bool AddLeaf(std::string_view leaf, const std::string& where);
+  // in_segment: a block of the segment being walked (dict_ holds its blocks before it), not
+  // the WAL's.
   bool VerifyBlockBytes(std::string_view bytes, const std::string& segment, uint64_t offset,
-                        uint32_t first_row, uint64_t* expected_seq);
+                        bool in_segment, uint32_t first_row, uint64_t* expected_seq);
 
   std::string store_dir_, stream_dir_, origin_;
   const std::vector<VerifierKey>& keys_;
@@ -136,6 +138,8 @@ class StreamVerifier {
   std::string last_checked_where_;
   CompactRange tree_;
   std::string line_;
+  // The subscriber dictionary of the segment being walked (null for the WAL's block).
+  SubscriberDictionary dict_;
 };
 
 bool StreamVerifier::AddLeaf(std::string_view leaf, const std::string& where) {
@@ -166,9 +170,10 @@ bool StreamVerifier::AddLeaf(std::string_view leaf, const std::string& where) {
 }
 
 bool StreamVerifier::VerifyBlockBytes(std::string_view bytes, const std::string& segment,
-                                      uint64_t offset, uint32_t first_row, uint64_t* expected_seq) {
+                                      uint64_t offset, bool in_segment, uint32_t first_row,
+                                      uint64_t* expected_seq) {
   std::string where = Where(segment, offset);
-  auto reader = BlockReader::Open(bytes);
+  auto reader = BlockReader::Open(bytes, in_segment ? &dict_ : nullptr);
   if (!reader.ok()) return Fail(where + ": " + reader.status().message());
   BlockReader& r = *reader.value();
   const BlockHeader& h = r.header();
@@ -203,6 +208,10 @@ bool StreamVerifier::VerifyBlockBytes(std::string_view bytes, const std::string&
     if (!st.ok()) return Fail(where + ": " + st.message());
     line_.pop_back();
     if (!AddLeaf(line_, where)) return false;
+  }
+  // Its explicit rows join the segment's dictionary, for the blocks after it.
+  if (in_segment) {
+    if (Status st = dict_.AddBlock(r); !st.ok()) return Fail(where + ": " + st.message());
   }
   *expected_seq = h.first_seq + h.count;
   return true;
@@ -251,6 +260,7 @@ Status StreamVerifier::Run() {
                   " was expected (a segment was deleted, inserted or renamed)"),
              Status::OK();
     }
+    dict_.Clear();  // a segment's implicit rows refer only to its own blocks
     uint64_t size = FileSizeOrZero(path);
     auto map = MappedFile::Open(path, size);
     if (!map.ok()) return map.status();
@@ -266,7 +276,8 @@ Status StreamVerifier::Run() {
       if (header->total_bytes > data.size() - offset) {
         return Fail(Where(path, offset) + ": cut short (truncated file)"), Status::OK();
       }
-      if (!VerifyBlockBytes(data.substr(offset, header->total_bytes), path, offset, 0, &expected)) {
+      if (!VerifyBlockBytes(data.substr(offset, header->total_bytes), path, offset, true, 0,
+                            &expected)) {
         return Status::OK();
       }
       offset += header->total_bytes;
@@ -278,7 +289,7 @@ Status StreamVerifier::Run() {
     auto header = ParseBlockHeaderInPlace(wal.value());
     if (header.ok() && header->first_seq <= expected &&
         header->first_seq + header->count > expected) {
-      if (!VerifyBlockBytes(wal.value(), stream_dir_ + "/wal", 0,
+      if (!VerifyBlockBytes(wal.value(), stream_dir_ + "/wal", 0, false,
                             static_cast<uint32_t>(expected - header->first_seq), &expected)) {
         return Status::OK();
       }
@@ -346,7 +357,10 @@ class SnapshotSubtreeSource : public SubtreeSource {
     }
     size_t index = static_cast<size_t>(it - blocks.begin());
     if (!reader_ || reader_block_ != index) {
-      auto r = BlockReader::Open(it->bytes);
+      reader_.reset();
+      auto dict = dicts_.For(snap_, index);
+      if (!dict.ok()) return dict.status();
+      auto r = BlockReader::Open(it->bytes, dict.value());
       if (!r.ok()) return r.status();
       reader_ = std::move(r.value());
       reader_block_ = index;
@@ -386,6 +400,7 @@ class SnapshotSubtreeSource : public SubtreeSource {
 
   const StreamSnapshot& snap_;
   std::map<uint64_t, CompactRange> frontiers_;
+  SnapshotDictionaries dicts_;
   std::unique_ptr<BlockReader> reader_;
   size_t reader_block_ = 0;
 };
@@ -456,8 +471,13 @@ Status ExportLeaves(const std::string& dir, record::StreamId stream,
     emit(line);
   }
   std::string line;
-  for (const BlockRef& ref : snap.value()->blocks()) {
-    auto r = BlockReader::Open(ref.bytes);
+  SnapshotDictionaries dicts;
+  const std::vector<BlockRef>& blocks = snap.value()->blocks();
+  for (size_t b = 0; b < blocks.size(); ++b) {
+    const BlockRef& ref = blocks[b];
+    auto dict = dicts.For(*snap.value(), b);
+    if (!dict.ok()) return dict.status();
+    auto r = BlockReader::Open(ref.bytes, dict.value());
     if (!r.ok()) return r.status();
     for (uint32_t row = ref.first_row; row < ref.entry.count; ++row) {
       line.clear();

@@ -3,6 +3,8 @@
 // and with OpenUnverifiedForFuzzing, which skips the checksums so that mutated columns reach the
 // decoders. Every column is loaded and, where all load, the first rows are turned into JSON;
 // the search structures are probed and checked against the rows (CheckFilters).
+// Then once more, both ways, with a subscriber dictionary (fuzz_block_dict.h), so that implicit
+// rows are resolved, and the block's explicit rows are added to a dictionary of its own.
 // Never a crash, an over-read (the input sits in an exact-size buffer) or an error that is not
 // Corruption/NotSupported. Seeds: small valid blocks (tests/fuzz/seeds/block/, written by
 // netward_store_tests --gtest_also_run_disabled_tests --gtest_filter=*WriteFuzzSeeds).
@@ -11,6 +13,7 @@
 #include <memory>
 #include <string>
 
+#include "fuzz_block_dict.h"
 #include "store/block_codec.h"
 
 namespace {
@@ -92,6 +95,19 @@ void Exercise(BlockReader& reader) {
   } else {
     Check(s.code() == Status::Code::kCorruption);
   }
+  SubscriberDictionary own;
+  s = own.AddBlock(reader);
+  Check(s.ok() || s.code() == Status::Code::kCorruption);
+  if (s.ok() && h.has_implicit_rows()) Check(own.keys() <= h.count);
+}
+
+const SubscriberDictionary& Dictionary() {
+  static const SubscriberDictionary* dict = [] {
+    auto* d = new SubscriberDictionary();
+    fuzz::BuildFuzzDictionary(d);
+    return d;
+  }();
+  return *dict;
 }
 
 }  // namespace
@@ -117,6 +133,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Exercise(**unverified);
   } else {
     Check(IsDamageCode(unverified.status()));
+  }
+  if (header.ok() && header->has_implicit_rows()) {
+    auto rows = BlockReader::Open(bytes, &Dictionary());  // JSON lines of unresolved groups
+    if (rows.ok()) {
+      std::string line;
+      const uint32_t n = header->count < 64 ? header->count : 64;
+      for (uint32_t r = 0; r < n; r += 7) {
+        Status s = (*rows)->AppendJsonLine(r, &line);
+        Check(s.ok() || s.code() == Status::Code::kCorruption);
+      }
+    }
+    auto resolved = BlockReader::Open(bytes, &Dictionary());
+    if (resolved.ok()) Exercise(**resolved);
+    auto resolved_unverified = BlockReader::OpenUnverifiedForFuzzing(bytes, &Dictionary());
+    if (resolved_unverified.ok()) Exercise(**resolved_unverified);
   }
   return 0;
 }

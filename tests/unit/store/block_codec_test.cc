@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz/fuzz_block_dict.h"
 #include "record/json_encoder.h"
 #include "store/block_format.h"
 #include "store/hash64.h"
@@ -925,6 +926,18 @@ TEST(BlockCodecTest, DISABLED_WriteFuzzSeeds) {
     packed[i].mac = "02:00:00:00:00:0" + std::to_string(i % 10);
   }
   write("session_packed", EncodeBlock(packed, 0, 1));
+  // Implicit rows (fuzz_block resolves them with the same dictionary), a new subscriber and
+  // one whose account changed, over two row groups.
+  SubscriberDictionary dict;
+  fuzz::BuildFuzzDictionary(&dict);
+  BlockBuilder builder(StreamId::kSession);
+  for (int i = 0; i < (1 << bf::kGroupShift) + 40; ++i) {
+    const int key = i % 70;  // 64..69 are new
+    builder.Add(fuzz::FuzzSubscriber(key, 1'780'000'100'000'000 + i, key == 9 ? "moved" : ""), "s");
+  }
+  std::string implicit;
+  builder.Finish(64, 1, &implicit, &dict);
+  write("session_implicit", implicit);
 }
 
 }  // namespace
