@@ -363,6 +363,14 @@ class BlockReader {
   Status FilterDependent(size_t c, uint32_t g, std::string_view value,
                          const std::vector<IpAddress>& keys, std::vector<uint32_t>* rows);
 
+  // Keeps the rows among `rows` (ascending, of group g) whose value of column c equals `value`
+  // (an integer column) or `ip` (an Ip column): the search of `query --where` and `trace`.
+  // A packed chunk not decoded yet is searched in its packed form (the target's code compared
+  // with each row's bits; the stored hash and the packing checked as LoadGroup would), others
+  // are loaded and compared. InvalidArgument for another column type; Corruption as LoadGroup.
+  Status FilterEqual(size_t c, uint32_t g, uint64_t value, std::vector<uint32_t>* rows);
+  Status FilterEqual(size_t c, uint32_t g, const IpAddress& ip, std::vector<uint32_t>* rows);
+
   // Appends the row's canonical JSON line (record/json_encoder.h, with "\n") to `out`.
   // Loads the row's group of every column first (a Corruption from LoadGroup is returned).
   Status AppendJsonLine(uint32_t row, std::string* out);

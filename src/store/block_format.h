@@ -134,6 +134,14 @@ inline bool IsPackable(ColumnType t) {
          t == ColumnType::kU64 || t == ColumnType::kIp;
 }
 
+// The packed code of an unset or IPv4 address (the caller checks it is one of those).
+inline uint64_t PackedIpCode(const IpAddress& ip) {
+  if (ip.is_unspecified()) return 0;
+  return uint64_t{(uint32_t{ip.bytes[12]} << 24) | (uint32_t{ip.bytes[13]} << 16) |
+                  (uint32_t{ip.bytes[14]} << 8) | ip.bytes[15]} +
+         1;
+}
+
 // The first byte of a String chunk (before compression): its layout.
 constexpr uint8_t kStringInline = 0;      // per row a tag, new values inline
 constexpr uint8_t kStringTransposed = 1;  // new values of one length, stored byte plane by plane

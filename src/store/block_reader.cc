@@ -370,6 +370,10 @@ class BlockReader::Impl {
     bool inflated = false;   // data points at its raw bytes
     bool decoded = false;    // its rows are in the column's vectors (stored hash checked)
     bool decode_ok = false;  // Decode succeeded (whatever the checks after it said)
+    // A prefix decode (LoadRows): its first `prefix_rows` rows are in the vectors and the stored
+    // hash was checked; `decoded` stays false until the whole group is decoded.
+    uint32_t prefix_rows = 0;
+    bool hash_checked = false;
     Status status;
     std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw chunks view the block
     const uint8_t* data = nullptr;
@@ -420,10 +424,18 @@ class BlockReader::Impl {
   Status Load(size_t c, uint32_t* bad_row);
   Status LoadGroup(size_t c, uint32_t g);
   Status Inflate(size_t c, uint32_t g, Chunk& chunk);
-  Status Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, bf::Locator* locator);
-  Status DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, bf::Locator* locator);
+  // `prefix` < rows: decodes only the chunk's first `prefix` rows (and cannot check that no
+  // bytes are left over).
+  Status Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, bf::Locator* locator,
+                uint32_t prefix = UINT32_MAX);
+  Status DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, bf::Locator* locator,
+                      uint32_t prefix);
   Status DecodeTransposed(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, const uint8_t* p,
-                          const uint8_t* end, bf::Locator* locator);
+                          const uint8_t* end, bf::Locator* locator, uint32_t prefix);
+  // Makes the rows [GroupBegin(g), stop) of chunk (c, g) readable without decoding the rest of
+  // the group, for AppendJsonLine's one row (a point search). A loaded group satisfies it.
+  Status LoadRows(size_t c, uint32_t g, uint32_t stop);
+  Status FilterPacked(size_t c, uint32_t g, uint64_t code, std::vector<uint32_t>* rows);
   // Subscriber columns: whether column c stores only the explicit rows, the explicit-row map
   // of group g, and the implicit rows' values filled in from the dictionary.
   bool Implicit(size_t c) const {
@@ -527,7 +539,10 @@ Status BlockReader::Impl::Inflate(size_t c, uint32_t g, Chunk& chunk) {
 // `rows`: the chunk's rows (the group's, or its explicit rows for a column that stores only
 // those); row numbers in errors count from the group's first row.
 Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
-                                 bf::Locator* locator) {
+                                 bf::Locator* locator, uint32_t prefix) {
+  const bool whole = prefix >= rows;
+  const uint32_t all_rows = rows;
+  rows = std::min(rows, prefix);
   const uint32_t begin = header_->GroupBegin(g);
   const uint32_t end_row = begin + rows;
   const uint8_t* const data = chunk.data;
@@ -535,7 +550,7 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
   const uint8_t* const end = data + header_->columns[c].chunks[g].raw_bytes;
   auto get = [&](uint64_t* v) { return GetVarint64(&p, end, v); };
   if (header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
-    return DecodePacked(c, g, chunk, rows, locator);
+    return DecodePacked(c, g, chunk, all_rows, locator, rows);
   }
   switch (info_->defs[c].type) {
     case ColumnType::kTime: {
@@ -601,7 +616,7 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
       if (p == end) return Fail(c, "row group " + std::to_string(g) + ": no layout byte");
       const uint8_t layout = *p++;
       if (layout == bf::kStringTransposed) {
-        return DecodeTransposed(c, g, chunk, rows, p, end, locator);
+        return DecodeTransposed(c, g, chunk, all_rows, p, end, locator, rows);
       }
       if (layout != bf::kStringInline) {
         return Fail(
@@ -664,7 +679,7 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
       break;
     }
   }
-  if (p != end) {
+  if (whole && p != end) {
     return Fail(c, "row group " + std::to_string(g) + ": " + std::to_string(end - p) +
                        " bytes left after the last of " + std::to_string(end_row - begin) +
                        " rows");
@@ -677,15 +692,18 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
 // bytes, byte j of new value i at j * n + i.
 Status BlockReader::Impl::DecodeTransposed(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
                                            const uint8_t* p, const uint8_t* end,
-                                           bf::Locator* locator) {
+                                           bf::Locator* locator, uint32_t prefix) {
+  const bool whole = prefix >= rows;
   const uint32_t begin = header_->GroupBegin(g);
-  const uint32_t end_row = begin + rows;
+  const uint32_t end_row = begin + std::min(rows, prefix);
   const std::string at = "row group " + std::to_string(g) + ": ";
   uint64_t length, n;
-  if (!GetVarint64(&p, end, &length) || !GetVarint64(&p, end, &n) || length == 0 ||
-      n > end_row - begin || length > static_cast<uint64_t>(end - p)) {
+  if (!GetVarint64(&p, end, &length) || !GetVarint64(&p, end, &n) || length == 0 || n > rows ||
+      length > static_cast<uint64_t>(end - p)) {
     return Fail(c, at + "bad transposed values header");
   }
+  const uint64_t plane_bytes = n * length;  // n <= 2^20, length < 2^30: no overflow
+  if (plane_bytes > static_cast<uint64_t>(end - p)) return Fail(c, at + "truncated values");
   uint64_t seen = 0;
   for (uint32_t r = begin; r < end_row; ++r) {
     uint64_t tag;
@@ -700,15 +718,21 @@ Status BlockReader::Impl::DecodeTransposed(size_t c, uint32_t g, Chunk& chunk, u
                      "refers to value " + std::to_string(tag) + " of " + std::to_string(seen));
     }
   }
-  if (seen != n || static_cast<uint64_t>(end - p) != n * length) {
-    return Fail(c, at + "transposed values do not match: " + std::to_string(seen) + " of " +
-                       std::to_string(n) + " values, " + std::to_string(end - p) + " bytes");
+  if (whole) {
+    if (seen != n || static_cast<uint64_t>(end - p) != plane_bytes) {
+      return Fail(c, at + "transposed values do not match: " + std::to_string(seen) + " of " +
+                         std::to_string(n) + " values, " + std::to_string(end - p) + " bytes");
+    }
+  } else {
+    p = end - plane_bytes;  // the planes end the chunk: the other rows' tags are not read
   }
-  const size_t len = static_cast<size_t>(length), count = static_cast<size_t>(n);
+  // A prefix decode untransposes only the new values its rows reach.
+  const size_t len = static_cast<size_t>(length), stride = static_cast<size_t>(n);
+  const size_t count = static_cast<size_t>(seen);
   chunk.untransposed = std::make_unique_for_overwrite<uint8_t[]>(count * len + 1);
   uint8_t* text = chunk.untransposed.get();
   for (size_t j = 0; j < len; ++j) {
-    const uint8_t* plane = p + j * count;
+    const uint8_t* plane = p + j * stride;
     for (size_t i = 0; i < count; ++i) text[i * len + j] = plane[i];
   }
   chunk.text = text;
@@ -757,7 +781,9 @@ Status BlockReader::Impl::GroupTs(size_t c, uint32_t g, const TimestampUs** ts) 
 // the other rows; later Time columns: the packed differences to the row's ts; integers: the
 // values; Ip: 0 unset, else an IPv4 address + 1.
 Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
-                                       bf::Locator* locator) {
+                                       bf::Locator* locator, uint32_t prefix) {
+  const uint32_t all_rows = rows;
+  rows = std::min(rows, prefix);
   const uint32_t begin = header_->GroupBegin(g);
   const uint8_t* p = chunk.data;
   const uint8_t* const end = p + header_->columns[c].chunks[g].raw_bytes;
@@ -775,7 +801,7 @@ Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint3
     codes_[0] = static_cast<uint64_t>(UnZigZag(z));
     skip = 1;
   }
-  if (!int_codec::Unpack(p, end, rows - skip, codes_.data() + skip)) {
+  if (!int_codec::Unpack(p, end, all_rows - skip, codes_.data() + skip, rows - skip)) {
     return Fail(c, at + "bad packed values");
   }
   switch (type) {
@@ -867,6 +893,32 @@ Status BlockReader::Impl::LoadGroup(size_t c, uint32_t g) {
   chunk.decode_ok = chunk.status.ok();
   if (chunk.status.ok()) chunk.status = CheckChunk(c, g);
   return chunk.status;
+}
+
+Status BlockReader::Impl::LoadRows(size_t c, uint32_t g, uint32_t stop) {
+  if (Implicit(c)) return LoadGroup(c, g);
+  Size(c);
+  Column& col = cols_[c];
+  if (col.full) return col.status;
+  Chunk& chunk = col.chunks[g];
+  if (chunk.decoded) return chunk.status;
+  const uint32_t begin = header_->GroupBegin(g), rows = header_->GroupEnd(g) - begin;
+  if (chunk.prefix_rows >= stop - begin) return Status::OK();
+  // A second row past the prefix: decode the group whole, so that rows asked for in order cost
+  // at most one prefix and one whole decode (and a lone row half a decode, on average).
+  if (chunk.prefix_rows > 0) return LoadGroup(c, g);
+  if (Status s = Inflate(c, g, chunk); !s.ok()) return s;
+  if (verify_ && !chunk.hash_checked) {
+    const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
+    const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
+    if (Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
+      return Fail(c, "row group " + std::to_string(g) + ": stored bytes changed");
+    }
+    chunk.hash_checked = true;
+  }
+  if (Status s = Decode(c, g, chunk, rows, nullptr, stop - begin); !s.ok()) return s;
+  chunk.prefix_rows = stop - begin;
+  return Status::OK();
 }
 
 Status BlockReader::Impl::LoadMap(uint32_t g) {
@@ -1546,6 +1598,87 @@ std::vector<IpAddress> BlockReader::DependentKeys(StreamId stream, const Subscri
   return keys;
 }
 
+// Equality on a packed chunk without decoding it: each row's code (base + mul * its bits,
+// int_codec.h) is compared with the target's, with no vector of values built.
+Status BlockReader::Impl::FilterPacked(size_t c, uint32_t g, uint64_t code,
+                                       std::vector<uint32_t>* rows) {
+  Chunk& chunk = cols_[c].chunks[g];
+  if (Status s = Inflate(c, g, chunk); !s.ok()) return s;
+  const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
+  if (verify_ && !chunk.hash_checked) {
+    const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
+    if (Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
+      return Fail(c, "row group " + std::to_string(g) + ": stored bytes changed");
+    }
+    chunk.hash_checked = true;
+  }
+  const uint32_t begin = header_->GroupBegin(g);
+  const uint32_t n = header_->GroupEnd(g) - begin;
+  int_codec::PackedView view;
+  if (!int_codec::ParsePacked(chunk.data, chunk.data + entry.raw_bytes, n, &view)) {
+    return Fail(c, "row group " + std::to_string(g) + ": bad packed values");
+  }
+  size_t kept = 0;
+  for (uint32_t row : *rows) {
+    if (view.Code(row - begin) == code) (*rows)[kept++] = row;
+  }
+  rows->resize(kept);
+  return Status::OK();
+}
+
+Status BlockReader::FilterEqual(size_t c, uint32_t g, uint64_t value, std::vector<uint32_t>* rows) {
+  Impl& m = *impl_;
+  if (c >= m.cols_.size() || g >= m.header_->groups.size()) {
+    return Status::InvalidArgument(
+        m.where_, "no column " + std::to_string(c) + " row group " + std::to_string(g));
+  }
+  const ColumnType type = m.info_->defs[c].type;
+  if (type != ColumnType::kU16 && type != ColumnType::kU32 && type != ColumnType::kU64) {
+    return Status::InvalidArgument(m.where_, "FilterEqual(value) on a non-integer column");
+  }
+  m.Size(c);
+  if (!m.Implicit(c) && !m.cols_[c].full && !m.cols_[c].chunks[g].decoded &&
+      m.header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
+    return m.FilterPacked(c, g, value, rows);
+  }
+  if (Status s = m.LoadGroup(c, g); !s.ok()) return s;
+  size_t kept = 0;
+  for (uint32_t row : *rows) {
+    if (UintAt(c, row) == value) (*rows)[kept++] = row;
+  }
+  rows->resize(kept);
+  return Status::OK();
+}
+
+Status BlockReader::FilterEqual(size_t c, uint32_t g, const IpAddress& ip,
+                                std::vector<uint32_t>* rows) {
+  Impl& m = *impl_;
+  if (c >= m.cols_.size() || g >= m.header_->groups.size()) {
+    return Status::InvalidArgument(
+        m.where_, "no column " + std::to_string(c) + " row group " + std::to_string(g));
+  }
+  if (m.info_->defs[c].type != ColumnType::kIp) {
+    return Status::InvalidArgument(m.where_, "FilterEqual(ip) on a non-address column");
+  }
+  m.Size(c);
+  if (!m.Implicit(c) && !m.cols_[c].full && !m.cols_[c].chunks[g].decoded &&
+      m.header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
+    // Codes: 0 unset, an IPv4 address + 1 (host order); a packed chunk holds no IPv6 address.
+    if (!ip.is_unspecified() && !ip.is_v4()) {
+      rows->clear();
+      return Status::OK();
+    }
+    return m.FilterPacked(c, g, bf::PackedIpCode(ip), rows);
+  }
+  if (Status s = m.LoadGroup(c, g); !s.ok()) return s;
+  size_t kept = 0;
+  for (uint32_t row : *rows) {
+    if (IpAt(c, row) == ip) (*rows)[kept++] = row;
+  }
+  rows->resize(kept);
+  return Status::OK();
+}
+
 Status BlockReader::FilterDependent(size_t c, uint32_t g, std::string_view value,
                                     const std::vector<IpAddress>& keys,
                                     std::vector<uint32_t>* rows) {
@@ -1611,7 +1744,7 @@ Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
   auto by_row = [&](size_t c) { return m.Implicit(c) && !m.Resolved(c, g); };
   for (size_t c = 0; c < ncols; ++c) {
     if (by_row(c)) continue;
-    Status s = m.LoadGroup(c, g);
+    Status s = m.LoadRows(c, g, row + 1);  // up to this row, if its group is not loaded
     if (!s.ok()) return s;
   }
   const size_t start = out->size();

@@ -1,6 +1,7 @@
 // src/store/int_codec.cc: frame-of-reference bit packing (int_codec.h).
 #include "store/int_codec.h"
 
+#include <algorithm>
 #include <bit>
 #include <cstring>
 #include <numeric>
@@ -70,7 +71,7 @@ uint8_t* Pack(const uint64_t* codes, size_t n, const Plan& plan, uint8_t* out) {
   return out;
 }
 
-bool Unpack(const uint8_t* p, const uint8_t* end, size_t n, uint64_t* out) {
+bool ParsePacked(const uint8_t* p, const uint8_t* end, size_t n, PackedView* view) {
   if (p >= end) return false;
   const unsigned w = *p++;
   uint64_t base, mul;
@@ -81,6 +82,27 @@ bool Unpack(const uint8_t* p, const uint8_t* end, size_t n, uint64_t* out) {
   const size_t nbytes = static_cast<size_t>((total_bits + 7) / 8);
   if (static_cast<size_t>(end - p) != nbytes) return false;
   if (total_bits % 8 != 0 && (p[nbytes - 1] >> (total_bits % 8)) != 0) return false;
+  *view = PackedView{p, nbytes, w, base, mul};
+  return true;
+}
+
+uint64_t PackedView::Code(size_t i) const {
+  if (width == 0) return base;
+  const uint64_t bit = uint64_t{i} * width;
+  const size_t byte = static_cast<size_t>(bit >> 3);
+  uint64_t word = 0;
+  std::memcpy(&word, bits + byte, std::min<size_t>(8, nbytes - byte));
+  return base + mul * ((word >> (bit & 7)) & ((uint64_t{1} << width) - 1));
+}
+
+bool Unpack(const uint8_t* p, const uint8_t* end, size_t n, uint64_t* out, size_t count) {
+  PackedView v;
+  if (!ParsePacked(p, end, n, &v)) return false;
+  n = std::min(n, count);
+  const unsigned w = v.width;
+  const uint64_t base = v.base, mul = v.mul;
+  const size_t nbytes = v.nbytes;
+  p = v.bits;
   if (w == 0) {
     for (size_t i = 0; i < n; ++i) out[i] = base;
     return true;

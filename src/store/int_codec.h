@@ -39,6 +39,21 @@ uint8_t* Pack(const uint64_t* codes, size_t n, const Plan& plan, uint8_t* out);
 // Reads exactly [p, end) as n packed codes into out[0..n). False if the bytes are not a header
 // of width <= kMaxWidth and mul >= 1 followed by exactly ceil(n * width / 8) bytes whose unused
 // bits are 0, or if a header varint is not canonical.
-bool Unpack(const uint8_t* p, const uint8_t* end, size_t n, uint64_t* out);
+// With `count` < n: checks the same, but decodes only the first `count` codes (a reader that
+// needs one row of a chunk).
+bool Unpack(const uint8_t* p, const uint8_t* end, size_t n, uint64_t* out, size_t count = SIZE_MAX);
+
+// A packed chunk read in place: row i's code without decoding the others (an equality search
+// compares each row's code with the target's).
+struct PackedView {
+  const uint8_t* bits = nullptr;  // ceil(n * width / 8) bytes
+  size_t nbytes = 0;
+  unsigned width = 0;
+  uint64_t base = 0;
+  uint64_t mul = 1;
+  uint64_t Code(size_t i) const;  // i < n: what Unpack writes at out[i]
+};
+// Checks [p, end) as Unpack does for n codes and describes it in *view.
+bool ParsePacked(const uint8_t* p, const uint8_t* end, size_t n, PackedView* view);
 
 }  // namespace netward::store::int_codec

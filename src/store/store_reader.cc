@@ -361,6 +361,15 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
           }
           continue;
         }
+        if (c.type == ColumnType::kIp || c.type == ColumnType::kU16 || c.type == ColumnType::kU32 ||
+            c.type == ColumnType::kU64) {
+          // Packed chunks are searched packed (BlockReader::FilterEqual).
+          Status st = c.type == ColumnType::kIp
+                          ? r.FilterEqual(c.column, g, c.ip_unset ? IpAddress() : c.ip, &rows)
+                          : r.FilterEqual(c.column, g, c.number, &rows);
+          if (!st.ok()) return st;
+          continue;
+        }
         if (Status st = r.LoadGroup(c.column, g); !st.ok()) return st;
         size_t kept = 0;
         if (c.type == ColumnType::kString) {

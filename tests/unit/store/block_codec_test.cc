@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -938,6 +939,238 @@ TEST(BlockCodecTest, DISABLED_WriteFuzzSeeds) {
   std::string implicit;
   builder.Finish(64, 1, &implicit, &dict);
   write("session_implicit", implicit);
+}
+
+// ---- One row at a time: AppendJsonLine decodes a group's chunks only up to its row when it is
+// the first row read there (a point search's case), then whole. ----
+
+template <typename R>
+std::string BlockOf(const std::vector<R>& records, std::string_view site, uint64_t first_seq = 5,
+                    SubscriberDictionary* dict = nullptr) {
+  BlockBuilder builder(R::kStream);
+  for (const R& r : records) builder.Add(r, site);
+  std::string block;
+  builder.Finish(first_seq, 1, &block, dict);
+  return block;
+}
+
+template <typename R>
+void ExpectEveryRowAlone(const std::vector<R>& records, const std::string& block, uint64_t seed,
+                         const SubscriberDictionary* dict = nullptr) {
+  auto want = [&](uint32_t row) {
+    std::string line;
+    record::EncodeJsonLine(records[row], "s1", &line);
+    return line;
+  };
+  // A fresh reader per row: the row's group is decoded only up to it.
+  for (uint32_t row = 0; row < records.size(); row += 301) {
+    auto reader = BlockReader::Open(block, dict);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    std::string got;
+    ASSERT_TRUE((*reader)->AppendJsonLine(row, &got).ok()) << "row " << row;
+    ASSERT_EQ(got, want(row)) << "row " << row;
+  }
+  // One reader, rows in random order (prefix decodes, then whole ones), then whole columns.
+  auto reader = BlockReader::Open(block, dict);
+  ASSERT_TRUE(reader.ok());
+  std::vector<uint32_t> order(records.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(seed));
+  for (size_t i = 0; i < 200; ++i) {
+    std::string got;
+    ASSERT_TRUE((*reader)->AppendJsonLine(order[i], &got).ok());
+    ASSERT_EQ(got, want(order[i])) << "row " << order[i];
+  }
+  for (size_t c = 0; c < ColumnCount(R::kStream); ++c) {
+    ASSERT_TRUE((*reader)->LoadColumn(c).ok()) << ColumnName(R::kStream, c);
+  }
+  for (size_t i = 200; i < 400; ++i) {
+    std::string got;
+    ASSERT_TRUE((*reader)->AppendJsonLine(order[i], &got).ok());
+    ASSERT_EQ(got, want(order[i])) << "row " << order[i];
+  }
+}
+
+template <typename R>
+void OneRowAtATime(uint64_t seed) {
+  SCOPED_TRACE(std::string(record::StreamName(R::kStream)));
+  RandomValues random(seed);
+  std::vector<R> records;
+  for (int i = 0; i < 4500; ++i) records.push_back(random.template Record<R>());  // 2 groups
+  ExpectEveryRowAlone(records, BlockOf(records, "s1"), seed);
+}
+
+TEST(BlockCodecTest, OneRowAtATimeOfEveryStream) {
+  uint64_t seed = 100;
+#define NW_ONE_ROW(Name, sname, FIELDS) OneRowAtATime<record::Name##Record>(seed++);
+  NW_STREAMS(NW_ONE_ROW)
+#undef NW_ONE_ROW
+}
+
+// Sessions as a probe writes them: packed times, ports and addresses, transposed MACs and
+// calling numbers (every new value of a chunk one length), repeated hosts.
+std::vector<record::SessionRecord> ShapedSessions(size_t n) {
+  std::mt19937_64 rng(9);
+  std::vector<record::SessionRecord> out(n);
+  TimestampUs ts = 1'790'000'000'000'000;
+  for (size_t i = 0; i < n; ++i) {
+    record::SessionRecord& r = out[i];
+    ts += static_cast<TimestampUs>(rng() % 2000);
+    r.ts = ts;
+    r.end_ts = ts + static_cast<TimestampUs>(rng() % 60'000'000);
+    r.proto = rng() % 4 ? "tcp" : "udp";
+    const uint32_t sub = static_cast<uint32_t>(rng() % 3000);
+    r.src_ip = IpAddress::FromV4HostOrder(0x0a000000u + sub);
+    r.src_port = static_cast<uint16_t>(rng());
+    r.dst_ip = IpAddress::FromV4HostOrder(0xc6336400u + static_cast<uint32_t>(rng() % 200));
+    r.dst_port = rng() % 3 ? 443 : 80;
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "02:00:00:%02x:%02x:%02x", sub >> 16, (sub >> 8) & 255,
+                  sub & 255);
+    r.mac = mac;
+    r.calling_id = "1700" + std::to_string(1000000 + sub);
+    r.account = "u" + std::to_string(100000 + sub);
+    r.host = "h" + std::to_string(rng() % 50) + ".example";
+    r.bytes_up = rng() % 100000;
+    r.close = "fin";
+  }
+  return out;
+}
+
+TEST(BlockCodecTest, OneRowAtATimeOfShapedSessions) {
+  auto records = ShapedSessions(10000);
+  std::string block = BlockOf(records, "s1");
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  // The shapes this test is for: packed and zstd chunks, a transposed MAC chunk.
+  std::set<int> codecs;
+  for (const auto& col : header->columns) codecs.insert(col.chunks[0].codec);
+  EXPECT_TRUE(codecs.count(bf::kCodecPacked) && codecs.count(bf::kCodecZstd));
+  ExpectEveryRowAlone(records, block, 3);
+}
+
+// The same with the subscriber columns resolved from a dictionary (a segment's second block):
+// those come from AppendDependent, the others from prefix decodes.
+TEST(BlockCodecTest, OneRowAtATimeWithImplicitRows) {
+  auto records = ShapedSessions(10000);
+  SubscriberDictionary dict;
+  const std::string first = BlockOf(records, "s1", 5, &dict);  // every row explicit
+  const std::string second = BlockOf(records, "s1", 10005, &dict);
+  auto header = ParseBlockHeader(second);
+  ASSERT_TRUE(header.ok());
+  ASSERT_TRUE(header->has_implicit_rows());
+  SubscriberDictionary reader_dict;
+  auto reader = BlockReader::Open(first);
+  ASSERT_TRUE(reader.ok());
+  ASSERT_TRUE(reader_dict.AddBlock(**reader).ok());
+  ExpectEveryRowAlone(records, second, 4, &reader_dict);
+}
+
+TEST(BlockCodecTest, OneRowAloneStillChecksItsChunks) {
+  auto records = ShapedSessions(9000);
+  const std::string block = BlockOf(records, "s1");
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  // The last stored byte of each column's first chunk: past what row 0 decodes.
+  for (size_t c = 0; c < header->columns.size(); ++c) {
+    const BlockHeader::Chunk& chunk = header->columns[c].chunks[0];
+    std::string damaged = block;
+    damaged[chunk.offset + chunk.stored_bytes - 1] ^= 0x01;
+    auto reader = BlockReader::Open(damaged);
+    ASSERT_TRUE(reader.ok());
+    std::string line;
+    Status s = (*reader)->AppendJsonLine(0, &line);
+    EXPECT_EQ(s.code(), Status::Code::kCorruption) << ColumnName(StreamId::kSession, c);
+  }
+}
+
+// FilterEqual searches packed chunks without decoding them; the rows it keeps must be those a
+// decode and compare keeps: packed addresses (unset ones too) and integers, an address column
+// stored otherwise, a group left unpacked by an IPv6 row, and the same columns once decoded.
+TEST(BlockCodecTest, FilterEqualAgreesWithDecodedValues) {
+  auto records = ShapedSessions(9000);
+  std::mt19937_64 addresses(11);  // nat_ip: any IPv4 address or unset, packed in 33 bits
+  for (size_t i = 0; i < records.size(); ++i) {
+    records[i].nat_ip =
+        i % 50 == 17 ? IpAddress() : IpAddress::FromV4HostOrder(static_cast<uint32_t>(addresses()));
+  }
+  records[4100].nat_ip = *IpAddress::Parse("2001:db8::5");  // its group is not packed
+  const std::string block = BlockOf(records, "s1");
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  const size_t nat_ip = static_cast<size_t>(ColumnIndex(StreamId::kSession, "nat_ip"));
+  const size_t src_ip = static_cast<size_t>(ColumnIndex(StreamId::kSession, "src_ip"));
+  const size_t src_port = static_cast<size_t>(ColumnIndex(StreamId::kSession, "src_port"));
+  const size_t bytes_up = static_cast<size_t>(ColumnIndex(StreamId::kSession, "bytes_up"));
+  EXPECT_EQ(header->columns[nat_ip].chunks[0].codec, bf::kCodecPacked);
+  EXPECT_NE(header->columns[nat_ip].chunks[1].codec, bf::kCodecPacked);
+  EXPECT_EQ(header->columns[src_port].chunks[0].codec, bf::kCodecPacked);
+  std::mt19937_64 rng(5);
+  auto some_rows = [&](uint32_t g) {
+    std::vector<uint32_t> rows;
+    for (uint32_t r = header->GroupBegin(g); r < header->GroupEnd(g); ++r) {
+      if (rng() % 4) rows.push_back(r);  // as a time range leaves some out
+    }
+    return rows;
+  };
+  for (int trial = 0; trial < 60; ++trial) {
+    const uint32_t pick = trial == 0 ? 17 : static_cast<uint32_t>(rng() % records.size());
+    const uint32_t g = header->GroupOf(pick);
+    const record::SessionRecord& target = records[pick];
+    const std::vector<uint32_t> rows = some_rows(g);
+    auto want = [&](auto same) {
+      std::vector<uint32_t> out;
+      for (uint32_t r : rows) {
+        if (same(records[r])) out.push_back(r);
+      }
+      return out;
+    };
+    auto reader = BlockReader::Open(block);  // fresh: nothing decoded yet
+    ASSERT_TRUE(reader.ok());
+    auto check = [&](size_t c, const auto& value, const std::vector<uint32_t>& expected) {
+      std::vector<uint32_t> got = rows;
+      ASSERT_TRUE((*reader)->FilterEqual(c, g, value, &got).ok());
+      EXPECT_EQ(got, expected) << "trial " << trial << " column "
+                               << ColumnName(StreamId::kSession, c);
+    };
+    const auto nat = want([&](const auto& r) { return r.nat_ip == target.nat_ip; });
+    const auto src = want([&](const auto& r) { return r.src_ip == target.src_ip; });
+    const auto sport = want([&](const auto& r) { return r.src_port == target.src_port; });
+    const auto up = want([&](const auto& r) { return r.bytes_up == target.bytes_up; });
+    check(nat_ip, target.nat_ip, nat);
+    check(src_ip, target.src_ip, src);
+    check(src_port, uint64_t{target.src_port}, sport);
+    check(bytes_up, target.bytes_up, up);
+    // Decoded, the same answers from the decoded values.
+    for (size_t c : {nat_ip, src_port, bytes_up}) ASSERT_TRUE((*reader)->LoadColumn(c).ok());
+    check(nat_ip, target.nat_ip, nat);
+    check(src_port, uint64_t{target.src_port}, sport);
+    check(bytes_up, target.bytes_up, up);
+  }
+  // Values no packed row can hold: an IPv6 address, an address absent from the group.
+  auto reader = BlockReader::Open(block);
+  ASSERT_TRUE(reader.ok());
+  std::vector<uint32_t> rows = some_rows(0);
+  ASSERT_TRUE((*reader)->FilterEqual(nat_ip, 0, *IpAddress::Parse("2001:db8::5"), &rows).ok());
+  EXPECT_TRUE(rows.empty());
+  rows = some_rows(0);
+  ASSERT_TRUE((*reader)->FilterEqual(nat_ip, 0, *IpAddress::Parse("192.0.2.1"), &rows).ok());
+  EXPECT_TRUE(rows.empty());
+  // Wrong column types are refused.
+  rows = some_rows(0);
+  EXPECT_EQ((*reader)->FilterEqual(0, 0, uint64_t{1}, &rows).code(),
+            Status::Code::kInvalidArgument);
+  EXPECT_EQ((*reader)->FilterEqual(src_port, 0, IpAddress(), &rows).code(),
+            Status::Code::kInvalidArgument);
+  // A changed byte of a packed chunk is Corruption, as for a decode.
+  const BlockHeader::Chunk& chunk = header->columns[nat_ip].chunks[0];
+  std::string damaged = block;
+  damaged[chunk.offset + chunk.stored_bytes - 1] ^= 0x01;
+  auto bad = BlockReader::Open(damaged);
+  ASSERT_TRUE(bad.ok());
+  rows = some_rows(0);
+  EXPECT_EQ((*bad)->FilterEqual(nat_ip, 0, records[3].nat_ip, &rows).code(),
+            Status::Code::kCorruption);
 }
 
 }  // namespace
