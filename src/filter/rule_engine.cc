@@ -2,8 +2,18 @@
 //
 // Per scope, every distinct keyword term of 4 bytes or more is in a LiteralMatcher
 // (literal_matcher.h), and one Hyperscan block-mode database holds the shorter terms (as escaped
-// literals, byte-exact: keywords and text are in the same normalized UTF-8 form) and every
-// regex. A scan only collects hits (pattern id, end offset); rules are evaluated after it
+// literals, byte-exact: keywords and text are in the same normalized UTF-8 form) and the regexes
+// that are not gated. A gated regex (regex_factors.h: every match contains one of its literal
+// factors, and spans at most max_width bytes) is in a second Hyperscan database, and its factors
+// are in the LiteralMatcher as triggers: that database is scanned only on the windows
+// [factor end - width, factor start + width] around trigger hits (merged, in text order; the
+// whole text for a regex of unbounded width). Every match of a gated regex lies in the window of
+// a factor it contains, and a match inside a window is a match in the text (no anchors or
+// assertions in gated regexes), so the first end a single-match regex reports over the windows,
+// in order, is the one a scan of the whole text reports: results are those of scanning every
+// regex over every text (CompileOptions::gate_regexes = false), which
+// tests/unit/filter/regex_gating_test.cc checks. A scan only collects hits (pattern id, end
+// offset); rules are evaluated after it
 // from the per-term hits, so all_of/any_of/near cost nothing while a text has no term of theirs.
 // Literal match starts are end - length (no start-of-match tracking needed); a regex reports
 // where its match ends. Domains, URL prefixes and CIDRs are hash lookups, not scans.
@@ -18,15 +28,18 @@
 #include <unordered_map>
 
 #include "filter/literal_matcher.h"
+#include "filter/regex_factors.h"
 #include "filter/rule_bundle_internal.h"
 
 namespace netward::filter {
 namespace {
 
-// Hits kept per scan. A text with more term hits (a flood of one keyword) is still checked: the
-// first hit of every term is always kept (single-match patterns); only occurrences beyond the
-// cap, which near rules would consider, are dropped.
+// Repeated hits kept per scan. A text with more term hits (a flood of one keyword) is still
+// checked: the first hit of every pattern is always kept; only repeated occurrences of near
+// terms beyond the cap, which near rules would consider, are dropped.
 constexpr size_t kMaxHitsPerScan = 1 << 16;
+// Windows of gated regexes closer than this are scanned as one.
+constexpr size_t kWindowMergeGap = 64;
 constexpr size_t kExcerptChars = 64;
 
 struct TermRef {
@@ -37,6 +50,13 @@ struct TermRef {
 struct PatternInfo {
   uint32_t byte_len = 0;  // literal length; 0 for a regex (start unknown: reported at the end)
   std::vector<TermRef> refs;
+  bool every = false;  // every occurrence is reported (near terms), not only the first
+};
+
+// A factor of gated regexes, in the LiteralMatcher as id trigger_base + its index.
+struct Trigger {
+  uint32_t len = 0;
+  uint64_t width = 0;  // the widest regex it gates (RegexFactors::kUnbounded: whole text)
 };
 
 struct StringHash {
@@ -47,8 +67,12 @@ using StringMap =
     std::unordered_map<std::string, std::vector<uint32_t>, StringHash, std::equal_to<>>;
 
 struct ScopeTables {
-  hs_database_t* db = nullptr;  // regexes and keywords shorter than LiteralMatcher::kMinLength
-  LiteralMatcher literals;      // the other keywords (literal_matcher.h says why)
+  hs_database_t* db = nullptr;  // ungated regexes, keywords shorter than LiteralMatcher::kMinLength
+  LiteralMatcher literals;      // the other keywords (literal_matcher.h says why), triggers
+  hs_database_t* gated_db = nullptr;  // gated regexes: scanned on windows around triggers
+  uint32_t gated_count = 0;
+  uint32_t trigger_base = UINT32_MAX;  // literal ids from here on are triggers
+  std::vector<Trigger> triggers;
   std::vector<PatternInfo> patterns;
   StringMap domains;                   // domain -> rules (suffix lookup on labels)
   StringMap prefixes;                  // url prefix -> rules
@@ -100,9 +124,17 @@ struct Occ {
   uint32_t rule, term, start, end;  // byte offsets
 };
 
+struct Window {
+  size_t begin, end;
+};
+
 struct ThreadState {
   ThreadScratch scratch;
   std::vector<Hit> hits;
+  std::vector<Hit> triggers;  // trigger index, end
+  std::vector<Window> windows;
+  std::vector<uint32_t> pattern_seen;  // per pattern: pattern_epoch when it had a hit
+  uint32_t pattern_epoch = 0;
   std::vector<uint32_t> literal_seen;  // LiteralMatcher::Scan's scratch
   uint32_t literal_epoch = 0;
   std::vector<Occ> occs;
@@ -112,41 +144,87 @@ struct ThreadState {
 
 thread_local ThreadState t_state;
 
+// Collects one scan's hits: every first hit of a pattern, repeats (near terms) up to the cap.
+struct HitSink {
+  std::vector<Hit>* hits;
+  const std::vector<PatternInfo>* patterns;
+  std::vector<uint32_t>* seen;
+  uint32_t epoch;
+  size_t repeats = 0;
+  void Add(uint32_t id, uint32_t end) {
+    if ((*patterns)[id].every) {
+      uint32_t& stamp = (*seen)[id];
+      if (stamp == epoch) {
+        if (repeats >= kMaxHitsPerScan) return;
+        ++repeats;
+      }
+      stamp = epoch;
+    }
+    hits->push_back({id, end});
+  }
+};
+
 int OnMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
             unsigned int /*flags*/, void* context) {
-  auto* hits = static_cast<std::vector<Hit>*>(context);
-  if (hits->size() < kMaxHitsPerScan) hits->push_back({id, static_cast<uint32_t>(to)});
+  static_cast<HitSink*>(context)->Add(id, static_cast<uint32_t>(to));
   return 0;
+}
+
+// A window scan of the gated database: keeps each regex's first hit, stops when all have one.
+struct WindowSink {
+  std::vector<Hit>* hits;
+  std::vector<uint32_t>* seen;
+  uint32_t epoch;
+  size_t offset;
+  uint32_t remaining;
+};
+
+int OnGatedMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
+                 unsigned int /*flags*/, void* context) {
+  auto* sink = static_cast<WindowSink*>(context);
+  uint32_t& stamp = (*sink->seen)[id];
+  if (stamp == sink->epoch) return 0;
+  stamp = sink->epoch;
+  sink->hits->push_back({id, static_cast<uint32_t>(sink->offset + to)});
+  return --sink->remaining == 0 ? 1 : 0;
 }
 
 bool IsCont(char c) { return (static_cast<unsigned char>(c) & 0xc0) == 0x80; }
 
-// Byte offset -> character offset in `text`, after one pass over the text (done on first use).
+// Byte offset -> character offset in `text`: characters before each 256-byte block, counted
+// (8 bytes at a time) only up to the furthest offset asked for.
 class CharIndex {
  public:
-  CharIndex(std::string_view text, std::vector<uint32_t>* blocks) : text_(text), blocks_(blocks) {}
+  CharIndex(std::string_view text, std::vector<uint32_t>* blocks) : text_(text), blocks_(blocks) {
+    blocks_->assign(1, 0);
+  }
   uint32_t operator()(size_t off) {
-    if (!built_) Build();
     off = std::min(off, text_.size());
-    uint32_t n = (*blocks_)[off >> 8];
-    for (size_t i = off & ~size_t{255}; i < off; ++i) n += !IsCont(text_[i]);
-    return n;
+    const size_t block = off >> 8;
+    while (blocks_->size() <= block) {
+      const size_t b = blocks_->size() - 1;
+      blocks_->push_back(blocks_->back() + Count(b << 8, (b + 1) << 8));
+    }
+    return (*blocks_)[block] + Count(block << 8, off);
   }
 
  private:
-  void Build() {
-    blocks_->clear();
+  // Characters starting in [from, to): bytes that are not UTF-8 continuation bytes (10xxxxxx).
+  uint32_t Count(size_t from, size_t to) const {
     uint32_t n = 0;
-    for (size_t i = 0; i < text_.size(); ++i) {
-      if ((i & 255) == 0) blocks_->push_back(n);
-      n += !IsCont(text_[i]);
+    for (; from + 8 <= to; from += 8) {
+      uint64_t x;
+      std::memcpy(&x, text_.data() + from, 8);
+      // One bit per continuation byte (bit 7 set, bit 6 clear), summed by a multiply (no
+      // popcount instruction in the baseline x86-64 target).
+      const uint64_t cont = (x & ~(x << 1) & 0x8080808080808080ull) >> 7;
+      n += 8 - static_cast<uint32_t>((cont * 0x0101010101010101ull) >> 56);
     }
-    blocks_->push_back(n);
-    built_ = true;
+    for (; from < to; ++from) n += !IsCont(text_[from]);
+    return n;
   }
   std::string_view text_;
   std::vector<uint32_t>* blocks_;
-  bool built_ = false;
 };
 
 std::string Excerpt(std::string_view text, size_t start, size_t end) {
@@ -213,9 +291,12 @@ struct CompiledRules::Impl {
   std::vector<int> cidr_lengths;  // distinct, longest first
   uint64_t id = 0;
 
+  CompileStats stats;
+
   ~Impl() {
     for (ScopeTables& s : scopes) {
       if (s.db) hs_free_database(s.db);
+      if (s.gated_db) hs_free_database(s.gated_db);
     }
   }
 
@@ -228,6 +309,8 @@ struct CompiledRules::Impl {
   }
 
   void ScanText(Scope scope, std::string_view text, Verdict* verdict) const;
+  // Scans the gated database on the windows of ts.triggers; adds first hits to ts.hits.
+  void ScanWindows(const ScopeTables& tables, std::string_view text) const;
   void CheckAddresses(Scope scope, std::string_view text, Verdict* verdict) const;
 };
 
@@ -236,7 +319,7 @@ CompiledRules::~CompiledRules() = default;
 
 Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
     RuleBundle bundle, std::shared_ptr<const Normalizer> normalizer,
-    std::vector<BundleProblem>* problems) {
+    std::vector<BundleProblem>* problems, const CompileOptions& options) {
   std::vector<BundleProblem> local;
   if (!problems) problems = &local;
   if (!normalizer) return Status::InvalidArgument("rules", "no normalizer");
@@ -293,18 +376,21 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
             auto [it, fresh] =
                 literal_ids.emplace(r.terms[ti], static_cast<uint32_t>(tables.patterns.size()));
             if (fresh) {
-              tables.patterns.push_back({static_cast<uint32_t>(r.terms[ti].size()), {}});
+              tables.patterns.push_back({static_cast<uint32_t>(r.terms[ti].size()), {}, false});
               exprs.push_back(EscapeLiteral(r.terms[ti]));
               literal_terms.push_back(r.terms[ti]);
               flags.push_back(HS_FLAG_SINGLEMATCH);
             }
             tables.patterns[it->second].refs.push_back({ri, ti});
             // near needs every occurrence, not just the first
-            if (r.kind == PatternKind::kNear) flags[it->second] &= ~HS_FLAG_SINGLEMATCH;
+            if (r.kind == PatternKind::kNear) {
+              flags[it->second] &= ~HS_FLAG_SINGLEMATCH;
+              tables.patterns[it->second].every = true;
+            }
           }
           break;
         case PatternKind::kRegex:
-          tables.patterns.push_back({0, {{ri, 0}}});
+          tables.patterns.push_back({0, {{ri, 0}}, false});
           exprs.push_back(r.terms[0]);
           literal_terms.emplace_back();
           flags.push_back(RegexFlags(r.terms[0]));
@@ -335,29 +421,72 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
     }
     std::sort(tables.prefix_lengths.begin(), tables.prefix_lengths.end());
     if (exprs.empty()) continue;
-    // Keywords of 4 bytes or more go to the literal matcher, the rest to Hyperscan.
-    std::vector<const char*> cexprs;
-    std::vector<unsigned> ids, hs_flags;
+    // Keywords of 4 bytes or more go to the literal matcher, the rest to Hyperscan; regexes with
+    // factors at least as long as the shortest such keyword (at most 8 bytes: longer keys do not
+    // sample faster, literal_matcher.h) are gated, their factors added as triggers.
+    size_t shortest = SIZE_MAX;
+    for (const std::string& t : literal_terms) {
+      if (t.size() >= LiteralMatcher::kMinLength) shortest = std::min(shortest, t.size());
+    }
+    RegexFactorOptions factor_options;
+    factor_options.min_factor_bytes =
+        shortest == SIZE_MAX ? 6 : std::min(shortest, LiteralMatcher::kLongLength);
+    std::vector<const char*> cexprs, gated_exprs;
+    std::vector<unsigned> ids, hs_flags, gated_ids, gated_flags;
+    std::unordered_map<std::string, uint32_t> trigger_ids;
+    std::vector<std::string> trigger_bytes;
     for (size_t i = 0; i < exprs.size(); ++i) {
       if (literal_terms[i].size() >= LiteralMatcher::kMinLength) {
         tables.literals.Add(literal_terms[i], static_cast<uint32_t>(i),
                             !(flags[i] & HS_FLAG_SINGLEMATCH));
         continue;
       }
+      if (literal_terms[i].empty()) {  // a regex
+        ++impl.stats.regexes;
+        RegexFactors factors;
+        if (options.gate_regexes) factors = ExtractRegexFactors(exprs[i], flags[i], factor_options);
+        if (factors.gated) {
+          ++impl.stats.gated_regexes;
+          gated_exprs.push_back(exprs[i].c_str());
+          gated_ids.push_back(static_cast<unsigned>(i));
+          gated_flags.push_back(flags[i]);
+          for (const std::string& f : factors.factors) {
+            auto [it, fresh] =
+                trigger_ids.emplace(f, static_cast<uint32_t>(tables.triggers.size()));
+            if (fresh) {
+              tables.triggers.push_back({static_cast<uint32_t>(f.size()), 0});
+              trigger_bytes.push_back(f);
+            }
+            Trigger& t = tables.triggers[it->second];
+            t.width = std::max(t.width, factors.max_width);
+          }
+          continue;
+        }
+      }
       cexprs.push_back(exprs[i].c_str());
       ids.push_back(static_cast<unsigned>(i));
       hs_flags.push_back(flags[i]);
     }
+    tables.trigger_base = static_cast<uint32_t>(tables.patterns.size());
+    impl.stats.factors += trigger_bytes.size();
+    for (size_t t = 0; t < trigger_bytes.size(); ++t) {
+      tables.literals.Add(trigger_bytes[t], tables.trigger_base + static_cast<uint32_t>(t), true);
+    }
     tables.literals.Build();
-    if (cexprs.empty()) continue;
-    hs_compile_error_t* error = nullptr;
-    if (hs_compile_multi(cexprs.data(), hs_flags.data(), ids.data(),
-                         static_cast<unsigned>(cexprs.size()), HS_MODE_BLOCK, nullptr, &tables.db,
-                         &error) != HS_SUCCESS) {
+    tables.gated_count = static_cast<uint32_t>(gated_exprs.size());
+    auto compile = [&](const std::vector<const char*>& e, const std::vector<unsigned>& f,
+                       const std::vector<unsigned>& pattern_ids, hs_database_t** db) -> Status {
+      if (e.empty()) return Status::OK();
+      hs_compile_error_t* error = nullptr;
+      if (hs_compile_multi(e.data(), f.data(), pattern_ids.data(), static_cast<unsigned>(e.size()),
+                           HS_MODE_BLOCK, nullptr, db, &error) == HS_SUCCESS) {
+        return Status::OK();
+      }
       std::string why = error && error->message ? error->message : "compile failed";
       std::string id;
-      if (error && error->expression >= 0 && static_cast<size_t>(error->expression) < ids.size()) {
-        id = impl.rules[tables.patterns[ids[error->expression]].refs[0].rule].id;
+      if (error && error->expression >= 0 &&
+          static_cast<size_t>(error->expression) < pattern_ids.size()) {
+        id = impl.rules[tables.patterns[pattern_ids[error->expression]].refs[0].rule].id;
       }
       hs_free_compile_error(error);
       problems->push_back({"", id,
@@ -366,6 +495,10 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
                                (id.empty() ? "" : " (simplify or remove the rule)")});
       return Status::InvalidArgument("rules",
                                      "scope " + std::string(ScopeName(scope)) + ": " + why);
+    };
+    if (Status st = compile(cexprs, hs_flags, ids, &tables.db); !st.ok()) return st;
+    if (Status st = compile(gated_exprs, gated_flags, gated_ids, &tables.gated_db); !st.ok()) {
+      return st;
     }
   }
   std::sort(impl.cidr_lengths.rbegin(), impl.cidr_lengths.rend());
@@ -374,6 +507,7 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
 
 const std::string& CompiledRules::version() const { return impl_->version; }
 size_t CompiledRules::rule_count() const { return impl_->rules.size(); }
+CompileStats CompiledRules::stats() const { return impl_->stats; }
 bool CompiledRules::HasScope(Scope scope) const {
   return impl_->scopes[static_cast<int>(scope)].any;
 }
@@ -456,20 +590,35 @@ void CompiledRules::Impl::ScanText(Scope scope, std::string_view text, Verdict* 
   if (ts.scratch.grown_for != id) {
     for (const ScopeTables& s : scopes) {
       if (s.db && hs_alloc_scratch(s.db, &ts.scratch.scratch) != HS_SUCCESS) return;
+      if (s.gated_db && hs_alloc_scratch(s.gated_db, &ts.scratch.scratch) != HS_SUCCESS) return;
     }
     ts.scratch.grown_for = id;
   }
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
   ts.hits.clear();
+  ts.triggers.clear();
+  if (ts.pattern_seen.size() < tables.patterns.size()) {
+    ts.pattern_seen.resize(tables.patterns.size(), 0);
+  }
+  if (++ts.pattern_epoch == 0) {  // wrapped: forget all stamps
+    std::fill(ts.pattern_seen.begin(), ts.pattern_seen.end(), 0);
+    ts.pattern_epoch = 1;
+  }
+  HitSink sink{&ts.hits, &tables.patterns, &ts.pattern_seen, ts.pattern_epoch};
   if (tables.db && hs_scan(tables.db, text.data(), static_cast<unsigned>(text.size()), 0,
-                           ts.scratch.scratch, OnMatch, &ts.hits) != HS_SUCCESS) {
+                           ts.scratch.scratch, OnMatch, &sink) != HS_SUCCESS) {
     return;
   }
+  const uint32_t trigger_base = tables.trigger_base;
   tables.literals.Scan(text, &ts.literal_seen, &ts.literal_epoch, [&](uint32_t id, uint32_t end) {
-    if (ts.hits.size() >= kMaxHitsPerScan) return false;
-    ts.hits.push_back({id, end});
+    if (id >= trigger_base) {
+      ts.triggers.push_back({id - trigger_base, end});
+    } else {
+      sink.Add(id, end);
+    }
     return true;
   });
+  if (!ts.triggers.empty()) ScanWindows(tables, text);
   if (ts.hits.empty()) return;
 
   // Hits -> occurrences of (rule, term), grouped by rule (bundle order), term and position.
@@ -583,6 +732,47 @@ void CompiledRules::Impl::ScanText(Scope scope, std::string_view text, Verdict* 
       AddMatch(ri, scope, Excerpt(text, from, to), std::move(why), verdict);
     }
     i = j;
+  }
+}
+
+void CompiledRules::Impl::ScanWindows(const ScopeTables& tables, std::string_view text) const {
+  ThreadState& ts = t_state;
+  const size_t n = text.size();
+  ts.windows.clear();
+  for (const Hit& h : ts.triggers) {
+    const Trigger& t = tables.triggers[h.id];
+    if (t.width == RegexFactors::kUnbounded || t.width >= n) {
+      ts.windows.assign(1, Window{0, n});
+      break;
+    }
+    const size_t w = static_cast<size_t>(t.width);
+    const size_t start = h.end - t.len;
+    size_t begin = h.end > w ? h.end - w : 0;
+    size_t end = std::max<size_t>(h.end, std::min(n, start + w));
+    // Whole characters (a UTF-8 database needs valid UTF-8).
+    for (int k = 0; k < 3 && begin > 0 && IsCont(text[begin]); ++k) --begin;
+    for (int k = 0; k < 3 && end < n && IsCont(text[end]); ++k) ++end;
+    ts.windows.push_back({begin, end});
+  }
+  std::sort(ts.windows.begin(), ts.windows.end(),
+            [](const Window& a, const Window& b) { return a.begin < b.begin; });
+  size_t merged = 0;
+  for (size_t i = 1; i < ts.windows.size(); ++i) {
+    Window& cur = ts.windows[merged];
+    if (ts.windows[i].begin <= cur.end + kWindowMergeGap) {
+      cur.end = std::max(cur.end, ts.windows[i].end);
+    } else {
+      ts.windows[++merged] = ts.windows[i];
+    }
+  }
+  ts.windows.resize(std::min(ts.windows.size(), merged + 1));
+  WindowSink sink{&ts.hits, &ts.pattern_seen, ts.pattern_epoch, 0, tables.gated_count};
+  for (const Window& w : ts.windows) {
+    sink.offset = w.begin;
+    hs_error_t err =
+        hs_scan(tables.gated_db, text.data() + w.begin, static_cast<unsigned>(w.end - w.begin), 0,
+                ts.scratch.scratch, OnGatedMatch, &sink);
+    if (err != HS_SUCCESS) break;  // HS_SCAN_TERMINATED: every gated regex has its hit
   }
 }
 

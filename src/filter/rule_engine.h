@@ -1,8 +1,9 @@
 // src/filter/rule_engine.h: compiled rules and the engine that holds the current ones.
 //
 // CompiledRules is one bundle compiled, per scope, into a literal matcher for keywords of 4
-// bytes or more and a Hyperscan database for regexes and shorter keywords (domains, URL
-// prefixes and CIDRs in their own tables). It is
+// bytes or more and the literal factors of gated regexes, a Hyperscan database for the other
+// regexes and shorter keywords, scanned over every text, and one for gated regexes, scanned only
+// around their factors' occurrences (domains, URL prefixes and CIDRs in their own tables). It is
 // immutable and thread-safe: any number of threads may call Check at once (each thread keeps
 // its own Hyperscan scratch). RuleEngine holds the current CompiledRules behind an atomic
 // shared pointer: Reload() compiles a new bundle beside the old one and swaps it in only when
@@ -40,17 +41,32 @@ struct Verdict {
   std::vector<Match> matches;    // one per matching rule, in bundle order
 };
 
+struct CompileOptions {
+  // Scan for a regex only around the places where one of its literal factors occurs
+  // (regex_factors.h); regexes without usable factors are scanned for in every text. Results
+  // are the same either way (tests/unit/filter/regex_gating_test.cc); false scans every regex
+  // in every text, as before gating existed.
+  bool gate_regexes = true;
+};
+
+struct CompileStats {
+  size_t regexes = 0;        // regex patterns over all scopes (a rule in two scopes counts twice)
+  size_t gated_regexes = 0;  // of them, scanned only around their factors
+  size_t factors = 0;        // distinct factors of gated regexes (per scope, summed)
+};
+
 class CompiledRules {
  public:
   // Compiles `bundle`. Rules Hyperscan refuses (bad regex, too complex) are reported in
   // *problems with their id and Hyperscan's reason, and the compile fails with InvalidArgument.
   static Result<std::shared_ptr<const CompiledRules>> Compile(
       RuleBundle bundle, std::shared_ptr<const Normalizer> normalizer,
-      std::vector<BundleProblem>* problems);
+      std::vector<BundleProblem>* problems, const CompileOptions& options = {});
   ~CompiledRules();
 
   const std::string& version() const;
   size_t rule_count() const;
+  CompileStats stats() const;
   // Whether any rule applies to `scope` (callers skip normalizing text nobody looks at).
   bool HasScope(Scope scope) const;
   const Normalizer& normalizer() const;
