@@ -106,6 +106,18 @@ void RunCheck(const RulesOptions& o) {
   }
   if (per_scope.empty()) std::cout << " none";
   std::cout << (o.pubkey.empty() ? "" : ", signature good") << "\n";
+  // Regexes without literal factors are scanned over every text: worth knowing for speed.
+  const filter::CompileStats stats = rules->stats();
+  if (stats.regexes > 0) {
+    std::cout << "regexes (counted per scope): " << stats.gated_regexes << " of " << stats.regexes
+              << " scanned only around their literal factors";
+    if (stats.gated_regexes < stats.regexes) {
+      std::cout << "; the other " << stats.regexes - stats.gated_regexes
+                << " over every text (docs/rules.md, \"Regex gating\", says what keeps a regex "
+                   "ungated)";
+    }
+    std::cout << "\n";
+  }
 }
 
 void PrintVerdict(const filter::Verdict& v) {
