@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -436,6 +437,9 @@ class BlockReader::Impl {
   // the group, for AppendJsonLine's one row (a point search). A loaded group satisfies it.
   Status LoadRows(size_t c, uint32_t g, uint32_t stop);
   Status FilterPacked(size_t c, uint32_t g, uint64_t code, std::vector<uint32_t>* rows);
+  template <typename Same>
+  Status FilterEqualBy(size_t c, uint32_t g, bool type_ok, std::optional<uint64_t> code,
+                       std::vector<uint32_t>* rows, Same same);
   // Subscriber columns: whether column c stores only the explicit rows, the explicit-row map
   // of group g, and the implicit rows' values filled in from the dictionary.
   bool Implicit(size_t c) const {
@@ -1626,57 +1630,55 @@ Status BlockReader::Impl::FilterPacked(size_t c, uint32_t g, uint64_t code,
   return Status::OK();
 }
 
-Status BlockReader::FilterEqual(size_t c, uint32_t g, uint64_t value, std::vector<uint32_t>* rows) {
-  Impl& m = *impl_;
-  if (c >= m.cols_.size() || g >= m.header_->groups.size()) {
+// FilterEqual's shared part: the arguments checked, then a packed chunk not decoded yet searched
+// in place for `code`, or the group loaded and `same(row)` asked of each row.
+template <typename Same>
+Status BlockReader::Impl::FilterEqualBy(size_t c, uint32_t g, bool type_ok,
+                                        std::optional<uint64_t> code, std::vector<uint32_t>* rows,
+                                        Same same) {
+  if (c >= cols_.size() || g >= header_->groups.size()) {
     return Status::InvalidArgument(
-        m.where_, "no column " + std::to_string(c) + " row group " + std::to_string(g));
+        where_, "no column " + std::to_string(c) + " row group " + std::to_string(g));
   }
-  const ColumnType type = m.info_->defs[c].type;
-  if (type != ColumnType::kU16 && type != ColumnType::kU32 && type != ColumnType::kU64) {
-    return Status::InvalidArgument(m.where_, "FilterEqual(value) on a non-integer column");
+  if (!type_ok) {
+    return Status::InvalidArgument(
+        where_,
+        "FilterEqual: column " + std::string(info_->defs[c].name) + " is not of the value's type");
   }
-  m.Size(c);
-  if (!m.Implicit(c) && !m.cols_[c].full && !m.cols_[c].chunks[g].decoded &&
-      m.header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
-    return m.FilterPacked(c, g, value, rows);
+  Size(c);
+  if (!Implicit(c) && !cols_[c].full && !cols_[c].chunks[g].decoded &&
+      header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
+    if (!code) {  // a value no packed row can hold
+      rows->clear();
+      return Status::OK();
+    }
+    return FilterPacked(c, g, *code, rows);
   }
-  if (Status s = m.LoadGroup(c, g); !s.ok()) return s;
+  if (Status s = LoadGroup(c, g); !s.ok()) return s;
   size_t kept = 0;
   for (uint32_t row : *rows) {
-    if (UintAt(c, row) == value) (*rows)[kept++] = row;
+    if (same(row)) (*rows)[kept++] = row;
   }
   rows->resize(kept);
   return Status::OK();
 }
 
+Status BlockReader::FilterEqual(size_t c, uint32_t g, uint64_t value, std::vector<uint32_t>* rows) {
+  const ColumnType type = c < impl_->cols_.size() ? impl_->info_->defs[c].type : ColumnType{};
+  const bool integer =
+      type == ColumnType::kU16 || type == ColumnType::kU32 || type == ColumnType::kU64;
+  return impl_->FilterEqualBy(c, g, integer, value, rows,
+                              [&](uint32_t row) { return UintAt(c, row) == value; });
+}
+
 Status BlockReader::FilterEqual(size_t c, uint32_t g, const IpAddress& ip,
                                 std::vector<uint32_t>* rows) {
-  Impl& m = *impl_;
-  if (c >= m.cols_.size() || g >= m.header_->groups.size()) {
-    return Status::InvalidArgument(
-        m.where_, "no column " + std::to_string(c) + " row group " + std::to_string(g));
-  }
-  if (m.info_->defs[c].type != ColumnType::kIp) {
-    return Status::InvalidArgument(m.where_, "FilterEqual(ip) on a non-address column");
-  }
-  m.Size(c);
-  if (!m.Implicit(c) && !m.cols_[c].full && !m.cols_[c].chunks[g].decoded &&
-      m.header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
-    // Codes: 0 unset, an IPv4 address + 1 (host order); a packed chunk holds no IPv6 address.
-    if (!ip.is_unspecified() && !ip.is_v4()) {
-      rows->clear();
-      return Status::OK();
-    }
-    return m.FilterPacked(c, g, bf::PackedIpCode(ip), rows);
-  }
-  if (Status s = m.LoadGroup(c, g); !s.ok()) return s;
-  size_t kept = 0;
-  for (uint32_t row : *rows) {
-    if (IpAt(c, row) == ip) (*rows)[kept++] = row;
-  }
-  rows->resize(kept);
-  return Status::OK();
+  const bool address = c < impl_->cols_.size() && impl_->info_->defs[c].type == ColumnType::kIp;
+  // Packed codes: 0 unset, an IPv4 address + 1 (host order); no IPv6 address is packed.
+  std::optional<uint64_t> code;
+  if (ip.is_unspecified() || ip.is_v4()) code = bf::PackedIpCode(ip);
+  return impl_->FilterEqualBy(c, g, address, code, rows,
+                              [&](uint32_t row) { return IpAt(c, row) == ip; });
 }
 
 Status BlockReader::FilterDependent(size_t c, uint32_t g, std::string_view value,
