@@ -1,7 +1,7 @@
 // tests/fuzz/fuzz_api_json.cc: the site API's request bodies (api/requests.h) and the endpoints
 // behind them (api/api_service.h) on arbitrary input. The first byte picks the endpoint (0
-// moderate, 1 posts, 2 registrations, 3 registrations/lookup), the rest is the body, in an exact-size buffer so that any
-// overread trips ASan. Checked for every input, else abort:
+// moderate, 1 posts, 2 registrations, 3 registrations/lookup), the rest is the body, in an
+// exact-size buffer so that any overread trips ASan. Checked for every input, else abort:
 //   * parsing succeeds, or fails with InvalidArgument naming a field ("body" or a member);
 //   * the endpoint answers 200 or 400, with a body that is one JSON object ("error" on 400);
 //     a lookup that parses answers 503 (this service has no store to search);
