@@ -92,6 +92,14 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
+    if (!std::strcmp(argv[i], "--help") || !std::strcmp(argv[i], "-h")) {
+      std::printf(
+          "api_bench: the site API's POST /v1/moderate latency (p50/p99) and requests/s over "
+          "HTTP on 127.0.0.1 with a generated rule bundle (bench/RESULTS.md, \"Site API\").\n"
+          "usage: api_bench [--rules N] [--regexes N] [--requests N] [--warmup N] "
+          "[--text-bytes N] [--threads N] [--markdown FILE]\n");
+      return 0;
+    }
     if (!std::strcmp(argv[i], "--rules")) {
       rules = std::strtoull(next("--rules"), nullptr, 10);
     } else if (!std::strcmp(argv[i], "--regexes")) {

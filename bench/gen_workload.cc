@@ -878,6 +878,13 @@ int main(int argc, char** argv) {
   const char* out = nullptr;
   for (int i = 1; i < argc; ++i) {
     std::string_view a = argv[i];
+    if (a == "--help" || a == "-h") {
+      std::printf(
+          "gen_workload: writes the probe benchmark's workload, a pcap of generated HTTP, TLS, "
+          "bulk TCP, DNS and UDP traffic (bench/README.md).\n"
+          "usage: gen_workload [--bytes N] [--seed S] OUT.pcap\n");
+      return 0;
+    }
     if ((a == "--bytes" || a == "--seed") && i + 1 < argc) {
       char* end = nullptr;
       errno = 0;

@@ -93,13 +93,14 @@ struct Outcome {
 constexpr const char* kQueryNames[3] = {"a", "b", "c"};
 
 [[noreturn]] void Usage(const char* why) {
-  std::fprintf(stderr,
-               "store_bench: %s\nusage: store_bench [--records N] [--systems "
+  const bool help = std::string_view(why) == "--help";  // asked for: stdout, exit 0
+  if (!help) std::fprintf(stderr, "store_bench: %s\n", why);
+  std::fprintf(help ? stdout : stderr,
+               "usage: store_bench [--records N] [--systems "
                "netward,sqlite,clickhouse] [--seed S] [--queries Q] [--batch B] [--dir PARENT] "
                "[--cpu C|-1] [--clickhouse-cpus LIST] [--clickhouse-compression zstd|lz4] "
-               "[--clickhouse-server PATH] [--clickhouse-config DIR] [--markdown FILE] [--keep]\n",
-               why);
-  std::exit(2);
+               "[--clickhouse-server PATH] [--clickhouse-config DIR] [--markdown FILE] [--keep]\n");
+  std::exit(help ? 0 : 2);
 }
 
 Options ParseArgs(int argc, char** argv) {
@@ -155,6 +156,13 @@ Options ParseArgs(int argc, char** argv) {
       o.markdown = value();
     } else if (a == "--keep") {
       o.keep = true;
+    } else if (a == "--help" || a == "-h") {
+      std::printf(
+          "store_bench: issue 3's store benchmark: generated session and NAT records into "
+          "netward's store, SQLite and ClickHouse side by side; ingest records/s, bytes per "
+          "record and three searches (bench/README.md, \"Store\").\n");
+      std::fflush(stdout);
+      Usage("--help");
     } else {
       Usage(("unknown argument " + a).c_str());
     }
