@@ -619,6 +619,31 @@ class BlockBuilder::Impl {
   }
   bool TryPack(size_t c, const uint8_t* chunk, size_t raw, size_t best, uint8_t* out,
                size_t* size) const;
+  // Writes a chunk's `raw` bytes at `out`, zstd-compressed where that makes them smaller, else
+  // as they are; returns the codec and sets *stored to the bytes written.
+  uint8_t StoreChunk(const uint8_t* bytes, size_t raw, int zstd_level, uint8_t* out,
+                     size_t* stored) const {
+    if (raw > 0) {
+      const size_t n =
+          ZSTD_compressCCtx(cctx_, out, ZSTD_compressBound(raw), bytes, raw, zstd_level);
+      if (!ZSTD_isError(n) && n < raw) {
+        *stored = n;
+        return bf::kCodecZstd;
+      }
+      std::memcpy(out, bytes, raw);
+    }
+    *stored = raw;
+    return bf::kCodecRaw;
+  }
+  // A chunk entry of the header (block_format.h): codec, sizes and the stored bytes' hash.
+  static void WriteChunkEntry(uint8_t* entry, uint8_t codec, const uint8_t* stored_bytes,
+                              size_t stored, size_t raw) {
+    entry[bf::kChunkCodec] = codec;
+    bf::Store<uint32_t>(entry + bf::kChunkStored, static_cast<uint32_t>(stored));
+    bf::Store<uint32_t>(entry + bf::kChunkRaw, static_cast<uint32_t>(raw));
+    bf::Store<uint64_t>(entry + bf::kChunkStoredHash,
+                        Hash64(stored_bytes, stored, bf::kStoredSeed));
+  }
   const uint8_t* Transpose(const uint8_t* chunk, size_t size, uint32_t length, size_t* out) const;
   const uint8_t* FromPrevious(uint32_t g, const uint8_t* chunk, size_t size, size_t* out) const;
   bool SplitDependent(const SubscriberDictionary* dict, uint64_t first_seq) const;
@@ -984,29 +1009,14 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
         bytes = Transpose(bytes, raw, static_cast<uint32_t>(length), &raw);
       }
       size_t stored = 0;
-      uint8_t codec = bf::kCodecRaw;
-      if (raw > 0) {
-        size_t n =
-            ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw), bytes, raw, zstd_level);
-        if (!ZSTD_isError(n) && n < raw) {
-          stored = n;
-          codec = bf::kCodecZstd;
-        } else {
-          std::memcpy(base + pos, bytes, raw);
-          stored = raw;
-        }
-      }
+      uint8_t codec = StoreChunk(bytes, raw, zstd_level, base + pos, &stored);
       size_t size = raw;
       if (col.packable && raw > 0 && TryPack(c, bytes, raw, stored, base + pos, &size)) {
         codec = bf::kCodecPacked;
         stored = size;
       }
-      uint8_t* chunk = base + chunks_offset + (c * ngroups + g) * bf::kChunkEntryBytes;
-      chunk[bf::kChunkCodec] = codec;
-      bf::Store<uint32_t>(chunk + bf::kChunkStored, static_cast<uint32_t>(stored));
-      bf::Store<uint32_t>(chunk + bf::kChunkRaw, static_cast<uint32_t>(size));
-      bf::Store<uint64_t>(chunk + bf::kChunkStoredHash,
-                          Hash64(base + pos, stored, bf::kStoredSeed));
+      WriteChunkEntry(base + chunks_offset + (c * ngroups + g) * bf::kChunkEntryBytes, codec,
+                      base + pos, stored, size);
       pos += stored;
     }
     uint8_t* entry = base + columns_offset + c * bf::kColumnEntryBytes;
@@ -1026,21 +1036,9 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
       const size_t begin = g == 0 ? 0 : map_ends_[g - 1];
       const size_t raw = map_ends_[g] - begin;
       const auto* bytes = reinterpret_cast<const uint8_t*>(maps_.data()) + begin;
-      size_t stored = raw;
-      uint8_t codec = bf::kCodecRaw;
-      size_t n =
-          ZSTD_compressCCtx(cctx_, base + pos, ZSTD_compressBound(raw), bytes, raw, zstd_level);
-      if (!ZSTD_isError(n) && n < raw) {
-        stored = n;
-        codec = bf::kCodecZstd;
-      } else {
-        std::memcpy(base + pos, bytes, raw);
-      }
-      map_entry[bf::kChunkCodec] = codec;
-      bf::Store<uint32_t>(map_entry + bf::kChunkStored, static_cast<uint32_t>(stored));
-      bf::Store<uint32_t>(map_entry + bf::kChunkRaw, static_cast<uint32_t>(raw));
-      bf::Store<uint64_t>(map_entry + bf::kChunkStoredHash,
-                          Hash64(base + pos, stored, bf::kStoredSeed));
+      size_t stored = 0;
+      const uint8_t codec = StoreChunk(bytes, raw, zstd_level, base + pos, &stored);
+      WriteChunkEntry(map_entry, codec, base + pos, stored, raw);
       map_entry += bf::kChunkEntryBytes;
       pos += stored;
     }

@@ -362,6 +362,23 @@ ZSTD_DCtx* ThreadDCtx() {
   thread_local Holder holder;
   return holder.ctx;
 }
+// Decompresses the zstd frame of `entry` (whose stored bytes are at `stored`) into *owned.
+// Empty on success, else what is wrong.
+std::string InflateZstd(const uint8_t* stored, const BlockHeader::Chunk& entry,
+                        std::unique_ptr<uint8_t[]>* owned) {
+  if (ZSTD_getFrameContentSize(stored, entry.stored_bytes) != entry.raw_bytes) {
+    return "compressed frame does not hold " + std::to_string(entry.raw_bytes) + " bytes";
+  }
+  *owned = std::make_unique_for_overwrite<uint8_t[]>(entry.raw_bytes);
+  const size_t n =
+      ZSTD_decompressDCtx(ThreadDCtx(), owned->get(), entry.raw_bytes, stored, entry.stored_bytes);
+  if (ZSTD_isError(n) || n != entry.raw_bytes) {
+    owned->reset();
+    return ZSTD_isError(n) ? std::string("zstd: ") + ZSTD_getErrorName(n)
+                           : std::string("short decompression");
+  }
+  return {};
+}
 }  // namespace
 
 class BlockReader::Impl {
@@ -462,6 +479,19 @@ class BlockReader::Impl {
   Status TimeMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end,
                   const TimestampUs** ts);
   Status CheckChunk(size_t c, uint32_t g);
+  bool StoredHashOk(const BlockHeader::Chunk& entry) const {
+    const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
+    return Hash64(stored, entry.stored_bytes, bf::kStoredSeed) == entry.stored_hash;
+  }
+  // The stored-hash check of a chunk read without a whole decode (once per chunk).
+  Status CheckStoredOnce(size_t c, uint32_t g, Chunk& chunk) {
+    if (!verify_ || chunk.hash_checked) return Status::OK();
+    if (!StoredHashOk(header_->columns[c].chunks[g])) {
+      return Fail(c, "row group " + std::to_string(g) + ": stored bytes changed");
+    }
+    chunk.hash_checked = true;
+    return Status::OK();
+  }
   void Size(size_t c);
   void AppendValue(size_t c, uint32_t row, std::string* out) const;
 
@@ -518,19 +548,8 @@ Status BlockReader::Impl::Inflate(size_t c, uint32_t g, Chunk& chunk) {
   if (entry.codec != bf::kCodecZstd) {  // raw or packed: used in place
     chunk.data = stored;
   } else {
-    unsigned long long content = ZSTD_getFrameContentSize(stored, entry.stored_bytes);
-    if (content != entry.raw_bytes) {
-      return Fail(c, "row group " + std::to_string(g) + ": compressed frame does not hold " +
-                         std::to_string(entry.raw_bytes) + " bytes");
-    }
-    chunk.owned = std::make_unique_for_overwrite<uint8_t[]>(entry.raw_bytes);
-    size_t n = ZSTD_decompressDCtx(ThreadDCtx(), chunk.owned.get(), entry.raw_bytes, stored,
-                                   entry.stored_bytes);
-    if (ZSTD_isError(n) || n != entry.raw_bytes) {
-      chunk.owned.reset();
-      return Fail(c, "row group " + std::to_string(g) + ": " +
-                         (ZSTD_isError(n) ? std::string("zstd: ") + ZSTD_getErrorName(n)
-                                          : std::string("short decompression")));
+    if (std::string bad = InflateZstd(stored, entry, &chunk.owned); !bad.empty()) {
+      return Fail(c, "row group " + std::to_string(g) + ": " + bad);
     }
     chunk.data = chunk.owned.get();
   }
@@ -856,9 +875,7 @@ Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint3
 // column the group's min/max ts.
 Status BlockReader::Impl::CheckChunk(size_t c, uint32_t g) {
   if (!verify_) return Status::OK();
-  const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
-  const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
-  if (Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
+  if (!StoredHashOk(header_->columns[c].chunks[g])) {
     return Fail(c, "row group " + std::to_string(g) +
                        ": stored bytes changed (they still decode to the same values)");
   }
@@ -912,14 +929,7 @@ Status BlockReader::Impl::LoadRows(size_t c, uint32_t g, uint32_t stop) {
   // at most one prefix and one whole decode (and a lone row half a decode, on average).
   if (chunk.prefix_rows > 0) return LoadGroup(c, g);
   if (Status s = Inflate(c, g, chunk); !s.ok()) return s;
-  if (verify_ && !chunk.hash_checked) {
-    const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
-    const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
-    if (Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
-      return Fail(c, "row group " + std::to_string(g) + ": stored bytes changed");
-    }
-    chunk.hash_checked = true;
-  }
+  if (Status s = CheckStoredOnce(c, g, chunk); !s.ok()) return s;
   if (Status s = Decode(c, g, chunk, rows, nullptr, stop - begin); !s.ok()) return s;
   chunk.prefix_rows = stop - begin;
   return Status::OK();
@@ -937,17 +947,9 @@ Status BlockReader::Impl::LoadMap(uint32_t g) {
     map.status = Status::Corruption(where_, at + ": " + what);
     return map.status;
   };
-  if (verify_ && Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
-    return fail("stored bytes changed");
-  }
+  if (verify_ && !StoredHashOk(entry)) return fail("stored bytes changed");
   if (entry.codec == bf::kCodecZstd) {
-    if (ZSTD_getFrameContentSize(stored, entry.stored_bytes) != entry.raw_bytes) {
-      return fail("compressed frame does not hold " + std::to_string(entry.raw_bytes) + " bytes");
-    }
-    map.owned = std::make_unique_for_overwrite<uint8_t[]>(entry.raw_bytes);
-    const size_t n = ZSTD_decompressDCtx(ThreadDCtx(), map.owned.get(), entry.raw_bytes, stored,
-                                         entry.stored_bytes);
-    if (ZSTD_isError(n) || n != entry.raw_bytes) return fail("does not decompress");
+    if (std::string bad = InflateZstd(stored, entry, &map.owned); !bad.empty()) return fail(bad);
     map.bits = map.owned.get();
   } else {
     map.bits = stored;
@@ -1608,14 +1610,8 @@ Status BlockReader::Impl::FilterPacked(size_t c, uint32_t g, uint64_t code,
                                        std::vector<uint32_t>* rows) {
   Chunk& chunk = cols_[c].chunks[g];
   if (Status s = Inflate(c, g, chunk); !s.ok()) return s;
+  if (Status s = CheckStoredOnce(c, g, chunk); !s.ok()) return s;
   const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
-  if (verify_ && !chunk.hash_checked) {
-    const auto* stored = reinterpret_cast<const uint8_t*>(bytes_.data()) + entry.offset;
-    if (Hash64(stored, entry.stored_bytes, bf::kStoredSeed) != entry.stored_hash) {
-      return Fail(c, "row group " + std::to_string(g) + ": stored bytes changed");
-    }
-    chunk.hash_checked = true;
-  }
   const uint32_t begin = header_->GroupBegin(g);
   const uint32_t n = header_->GroupEnd(g) - begin;
   int_codec::PackedView view;

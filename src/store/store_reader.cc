@@ -84,6 +84,7 @@ Result<Condition> MakeCondition(record::StreamId stream, const std::string& fiel
   return c;
 }
 
+// Integer and address conditions go through BlockReader::FilterEqual instead.
 bool Matches(const Condition& c, BlockReader& r, uint32_t row) {
   switch (c.type) {
     case ColumnType::kTime:
@@ -91,9 +92,8 @@ bool Matches(const Condition& c, BlockReader& r, uint32_t row) {
     case ColumnType::kU16:
     case ColumnType::kU32:
     case ColumnType::kU64:
-      return r.UintAt(c.column, row) == c.number;
     case ColumnType::kIp:
-      return c.ip_unset ? r.IpAt(c.column, row) == IpAddress() : r.IpAt(c.column, row) == c.ip;
+      return false;  // not asked
     case ColumnType::kString:
       return r.StringAt(c.column, row) == c.text;
     case ColumnType::kStringList:

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "factor_cover.h"
 #include "filter/rule_bundle_internal.h"
 #include "regex_gen.h"
 
@@ -147,17 +148,7 @@ void CheckSound(const std::string& re, const RegexFactors& f, const std::string&
       },
       &ends);
   for (size_t end : ends) {
-    const size_t from =
-        f.max_width == RegexFactors::kUnbounded || f.max_width > end ? 0 : end - f.max_width;
-    bool found = false;
-    for (const std::string& factor : f.factors) {
-      for (size_t p = text.find(factor, from); p != std::string::npos && p + factor.size() <= end;
-           p = text.find(factor, p + 1)) {
-        found = true;
-        break;
-      }
-      if (found) break;
-    }
+    const bool found = testing::FactorCovers(f, text, end);
     EXPECT_TRUE(found) << "regex " << re << " text " << text << " match ending at " << end;
     if (!found) break;
   }
