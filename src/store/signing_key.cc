@@ -160,17 +160,46 @@ Status WriteAll(const std::string& path, int fd, std::string_view data) {
   return Status::OK();
 }
 
-// Creates `path` exclusively with `mode`, writes `content` and fsyncs it.
+// Creates `path` exclusively with `mode`, writes `content` and fsyncs it. A process killed
+// midway never leaves a partial file at `path` (a store creating its key on first open may be
+// killed at any moment): the content goes into an unnamed file in the same directory
+// (O_TMPFILE), which link() then names; link() fails if `path` exists, so creation stays
+// exclusive. Where the file system has no O_TMPFILE, a hidden "<path>.tmp-<pid>" is written and
+// linked instead (a kill may leave that behind, never a partial `path`).
 Status CreateExclusive(const std::string& path, mode_t mode, bool force_mode,
                        std::string_view content) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0 && errno == EEXIST) {
+  struct stat existing;
+  if (::lstat(path.c_str(), &existing) == 0) {
     return Status::InvalidArgument(path, "already exists; refusing to overwrite a key file");
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  std::string temp_path;  // empty while the file is unnamed (O_TMPFILE)
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    temp_path = path + ".tmp-" + std::to_string(::getpid());
+    ::unlink(temp_path.c_str());  // left by an earlier process with our pid, killed midway
+    fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
   }
   if (fd < 0) return Status::IOError(path, "create: " + ErrnoText());
   Status s;
   if (force_mode && ::fchmod(fd, mode) != 0) s = Status::IOError(path, "chmod: " + ErrnoText());
-  if (s.ok()) s = WriteAll(path, fd, content);
+  if (s.ok()) s = WriteAll(path, fd, content);  // fsyncs
+  if (s.ok()) {
+    int linked;
+    if (temp_path.empty()) {
+      std::string self = "/proc/self/fd/" + std::to_string(fd);
+      linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+    } else {
+      linked = ::link(temp_path.c_str(), path.c_str());
+    }
+    if (linked != 0 && errno == EEXIST) {
+      s = Status::InvalidArgument(path, "already exists; refusing to overwrite a key file");
+    } else if (linked != 0) {
+      s = Status::IOError(path, "link: " + ErrnoText());
+    }
+  }
+  if (!temp_path.empty()) ::unlink(temp_path.c_str());
   if (::close(fd) != 0 && s.ok()) s = Status::IOError(path, "close: " + ErrnoText());
   return s;
 }

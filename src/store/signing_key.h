@@ -39,7 +39,8 @@ class SigningKey {
   // Writes the private key to `private_path` (created with mode 0600) and the public key to
   // `public_path` (0644), each one line, fsync'ed. Refuses to overwrite: InvalidArgument naming
   // the file if either exists (nothing is written then); IOError otherwise. On a failure after
-  // the private file was created, that file is removed again.
+  // the private file was created, that file is removed again. A process killed midway leaves
+  // each file whole or absent, never partial.
   Status WriteFiles(const std::string& private_path, const std::string& public_path) const;
 
   SigningKey(const SigningKey&) = default;

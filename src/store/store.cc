@@ -206,6 +206,11 @@ Status Store::Impl::LoadKey() {
   auto key = SigningKey::Load(path);
   if (!key.ok()) return key.status();
   key_ = std::make_unique<SigningKey>(key.value());
+  if (options_.signing_key_path.empty() && !FileExists(options_.dir + "/keys/signing.pub")) {
+    // A process killed between creating the two files of the key it made for this store.
+    Status st = WriteFileAtomic(options_.dir + "/keys/signing.pub", key_->VerifierKeyText() + "\n");
+    if (!st.ok()) return st;
+  }
   return AddTrustedKey(options_.dir, key_->VerifierKeyText());
 }
 

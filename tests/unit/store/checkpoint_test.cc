@@ -3,12 +3,17 @@
 #include "store/checkpoint.h"
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -413,6 +418,64 @@ TEST(CheckpointTest, KeyFilesAreWrittenOnceWithPrivateModes) {
   EXPECT_EQ(s.code(), Status::Code::kIOError) << s.ToString();
   EXPECT_FALSE(std::filesystem::exists(dir.File("z.key")));
   ::umask(old_umask);
+}
+
+// A store creates its key on first open and may be killed at any moment (the store crash test
+// found a kill that left an empty signing.key, which every later open refused). Children write a
+// key pair and are SIGKILLed at random times: each file must be whole or absent, never partial.
+TEST(CheckpointTest, KilledWriteFilesLeavesEachFileWholeOrAbsent) {
+  TempDir dir;
+  // How long one child takes from fork() to exit (the fsyncs dominate): kills land across it.
+  const auto t0 = std::chrono::steady_clock::now();
+  pid_t timed = ::fork();
+  ASSERT_GE(timed, 0);
+  if (timed == 0)
+    _exit(TestKey().WriteFiles(dir.File("timed.key"), dir.File("timed.pub")).ok() ? 0 : 1);
+  int timed_status = 0;
+  ASSERT_EQ(::waitpid(timed, &timed_status, 0), timed);
+  ASSERT_TRUE(WIFEXITED(timed_status) && WEXITSTATUS(timed_status) == 0);
+  const auto child_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t0)
+          .count();
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int> delay_us(0, static_cast<int>(child_us * 5 / 4) + 50);
+  int whole = 0, absent = 0;
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 300; ++i) {
+    if (std::chrono::steady_clock::now() - start > std::chrono::seconds(5)) break;
+    std::string priv = dir.File("k" + std::to_string(i) + ".key");
+    std::string pub = dir.File("k" + std::to_string(i) + ".pub");
+    SigningKey key = TestKey();
+    pid_t pid = ::fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) _exit(key.WriteFiles(priv, pub).ok() ? 0 : 1);
+    ::usleep(static_cast<useconds_t>(delay_us(rng)));
+    ::kill(pid, SIGKILL);
+    int status = 0;
+    ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+    if (WIFEXITED(status)) {
+      ASSERT_EQ(WEXITSTATUS(status), 0) << "iteration " << i;
+    }
+    if (std::filesystem::exists(priv)) {
+      auto loaded = SigningKey::Load(priv);
+      ASSERT_TRUE(loaded.ok()) << "iteration " << i << ": " << loaded.status().ToString();
+      EXPECT_EQ(loaded->public_key(), key.public_key());
+      ++whole;
+    } else {
+      EXPECT_FALSE(std::filesystem::exists(pub)) << "iteration " << i;
+      ++absent;
+    }
+    if (std::filesystem::exists(pub)) {
+      EXPECT_EQ(ReadFile(pub), key.VerifierKeyText() + "\n") << "iteration " << i;
+    }
+  }
+  // Only key files (no temporaries) are left in the directory.
+  for (const auto& entry : std::filesystem::directory_iterator(dir.File(""))) {
+    std::string ext = entry.path().extension().string();
+    EXPECT_TRUE(ext == ".key" || ext == ".pub") << entry.path();
+  }
+  std::printf("key files: %d whole, %d never created (a child takes %lld us)\n", whole, absent,
+              static_cast<long long>(child_us));
 }
 
 TEST(CheckpointTest, LoadRefusesKeysOthersCanReadOrWrite) {
