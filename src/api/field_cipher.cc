@@ -22,8 +22,6 @@ namespace {
 constexpr size_t kNonceBytes = 12;
 constexpr size_t kTagBytes = 16;
 
-std::string ErrnoText() { return std::strerror(errno); }
-
 struct CtxFree {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 };
@@ -81,22 +79,11 @@ Status FieldCipher::GenerateKeyFile(const std::string& path) {
   }
   text[64] = '\n';
   OPENSSL_cleanse(key, sizeof(key));
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 && errno == EEXIST) {
-    OPENSSL_cleanse(text, sizeof(text));
-    return Status::InvalidArgument(path,
-                                   "exists; a field key is never overwritten (records "
-                                   "encrypted with it would become unreadable)");
-  }
-  if (fd < 0) return Status::IOError(path, "open: " + ErrnoText());
-  Status result;
-  if (::fchmod(fd, 0600) != 0 || ::write(fd, text, sizeof(text)) != sizeof(text) ||
-      ::fsync(fd) != 0) {
-    result = Status::IOError(path, "write: " + ErrnoText());
-  }
+  Status result =
+      CreateFileExclusive(path, 0600, /*exact_mode=*/true, std::string_view(text, sizeof(text)),
+                          "exists; a field key is never overwritten (records "
+                          "encrypted with it would become unreadable)");
   OPENSSL_cleanse(text, sizeof(text));
-  ::close(fd);
-  if (!result.ok()) ::unlink(path.c_str());
   return result;
 }
 

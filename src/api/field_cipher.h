@@ -30,7 +30,8 @@ class FieldCipher {
   static Result<FieldCipher> Load(const std::string& path);
   static FieldCipher FromKey(const std::array<uint8_t, 32>& key);
   // A fresh key from the OS random generator, written as 64 hex digits and '\n' to `path`
-  // (created with mode 0600; InvalidArgument if it exists, IOError otherwise).
+  // (created with mode 0600; InvalidArgument if it exists, IOError otherwise; a process killed
+  // midway leaves no partial file).
   static Status GenerateKeyFile(const std::string& path);
 
   FieldCipher(const FieldCipher&) = default;

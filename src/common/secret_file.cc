@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 
 namespace netward {
 namespace {
@@ -60,6 +61,53 @@ Result<std::string> ReadSecretFile(const std::string& path, std::string_view wha
   }
   data.resize(got);
   return data;
+}
+
+Status CreateFileExclusive(const std::string& path, mode_t mode, bool exact_mode,
+                           std::string_view content, std::string_view exists_message) {
+  struct stat existing;
+  if (::lstat(path.c_str(), &existing) == 0) {
+    return Status::InvalidArgument(path, std::string(exists_message));
+  }
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
+  std::string temp_path;  // empty while the file is unnamed (O_TMPFILE)
+  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
+    temp_path = path + ".tmp-" + std::to_string(::getpid());
+    ::unlink(temp_path.c_str());  // left by an earlier process with our pid, killed midway
+    fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+  }
+  if (fd < 0) return Status::IOError(path, "create: " + ErrnoText());
+  Status s;
+  if (exact_mode && ::fchmod(fd, mode) != 0) s = Status::IOError(path, "chmod: " + ErrnoText());
+  for (std::string_view rest = content; s.ok() && !rest.empty();) {
+    ssize_t n = ::write(fd, rest.data(), rest.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      s = Status::IOError(path, "write: " + ErrnoText());
+    } else {
+      rest.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+  if (s.ok() && ::fsync(fd) != 0) s = Status::IOError(path, "fsync: " + ErrnoText());
+  if (s.ok()) {
+    int linked;
+    if (temp_path.empty()) {
+      std::string self = "/proc/self/fd/" + std::to_string(fd);
+      linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
+    } else {
+      linked = ::link(temp_path.c_str(), path.c_str());
+    }
+    if (linked != 0 && errno == EEXIST) {
+      s = Status::InvalidArgument(path, std::string(exists_message));
+    } else if (linked != 0) {
+      s = Status::IOError(path, "link: " + ErrnoText());
+    }
+  }
+  if (!temp_path.empty()) ::unlink(temp_path.c_str());
+  if (::close(fd) != 0 && s.ok()) s = Status::IOError(path, "close: " + ErrnoText());
+  return s;
 }
 
 }  // namespace netward

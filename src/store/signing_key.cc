@@ -149,61 +149,6 @@ Result<std::string> ReadSmallFile(const std::string& path, int fd) {
   return data;
 }
 
-Status WriteAll(const std::string& path, int fd, std::string_view data) {
-  while (!data.empty()) {
-    ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError(path, "write: " + ErrnoText());
-    data.remove_prefix(static_cast<size_t>(n));
-  }
-  if (::fsync(fd) != 0) return Status::IOError(path, "fsync: " + ErrnoText());
-  return Status::OK();
-}
-
-// Creates `path` exclusively with `mode`, writes `content` and fsyncs it. A process killed
-// midway never leaves a partial file at `path` (a store creating its key on first open may be
-// killed at any moment): the content goes into an unnamed file in the same directory
-// (O_TMPFILE), which link() then names; link() fails if `path` exists, so creation stays
-// exclusive. Where the file system has no O_TMPFILE, a hidden "<path>.tmp-<pid>" is written and
-// linked instead (a kill may leave that behind, never a partial `path`).
-Status CreateExclusive(const std::string& path, mode_t mode, bool force_mode,
-                       std::string_view content) {
-  struct stat existing;
-  if (::lstat(path.c_str(), &existing) == 0) {
-    return Status::InvalidArgument(path, "already exists; refusing to overwrite a key file");
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  std::string temp_path;  // empty while the file is unnamed (O_TMPFILE)
-  int fd = ::open(dir.c_str(), O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
-  if (fd < 0 && (errno == EOPNOTSUPP || errno == EISDIR || errno == EINVAL)) {
-    temp_path = path + ".tmp-" + std::to_string(::getpid());
-    ::unlink(temp_path.c_str());  // left by an earlier process with our pid, killed midway
-    fd = ::open(temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  }
-  if (fd < 0) return Status::IOError(path, "create: " + ErrnoText());
-  Status s;
-  if (force_mode && ::fchmod(fd, mode) != 0) s = Status::IOError(path, "chmod: " + ErrnoText());
-  if (s.ok()) s = WriteAll(path, fd, content);  // fsyncs
-  if (s.ok()) {
-    int linked;
-    if (temp_path.empty()) {
-      std::string self = "/proc/self/fd/" + std::to_string(fd);
-      linked = ::linkat(AT_FDCWD, self.c_str(), AT_FDCWD, path.c_str(), AT_SYMLINK_FOLLOW);
-    } else {
-      linked = ::link(temp_path.c_str(), path.c_str());
-    }
-    if (linked != 0 && errno == EEXIST) {
-      s = Status::InvalidArgument(path, "already exists; refusing to overwrite a key file");
-    } else if (linked != 0) {
-      s = Status::IOError(path, "link: " + ErrnoText());
-    }
-  }
-  if (!temp_path.empty()) ::unlink(temp_path.c_str());
-  if (::close(fd) != 0 && s.ok()) s = Status::IOError(path, "close: " + ErrnoText());
-  return s;
-}
-
 void SyncParentDir(const std::string& path) {
   std::string dir = std::filesystem::path(path).parent_path().string();
   int fd = ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -337,10 +282,12 @@ Status SigningKey::WriteFiles(const std::string& private_path,
     return Status::InvalidArgument(private_path, "private and public key paths are the same");
   }
   std::string private_text = PrivateKeyText() + "\n";
-  Status s = CreateExclusive(private_path, 0600, /*force_mode=*/true, private_text);
+  Status s = CreateFileExclusive(private_path, 0600, /*exact_mode=*/true, private_text,
+                                 "already exists; refusing to overwrite a key file");
   OPENSSL_cleanse(private_text.data(), private_text.size());
   if (!s.ok()) return s;
-  s = CreateExclusive(public_path, 0644, /*force_mode=*/false, VerifierKeyText() + "\n");
+  s = CreateFileExclusive(public_path, 0644, /*exact_mode=*/false, VerifierKeyText() + "\n",
+                          "already exists; refusing to overwrite a key file");
   if (!s.ok()) {
     ::unlink(private_path.c_str());
     return s;
