@@ -183,9 +183,10 @@ TEST_F(NormalizerTest, HugeInputIsLinear) {
   const double trad_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_EQ(out.substr(0, 12), "中国的互");
-  // Generous bounds (sanitizer builds, a shared machine); quadratic behaviour would take minutes.
-  EXPECT_LT(html_s, 1.0);
-  EXPECT_LT(trad_s, 2.0);
+  // Bounds ~50x today's times (a loaded 2-core CI machine must never trip them); quadratic
+  // behaviour on 8 MB would take hours.
+  EXPECT_LT(html_s, 10.0);
+  EXPECT_LT(trad_s, 20.0);
   RecordProperty("html_8mb_ms", static_cast<int>(html_s * 1000));
   RecordProperty("traditional_8mb_ms", static_cast<int>(trad_s * 1000));
   // 8 MB of GBK with no declared charset: detection and iconv.
@@ -194,14 +195,14 @@ TEST_F(NormalizerTest, HugeInputIsLinear) {
     gbk += "\xD6\xD0\xB9\xFA\xB5\xC4\xBB\xA5\xC1\xAA\xCD\xF8 abc \xB6\xC4\xB2\xA9 ";
   t0 = std::chrono::steady_clock::now();
   normalizer_->Normalize(gbk, {}, &out);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
   EXPECT_EQ(out.substr(0, 27), "中国的互联网abc赌博");
   // A pathological shape: many unclosed '<' and '&'.
   std::string weird(8u << 20, '<');
   for (size_t i = 1; i < weird.size(); i += 2) weird[i] = '&';
   t0 = std::chrono::steady_clock::now();
   normalizer_->Normalize(weird, o, &out);
-  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 1.0);
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 10.0);
 }
 
 TEST_F(NormalizerTest, ThreadsShareOneNormalizer) {
