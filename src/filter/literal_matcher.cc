@@ -1,6 +1,8 @@
 // src/filter/literal_matcher.cc: building the tables of LiteralMatcher (literal_matcher.h).
 #include "filter/literal_matcher.h"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <bit>
 #include <cstdint>
@@ -65,16 +67,77 @@ void LiteralMatcher::Build() {
   first_.assign((size_t{1} << log2_bits) / 64, 0);
   second_.assign(first_.size(), 0);
   bitmap_mask_ = static_cast<uint32_t>((uint64_t{1} << log2_bits) - 1);
+  word_shift_ = static_cast<uint32_t>(64 - (log2_bits - 6));
   for (const Tier* t : {&short_, &long_}) {
     for (const Literal& l : t->literals) {
       for (size_t d = 0; d < step_; ++d) {
         const uint64_t key = KeyAt(l.bytes.data(), l.bytes.size() - d, key_len_);
-        first_[FirstWord(key, bitmap_mask_ >> 6)] |= FirstMask(key);
+        first_[FirstWord(key, word_shift_)] |= FirstMask(key);
       }
     }
   }
   short_.Build(key_len_, second_.data(), &ShortBit, bitmap_mask_);
   long_.Build(kLongLength, second_.data(), &LongBit, bitmap_mask_);
+  UseSimdForTesting(true);
 }
+
+namespace {
+bool CpuHasAvx512Scan() {
+  static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                          __builtin_cpu_supports("avx512dq") &&
+                          __builtin_cpu_supports("avx512vbmi");
+  return has;
+}
+}  // namespace
+
+void LiteralMatcher::UseSimdForTesting(bool on) { simd_ = on && CpuHasAvx512Scan(); }
+
+// GCC 12's intrinsics headers trip -Wmaybe-uninitialized (their _mm512_undefined operands).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vbmi"))) size_t
+LiteralMatcher::FirstPassesAvx512(const char* p, size_t n, size_t t, size_t step, size_t key_len,
+                                  const uint64_t* first, uint32_t word_shift, uint64_t* passes) {
+  // Lane i of a group holds the key of sample t + i * step: the key_len bytes ending there, in
+  // its low bytes (as Load64(p + t - 8) >> drop in ScanImpl), picked from one 64-byte load at
+  // p + t - 8 by a byte permutation with the lane's high bytes zeroed.
+  alignas(64) uint8_t index[64];
+  uint64_t keep = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    for (size_t j = 0; j < 8; ++j) {
+      index[i * 8 + j] = static_cast<uint8_t>((8 - key_len + i * step + j) & 63);
+      if (j < key_len) keep |= uint64_t{1} << (i * 8 + j);
+    }
+  }
+  const __m512i perm = _mm512_load_si512(index);
+  const __mmask64 keep_mask = keep;
+  const __m512i word_mul = _mm512_set1_epi64(static_cast<long long>(kFirstWordMul));
+  const __m512i mask_mul = _mm512_set1_epi64(static_cast<long long>(kFirstMaskMul));
+  const __m512i one = _mm512_set1_epi64(1), low6 = _mm512_set1_epi64(63);
+  const __m128i shift = _mm_cvtsi32_si128(static_cast<int>(word_shift));
+  size_t count = 0;
+  for (; count < kBlock; count += 8) {
+    const size_t at = t + count * step;  // the group's first sample
+    if (at - 8 + 64 > n) break;
+    const __m512i raw = _mm512_loadu_si512(p + at - 8);
+    const __m512i key = _mm512_maskz_permutexvar_epi8(keep_mask, perm, raw);
+    const __m512i word = _mm512_srl_epi64(_mm512_mullo_epi64(key, word_mul), shift);
+    const __m512i g = _mm512_mullo_epi64(key, mask_mul);
+    const __m512i m =
+        _mm512_or_si512(_mm512_sllv_epi64(one, _mm512_srli_epi64(g, 58)),
+                        _mm512_sllv_epi64(one, _mm512_and_si512(_mm512_srli_epi64(g, 52), low6)));
+    const __m512i w = _mm512_i64gather_epi64(word, first, 8);
+    const __m512i missing = _mm512_andnot_si512(w, m);
+    const uint64_t pass = _mm512_testn_epi64_mask(missing, missing);
+    if (count % 64 == 0) passes[count / 64] = 0;
+    passes[count / 64] |= pass << (count % 64);
+  }
+  return count;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
 
 }  // namespace netward::filter

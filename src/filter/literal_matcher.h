@@ -9,17 +9,21 @@
 // How (bench/RESULTS.md, "Filter" has the figures): with m the shortest keyword's length, the
 // text is sampled every S bytes (S = m - 4, from 1 to 4) and each sample tests a bitmap of hashed
 // K-byte windows (K = m - S + 1, at most 8; about 64 bits per keyword, at most 512 KB; two bits
-// per window in one word, a blocked Bloom filter; four samples per branch). Each keyword sets the
-// bits of its S windows that end 0 to S-1 bytes before its end, so every occurrence contains
-// exactly one sampled window of its own. Where the test passes, the S ends it may stand for are
-// each tested in a second bitmap: keywords of 8 bytes or more set a bit there for their last 8
-// bytes, shorter ones for their last K. Only then is the key looked up in that length's table
-// and each keyword with that key compared in full. Keying on 5 to 8 bytes matters on letter
-// streams: with 10 000 random English keywords about 2 % of 4-letter windows end some keyword,
-// but hardly any 6- or 8-letter window does. So one keyword of 4 bytes (S = 1, K = 4) slows
-// every scan of its scope down to a test per byte on 4-byte windows.
-// Immutable after Build; Scan is thread-safe (no state but its arguments). Scan allocates only
-// when `seen` must grow.
+// per window in one word, a blocked Bloom filter). Where the CPU has AVX-512 (F, BW, DQ, VBMI;
+// checked once at Build) eight samples are tested at once: one 64-byte load, a byte permutation
+// that puts each sample's window in a 64-bit lane, the two multiplies per lane, a gather of the
+// eight bitmap words, and a bit per passing sample, 256 samples per call; elsewhere (and for the
+// last < 64 bytes) the scalar loop tests four samples per branch. Both give the same bits, and
+// tests compare them (UseSimdForTesting). Each keyword sets the bits of its S windows that end 0
+// to S-1 bytes before its end, so every occurrence contains exactly one sampled window of its own.
+// Where the test passes, the S ends it may stand for are each tested in a second bitmap: keywords
+// of 8 bytes or more set a bit there for their last 8 bytes, shorter ones for their last K. Only
+// then is the key looked up in that length's table and each keyword with that key compared in full.
+// Keying on 5 to 8 bytes matters on letter streams: with 10 000 random English keywords about 2 %
+// of 4-letter windows end some keyword, but hardly any 6- or 8-letter window does. So one keyword
+// of 4 bytes (S = 1, K = 4) slows every scan of its scope down to a test per byte on 4-byte
+// windows. Immutable after Build (but for UseSimdForTesting); Scan is thread-safe (no state but its
+// arguments). Scan allocates only when `seen` must grow.
 #pragma once
 
 #include <algorithm>
@@ -45,6 +49,11 @@ class LiteralMatcher {
   // The K and S above (valid after Build; 0 when empty).
   size_t key_length() const { return key_len_; }
   size_t sample_step() const { return step_; }
+  // Whether Scan's first test runs 8 samples at a time with AVX-512 (chosen at Build from the
+  // CPU). UseSimdForTesting(false) forces the scalar path (tests compare both); true takes the
+  // SIMD path only where the CPU has it. Call before any Scan.
+  bool simd() const { return simd_; }
+  void UseSimdForTesting(bool on);
 
   // Calls on_hit(id, end) for occurrences ending at byte offset `end` (exclusive), in order of
   // `end`. `seen` is the caller's per-thread scratch (resized here), so first-only keywords are
@@ -102,17 +111,28 @@ class LiteralMatcher {
   // blocked Bloom filter: a window's hash picks one 64-bit word and two bits in it, both set for
   // a keyword's window; one load, and about the square of the bit density of false passes
   // (rather than the density itself with one bit).
-  static uint32_t FirstWord(uint64_t key, uint32_t word_mask) {
-    return static_cast<uint32_t>(__builtin_bswap64(key * 0x9E3779B97F4A7C15ull)) & word_mask;
+  static constexpr uint64_t kFirstWordMul = 0x9E3779B97F4A7C15ull;
+  static constexpr uint64_t kFirstMaskMul = 0xD6E8FEB86659FD93ull;
+  // The word: the top bits of a product (word_shift = 64 - log2 of the word count).
+  static uint32_t FirstWord(uint64_t key, uint32_t word_shift) {
+    return static_cast<uint32_t>((key * kFirstWordMul) >> word_shift);
   }
   static uint64_t FirstMask(uint64_t key) {
-    const uint64_t g = key * 0xD6E8FEB86659FD93ull;
+    const uint64_t g = key * kFirstMaskMul;
     return (uint64_t{1} << (g >> 58)) | (uint64_t{1} << ((g >> 52) & 63));
   }
-  static bool FirstTest(const uint64_t* words, uint64_t key, uint32_t word_mask) {
+  static bool FirstTest(const uint64_t* words, uint64_t key, uint32_t word_shift) {
     const uint64_t m = FirstMask(key);
-    return (words[FirstWord(key, word_mask)] & m) == m;
+    return (words[FirstWord(key, word_shift)] & m) == m;
   }
+  // The first test of up to kBlock samples at t, t + step, ... with AVX-512 (F, BW, DQ, VBMI; the
+  // caller checks the CPU): bit i of passes[i / 64] is set when sample t + i * step passes the
+  // first test, exactly as FirstTest says. Takes only samples whose 64-byte load (from the
+  // window's end - 8) stays within n bytes, in groups of 8; returns how many it took (0 when
+  // none fit). Requires t >= kLongLength.
+  static constexpr size_t kBlock = 256;
+  static size_t FirstPassesAvx512(const char* p, size_t n, size_t t, size_t step, size_t key_len,
+                                  const uint64_t* first, uint32_t word_shift, uint64_t* passes);
   static uint32_t ShortBit(uint64_t key, uint32_t mask) {
     return static_cast<uint32_t>(__builtin_bswap64(key * 0xFF51AFD7ED558CCDull)) & mask;
   }
@@ -138,6 +158,8 @@ class LiteralMatcher {
   std::vector<uint64_t> first_;   // FirstWord/FirstMask of every keyword's step_ sampled windows
   std::vector<uint64_t> second_;  // ShortBit / LongBit of each keyword's key
   uint32_t bitmap_mask_ = 0;      // both bitmaps have bitmap_mask_ + 1 bits
+  uint32_t word_shift_ = 64;      // FirstWord's shift: 64 - log2(first_.size())
+  bool simd_ = false;             // FirstPassesAvx512 is used (the CPU has it, not switched off)
   uint32_t max_id_ = 0;
 };
 
@@ -171,7 +193,7 @@ void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen
   const size_t n = text.size();
   const size_t k = key_len_, step = step_;
   const uint32_t mask = bitmap_mask_;
-  const uint32_t word_mask = bitmap_mask_ >> 6;
+  const uint32_t word_shift = word_shift_;
   const uint64_t* first = first_.data();
   const uint64_t* second = second_.data();
   // The ends a passing sample at `t` stands for: t .. t + step - 1, in order.
@@ -198,12 +220,25 @@ void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen
   // Samples at t = k, k + step, ...; those before the first whole 8-byte window one by one.
   size_t t = k;
   for (; t < kLongLength && t <= n; t += step) {
-    if (FirstTest(first, KeyAt(p, t, k), word_mask) && !check(t)) return;
+    if (FirstTest(first, KeyAt(p, t, k), word_shift) && !check(t)) return;
+  }
+  if (simd_) {
+    uint64_t passes[kBlock / 64];
+    for (;;) {
+      const size_t count = FirstPassesAvx512(p, n, t, step, k, first, word_shift, passes);
+      if (count == 0) break;
+      for (size_t w = 0; w * 64 < count; ++w) {
+        for (uint64_t b = passes[w]; b != 0; b &= b - 1) {
+          if (!check(t + (w * 64 + static_cast<size_t>(std::countr_zero(b))) * step)) return;
+        }
+      }
+      t += count * step;
+    }
   }
   const unsigned drop = static_cast<unsigned>(64 - 8 * k);  // bits before the last k bytes
   // Four samples per step, one branch for the four: the loads of the first bitmap overlap, and a
   // passing sample (a mispredicted branch) stalls the loop once per four.
-  auto pass = [&](size_t at) { return FirstTest(first, Load64(p + at - 8) >> drop, word_mask); };
+  auto pass = [&](size_t at) { return FirstTest(first, Load64(p + at - 8) >> drop, word_shift); };
   for (; t + 3 * step <= n; t += 4 * step) {
     const bool p0 = pass(t), p1 = pass(t + step), p2 = pass(t + 2 * step), p3 = pass(t + 3 * step);
     if (__builtin_expect(!(p0 | p1 | p2 | p3), 1)) continue;
@@ -214,7 +249,7 @@ void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen
   }
   for (; t <= n; t += step) {
     const uint64_t key = Load64(p + t - 8) >> drop;
-    if (__builtin_expect(!FirstTest(first, key, word_mask), 1)) continue;
+    if (__builtin_expect(!FirstTest(first, key, word_shift), 1)) continue;
     if (!check(t)) return;
   }
 }
