@@ -5,6 +5,7 @@
 //               [--batch B] [--dir PARENT] [--cpu C] [--clickhouse-cpus LIST]
 //               [--clickhouse-compression zstd|lz4] [--clickhouse-server PATH]
 //               [--clickhouse-config DIR] [--markdown FILE] [--keep]
+//               [--reuse DIR] [--only a,b,c] [--repeat R]
 //
 // One system at a time, in the order given: a fresh directory under PARENT; the generated records
 // (store_bench_data.h) ingested in batches of B, timing only the system's own work; the size on
@@ -12,6 +13,11 @@
 // must return the same number of rows for each parameter set as the first one did, or the bench
 // fails (exit 1) after printing the table. The directory is removed after each system.
 // The bench itself is pinned to CPU C (default 0), so netward and SQLite run on one core.
+// For iterating on netward's queries: --reuse DIR keeps netward's store in DIR (DIR/store, and the
+// query parameters in DIR/params.txt) and, when DIR/params.txt exists, queries that store
+// instead of making it again (no ingest figures); --only runs some query kinds (a point,
+// b account-day, c substring-day); --repeat R times each parameter set R times after its
+// warm-up (every run a sample).
 #include <sched.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -63,6 +69,9 @@ struct Options {
   int cpu = 0;
   std::string markdown;
   bool keep = false;
+  std::string reuse;                   // netward's store and the query parameters, kept here
+  bool kinds[3] = {true, true, true};  // --only
+  size_t repeat = 1;
   SystemOptions system;
 };
 
@@ -88,6 +97,7 @@ struct Outcome {
   Latency latency[3];
   Latency server[3];  // server-side, if reported
   std::vector<uint64_t> rows[3];
+  bool completed = false;  // its last query ran
 };
 
 constexpr const char* kQueryNames[3] = {"a", "b", "c"};
@@ -99,7 +109,8 @@ constexpr const char* kQueryNames[3] = {"a", "b", "c"};
                "usage: store_bench [--records N] [--systems "
                "netward,sqlite,clickhouse] [--seed S] [--queries Q] [--batch B] [--dir PARENT] "
                "[--cpu C|-1] [--clickhouse-cpus LIST] [--clickhouse-compression zstd|lz4] "
-               "[--clickhouse-server PATH] [--clickhouse-config DIR] [--markdown FILE] [--keep]\n");
+               "[--clickhouse-server PATH] [--clickhouse-config DIR] [--markdown FILE] [--keep] "
+               "[--reuse DIR] [--only a,b,c] [--repeat R]\n");
   std::exit(help ? 0 : 2);
 }
 
@@ -156,6 +167,15 @@ Options ParseArgs(int argc, char** argv) {
       o.markdown = value();
     } else if (a == "--keep") {
       o.keep = true;
+    } else if (a == "--reuse") {
+      o.reuse = value();
+    } else if (a == "--only") {
+      const std::string v = value();
+      for (int k = 0; k < 3; ++k) o.kinds[k] = v.find(kQueryNames[k][0]) != std::string::npos;
+      if (!o.kinds[0] && !o.kinds[1] && !o.kinds[2]) Usage("--only takes a, b and/or c");
+    } else if (a == "--repeat") {
+      o.repeat = number();
+      if (o.repeat == 0) Usage("--repeat must be > 0");
     } else if (a == "--help" || a == "-h") {
       std::printf(
           "store_bench: issue 3's store benchmark: generated session and NAT records into "
@@ -169,6 +189,8 @@ Options ParseArgs(int argc, char** argv) {
   }
   if (o.records == 0) Usage("--records must be > 0");
   if (o.batch == 0) Usage("--batch must be > 0");
+  if (!o.reuse.empty() && o.systems != std::vector<std::string>{"netward"})
+    Usage("--reuse is for --systems netward");
   return o;
 }
 
@@ -196,6 +218,45 @@ std::string Ms(double ms) {
                     : Fmt("%.0f", ms);
 }
 
+// --reuse's query parameters: one line per query, "a IP FROM TO", "b ACCOUNT FROM TO",
+// "c NEEDLE FROM TO" (account names and needles hold no spaces).
+bool WriteParams(const std::string& path, const QueryParams& p) {
+  std::ofstream f(path, std::ios::trunc);
+  for (const PointQuery& q : p.point) f << "a " << q.ip << ' ' << q.from << ' ' << q.to << '\n';
+  for (const AccountQuery& q : p.account)
+    f << "b " << q.account << ' ' << q.from << ' ' << q.to << '\n';
+  for (const SubstringQuery& q : p.substring)
+    f << "c " << q.needle << ' ' << q.from << ' ' << q.to << '\n';
+  return static_cast<bool>(f);
+}
+
+bool ReadParams(const std::string& path, QueryParams* p) {
+  std::ifstream f(path);
+  std::string kind;
+  *p = QueryParams();
+  while (f >> kind) {
+    if (kind == "a") {
+      PointQuery q;
+      if (!(f >> q.ip >> q.from >> q.to)) return false;
+      p->point.push_back(q);
+    } else if (kind == "b") {
+      AccountQuery q;
+      if (!(f >> q.account >> q.from >> q.to)) return false;
+      p->account.push_back(q);
+    } else if (kind == "c") {
+      SubstringQuery q;
+      if (!(f >> q.needle >> q.from >> q.to)) return false;
+      p->substring.push_back(q);
+    } else {
+      return false;
+    }
+  }
+  return !p->point.empty();
+}
+
+Status Ingest(const Options& options, System& sys, Outcome* out, QueryParams* params);
+Status RunQueries(const Options& options, System& sys, Outcome* out, const QueryParams& params);
+
 // Runs one system from an empty directory to its last query. Fills `out`; an error ends it.
 Status RunSystem(const Options& options, const std::string& which, const std::string& dir,
                  Outcome* out, QueryParams* params) {
@@ -211,8 +272,30 @@ Status RunSystem(const Options& options, const std::string& which, const std::st
   System& sys = **made;
   out->name = std::string(sys.name());
   if (Status s = sys.Open(); !s.ok()) return s;
+  const std::string params_file = options.reuse.empty() ? "" : options.reuse + "/params.txt";
+  if (!params_file.empty() && std::filesystem::exists(params_file)) {
+    // A store made by an earlier run: only its queries.
+    double finish = 0;
+    if (Status s = sys.FinishIngest(&finish); !s.ok()) return s;
+    if (!ReadParams(params_file, params)) {
+      return Status::Corruption("store_bench", "cannot read " + params_file);
+    }
+    out->records = options.records;
+    Result<uint64_t> bytes = sys.BytesOnDisk();
+    if (!bytes.ok()) return bytes.status();
+    out->bytes = *bytes;
+    out->setup = sys.setup();
+  } else {
+    if (Status s = Ingest(options, sys, out, params); !s.ok()) return s;
+    if (!params_file.empty() && !WriteParams(params_file, *params)) {
+      return Status::Corruption("store_bench", "cannot write " + params_file);
+    }
+  }
+  return RunQueries(options, sys, out, *params);
+}
 
-  // ---- ingest ----
+// Makes the records and ingests them; the size on disk; the query parameters.
+Status Ingest(const Options& options, System& sys, Outcome* out, QueryParams* params) {
   Generator gen(options.records, options.seed, options.queries);
   Batch batch;
   double seconds = 0;
@@ -248,13 +331,18 @@ Status RunSystem(const Options& options, const std::string& which, const std::st
   } else if (!(*params == gen.params())) {
     return Status::Corruption("store_bench", "the generator gave other query parameters this time");
   }
+  return Status::OK();
+}
 
-  // ---- queries: a warm-up pass, then the timed pass ----
+// Each query kind asked: a warm-up pass, then the timed passes (--repeat).
+Status RunQueries(const Options& options, System& sys, Outcome* out, const QueryParams& p) {
+  const QueryParams* params = &p;
   for (int kind = 0; kind < 3; ++kind) {
+    if (!options.kinds[kind]) continue;
     const size_t n = kind == 0   ? params->point.size()
                      : kind == 1 ? params->account.size()
                                  : params->substring.size();
-    for (int pass = 0; pass < 2; ++pass) {
+    for (size_t pass = 0; pass < 1 + options.repeat; ++pass) {
       for (size_t k = 0; k < n; ++k) {
         std::string tag =
             std::string(kQueryNames[kind]) + "-" + std::to_string(k) + (pass == 0 ? "-w" : "");
@@ -279,6 +367,7 @@ Status RunSystem(const Options& options, const std::string& which, const std::st
       }
     }
   }
+  out->completed = true;
   Result<std::map<std::string, double>> server = sys.ServerMillis();
   if (!server.ok()) return server.status();
   for (const auto& [tag, ms] : *server) {
@@ -328,12 +417,12 @@ int main(int argc, char** argv) {
                 options.parent_dir + ", less is free";
       break;
     }
-    const std::string dir = top + "/" + which;
+    const std::string dir = options.reuse.empty() ? top + "/" + which : options.reuse;
     std::filesystem::create_directories(dir);
     std::fprintf(stderr, "store_bench: %s: %llu records into %s\n", which.c_str(),
                  static_cast<unsigned long long>(options.records), dir.c_str());
     netward::Status s = RunSystem(options, which, dir, &out, &params);
-    if (!options.keep) std::filesystem::remove_all(dir);
+    if (!options.keep && options.reuse.empty()) std::filesystem::remove_all(dir);
     if (!s.ok()) {
       failure = out.name + ": " + s.ToString();
       break;
@@ -376,17 +465,24 @@ int main(int argc, char** argv) {
       md << "| " << o.name << " | - | - | - | - | skipped: " << o.skipped << " |\n";
       continue;
     }
-    if (o.latency[2].ms.empty()) {
+    if (!o.completed) {
       md << "| " << o.name << " | - | - | - | - | failed, see the log |\n";
       continue;
     }
     if (o.name == "ClickHouse") clickhouse = &o;
-    if (o.name == "netward") netward_out = &o;
-    md << "| " << o.name << " | " << Rate(static_cast<double>(o.records) / o.ingest_seconds)
+    if (o.name == "netward" && o.ingest_seconds > 0) netward_out = &o;
+    md << "| " << o.name << " | "
+       << (o.ingest_seconds > 0 ? Rate(static_cast<double>(o.records) / o.ingest_seconds)
+                                : std::string("- (reused)"))
        << " | " << Fmt("%.1f", static_cast<double>(o.bytes) / static_cast<double>(o.records));
-    for (int kind = 0; kind < 3; ++kind)
+    for (int kind = 0; kind < 3; ++kind) {
+      if (o.latency[kind].ms.empty()) {
+        md << " | -";
+        continue;
+      }
       md << " | " << Ms(o.latency[kind].Percentile(0.5)) << " / "
          << Ms(o.latency[kind].Percentile(0.9));
+    }
     md << " |\n";
   }
   if (reference) {

@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 #include <memory>
@@ -379,6 +380,28 @@ std::string InflateZstd(const uint8_t* stored, const BlockHeader::Chunk& entry,
   }
   return {};
 }
+// The position after the first k varints of [p, end), or null if fewer end there: counts the
+// bytes that end a varint (high bit clear), eight at a time. Checks nothing else (a reader that
+// skips rows relies on the chunk's stored hash, as a prefix decode does).
+const uint8_t* SkipVarints(const uint8_t* p, const uint8_t* end, size_t k) {
+  constexpr uint64_t kHigh = 0x8080808080808080ULL;
+  while (k > 0 && end - p >= 8) {
+    uint64_t w;
+    std::memcpy(&w, p, 8);
+    uint64_t stops = ~w & kHigh;
+    const auto n = static_cast<size_t>(std::popcount(stops));
+    if (n < k) {
+      p += 8;
+      k -= n;
+      continue;
+    }
+    for (; k > 1; --k) stops &= stops - 1;
+    return p + std::countr_zero(stops) / 8 + 1;
+  }
+  for (; k > 0 && p < end; ++p) k -= (*p & 0x80) == 0;
+  return k == 0 ? p : nullptr;
+}
+
 }  // namespace
 
 class BlockReader::Impl {
@@ -392,6 +415,9 @@ class BlockReader::Impl {
     // hash was checked; `decoded` stays false until the whole group is decoded.
     uint32_t prefix_rows = 0;
     bool hash_checked = false;
+    // AppendJsonLine read one row straight from the bytes (ReadOne); a second row of the group
+    // decodes it whole.
+    bool one_read = false;
     Status status;
     std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw chunks view the block
     const uint8_t* data = nullptr;
@@ -453,6 +479,15 @@ class BlockReader::Impl {
   // Makes the rows [GroupBegin(g), stop) of chunk (c, g) readable without decoding the rest of
   // the group, for AppendJsonLine's one row (a point search). A loaded group satisfies it.
   Status LoadRows(size_t c, uint32_t g, uint32_t stop);
+  // One row's value of a scalar or String column read straight from the chunk's bytes (stored
+  // hash checked; the rows before it skipped, not stored): a point search's lone row of a group.
+  struct One {
+    uint64_t u = 0;  // Time (as u64), U16/U32/U64
+    IpAddress ip;
+    std::string_view s;  // into the chunk, or one_text_
+  };
+  Status ReadOne(size_t c, uint32_t g, uint32_t local, One* v);
+  Status RowTs(uint32_t g, uint32_t local, uint64_t* ts);
   Status FilterPacked(size_t c, uint32_t g, uint64_t code, std::vector<uint32_t>* rows);
   template <typename Same>
   Status FilterEqualBy(size_t c, uint32_t g, bool type_ok, std::optional<uint64_t> code,
@@ -528,8 +563,10 @@ class BlockReader::Impl {
   std::string_view row_tuple_;  // AppendDependent's
   std::vector<Column> cols_;
   std::string where_;
-  std::vector<uint64_t> hashes_;  // Decode's scratch: value hashes of a String chunk
-  std::vector<uint64_t> codes_;   // DecodePacked's scratch
+  std::vector<uint64_t> hashes_;      // Decode's scratch: value hashes of a String chunk
+  std::vector<uint64_t> codes_;       // DecodePacked's scratch
+  std::vector<uint32_t> one_values_;  // ReadOne's scratch: offsets of a String chunk's values
+  std::string one_text_;              // ReadOne's: a transposed String value
   std::vector<std::pair<const uint8_t*, const uint8_t*>> fields_;  // Resolve's scratch
   bool ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
 };
@@ -933,6 +970,211 @@ Status BlockReader::Impl::LoadRows(size_t c, uint32_t g, uint32_t stop) {
   if (Status s = Decode(c, g, chunk, rows, nullptr, stop - begin); !s.ok()) return s;
   chunk.prefix_rows = stop - begin;
   return Status::OK();
+}
+
+Status BlockReader::Impl::RowTs(uint32_t g, uint32_t local, uint64_t* ts) {
+  Size(0);
+  const Chunk& chunk = cols_[0].chunks[g];
+  if (cols_[0].full || chunk.decoded) {
+    if (!chunk.decode_ok) return Fail(0, "row group " + std::to_string(g) + ": does not decode");
+    *ts = static_cast<uint64_t>(chunk.times[local]);
+    return Status::OK();
+  }
+  if (chunk.prefix_rows > local) {
+    *ts = static_cast<uint64_t>(chunk.times[local]);
+    return Status::OK();
+  }
+  One v;
+  if (Status s = ReadOne(0, g, local, &v); !s.ok()) return s;
+  *ts = v.u;
+  return Status::OK();
+}
+
+Status BlockReader::Impl::ReadOne(size_t c, uint32_t g, uint32_t local, One* v) {
+  Size(c);
+  Chunk& chunk = cols_[c].chunks[g];
+  if (Status s = Inflate(c, g, chunk); !s.ok()) return s;
+  if (Status s = CheckStoredOnce(c, g, chunk); !s.ok()) return s;
+  const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
+  const uint32_t rows = header_->GroupEnd(g) - header_->GroupBegin(g);
+  const uint32_t row = header_->GroupBegin(g) + local;
+  const uint8_t* p = chunk.data;
+  const uint8_t* const end = p + entry.raw_bytes;
+  const ColumnType type = info_->defs[c].type;
+  auto group_fail = [&](std::string_view what) {
+    return Fail(c, "row group " + std::to_string(g) + ": " + std::string(what));
+  };
+  // Time columns after ts: the mode byte; ts_row set when coded from the row's ts.
+  bool from_ts = false;
+  uint64_t ts_row = 0;
+  if (type == ColumnType::kTime && c > 0 && ts_first_) {
+    if (p == end) return group_fail("no mode byte");
+    const uint8_t mode = *p++;
+    if (mode != bf::kTimeFromPrevious && mode != bf::kTimeFromTs) {
+      return group_fail("unknown mode " + std::to_string(mode));
+    }
+    from_ts = mode == bf::kTimeFromTs;
+    if (from_ts) {
+      if (Status s = RowTs(g, local, &ts_row); !s.ok()) {
+        return group_fail("the ts it is coded from do not decode");
+      }
+    }
+  }
+  const uint64_t max = type == ColumnType::kU16   ? UINT16_MAX
+                       : type == ColumnType::kU32 ? UINT32_MAX
+                                                  : UINT64_MAX;
+  if (entry.codec == bf::kCodecPacked) {
+    uint64_t first = 0;
+    size_t skip = 0;
+    if (type == ColumnType::kTime && c == 0) {
+      uint64_t z;
+      if (!GetVarint64(&p, end, &z)) return group_fail("bad first value");
+      first = static_cast<uint64_t>(UnZigZag(z));
+      skip = 1;
+    }
+    int_codec::PackedView view;
+    if (!int_codec::ParsePacked(p, end, rows - skip, &view)) {
+      return group_fail("bad packed values");
+    }
+    switch (type) {
+      case ColumnType::kTime:
+        if (from_ts) {
+          v->u = ts_row + view.Code(local);
+        } else {  // the sum of the differences up to the row
+          uint64_t sum = first;
+          for (uint32_t k = 0; k + skip <= local; ++k) sum += view.Code(k);
+          v->u = sum;
+        }
+        return Status::OK();
+      case ColumnType::kU16:
+      case ColumnType::kU32:
+      case ColumnType::kU64:
+        v->u = view.Code(local);
+        if (v->u > max) return RowFail(c, row, "value " + std::to_string(v->u) + " out of range");
+        return Status::OK();
+      case ColumnType::kIp: {
+        const uint64_t code = view.Code(local);
+        if (code > uint64_t{UINT32_MAX} + 1) return RowFail(c, row, "bad address code");
+        v->ip =
+            code == 0 ? IpAddress() : IpAddress::FromV4HostOrder(static_cast<uint32_t>(code - 1));
+        return Status::OK();
+      }
+      default:
+        return group_fail("packed chunk of a column that cannot be packed");
+    }
+  }
+  auto truncated = [&]() { return RowFail(c, row, "bad or truncated varint"); };
+  switch (type) {
+    case ColumnType::kTime: {
+      uint64_t z;
+      if (from_ts) {
+        p = SkipVarints(p, end, local);
+        if (!p || !GetVarint64(&p, end, &z)) return truncated();
+        v->u = ts_row + static_cast<uint64_t>(UnZigZag(z));
+        return Status::OK();
+      }
+      uint64_t sum = 0;
+      for (uint32_t k = 0; k <= local; ++k) {
+        if (!GetVarint64(&p, end, &z)) return truncated();
+        sum += static_cast<uint64_t>(UnZigZag(z));
+      }
+      v->u = sum;
+      return Status::OK();
+    }
+    case ColumnType::kU16:
+    case ColumnType::kU32:
+    case ColumnType::kU64:
+      p = SkipVarints(p, end, local);
+      if (!p || !GetVarint64(&p, end, &v->u)) return truncated();
+      if (v->u > max) return RowFail(c, row, "value " + std::to_string(v->u) + " out of range");
+      return Status::OK();
+    case ColumnType::kIp: {
+      for (uint32_t k = 0;; ++k) {
+        if (p == end) return RowFail(c, row, "truncated");
+        const uint8_t family = *p++;
+        const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
+        if (family != 0 && len == 0) {
+          return RowFail(c, header_->GroupBegin(g) + k,
+                         "bad address family " + std::to_string(family));
+        }
+        if (static_cast<size_t>(end - p) < len) return RowFail(c, row, "truncated");
+        if (k < local) {
+          p += len;
+          continue;
+        }
+        v->ip = family == 4   ? IpAddress::FromV4(p)
+                : family == 6 ? IpAddress::FromV6(p)
+                              : IpAddress();
+        if (family == 6 && (v->ip.is_v4() || v->ip.is_unspecified())) {
+          return RowFail(c, row, "non-canonical address");
+        }
+        return Status::OK();
+      }
+    }
+    case ColumnType::kString: {
+      if (p == end) return group_fail("no layout byte");
+      const uint8_t layout = *p++;
+      if (layout == bf::kStringInline) {
+        one_values_.clear();  // offset, length of each new value so far
+        for (uint32_t k = 0;; ++k) {
+          uint64_t tag;
+          if (!GetVarint64(&p, end, &tag)) return truncated();
+          const size_t nvalues = one_values_.size() / 2;
+          if (tag == 0) {
+            uint64_t len;
+            if (!GetVarint64(&p, end, &len)) return RowFail(c, row, "bad or truncated length");
+            if (len > static_cast<uint64_t>(end - p)) return RowFail(c, row, "truncated string");
+            if (k == local) {
+              v->s = {reinterpret_cast<const char*>(p), static_cast<size_t>(len)};
+              return Status::OK();
+            }
+            one_values_.push_back(static_cast<uint32_t>(p - chunk.data));
+            one_values_.push_back(static_cast<uint32_t>(len));
+            p += len;
+          } else if (tag > nvalues) {
+            return RowFail(
+                c, header_->GroupBegin(g) + k,
+                "refers to value " + std::to_string(tag) + " of " + std::to_string(nvalues));
+          } else if (k == local) {
+            v->s = {reinterpret_cast<const char*>(chunk.data) + one_values_[2 * (tag - 1)],
+                    one_values_[2 * (tag - 1) + 1]};
+            return Status::OK();
+          }
+        }
+      }
+      if (layout != bf::kStringTransposed) {
+        return group_fail("unknown layout " + std::to_string(layout));
+      }
+      uint64_t length, n;
+      if (!GetVarint64(&p, end, &length) || !GetVarint64(&p, end, &n) || length == 0 || n > rows ||
+          length > static_cast<uint64_t>(end - p)) {
+        return group_fail("bad transposed values header");
+      }
+      const uint64_t plane_bytes = n * length;
+      if (plane_bytes > static_cast<uint64_t>(end - p)) return group_fail("truncated values");
+      uint64_t seen = 0, id = 0;
+      for (uint32_t k = 0; k <= local; ++k) {
+        uint64_t tag;
+        if (!GetVarint64(&p, end, &tag)) return truncated();
+        if (tag == 0) {
+          if (seen == n) return RowFail(c, row, "more new values than " + std::to_string(n));
+          id = seen++;
+        } else if (tag <= seen) {
+          id = tag - 1;
+        } else {
+          return RowFail(c, header_->GroupBegin(g) + k,
+                         "refers to value " + std::to_string(tag) + " of " + std::to_string(seen));
+        }
+      }
+      const uint8_t* planes = end - plane_bytes;
+      one_text_.resize(static_cast<size_t>(length));
+      for (size_t j = 0; j < length; ++j) one_text_[j] = static_cast<char>(planes[j * n + id]);
+      v->s = one_text_;
+      return Status::OK();
+    }
+    default:
+      return Status::InvalidArgument(where_, "ReadOne: a list column");
+  }
 }
 
 Status BlockReader::Impl::LoadMap(uint32_t g) {
@@ -1619,6 +1861,44 @@ Status BlockReader::Impl::FilterPacked(size_t c, uint32_t g, uint64_t code,
     return Fail(c, "row group " + std::to_string(g) + ": bad packed values");
   }
   size_t kept = 0;
+  const unsigned w = view.width;
+  // The target's bits: when mul * (2^w - 1) does not wrap, the codes base + mul * p of the
+  // chunk's p < 2^w are distinct, and `code` is one of them only as (code - base) / mul.
+  if (w > 0 && w < 64 && view.mul <= (UINT64_MAX >> w)) {
+    const uint64_t d = code - view.base;
+    if (d % view.mul != 0 || (d / view.mul) >> w != 0) {
+      rows->clear();
+      return Status::OK();
+    }
+    const uint64_t want = d / view.mul, mask = (uint64_t{1} << w) - 1;
+    // Whole 8-byte loads while they stay inside the bits (w <= 56 bits from any bit offset < 8).
+    const uint8_t* bits = view.bits;
+    const size_t safe = view.nbytes >= 8 ? (view.nbytes - 8) * 8 / w + 1 : 0;  // rows i < safe
+    auto at = [&](uint32_t i) {
+      const uint64_t bit = uint64_t{i} * w;
+      uint64_t word;
+      std::memcpy(&word, bits + (bit >> 3), 8);
+      return (word >> (bit & 7)) & mask;
+    };
+    const bool all = !rows->empty() && rows->front() == begin && rows->size() == n;
+    if (all) {  // every row of the group (no time check left some out): no index to read
+      uint32_t i = 0;
+      for (; i < n && i < safe; ++i) {
+        if (at(i) == want) (*rows)[kept++] = begin + i;
+      }
+      for (; i < n; ++i) {
+        if ((view.Code(i) - view.base) / view.mul == want) (*rows)[kept++] = begin + i;
+      }
+    } else {
+      for (uint32_t row : *rows) {
+        const uint32_t i = row - begin;
+        const uint64_t p = i < safe ? at(i) : (view.Code(i) - view.base) / view.mul;
+        if (p == want) (*rows)[kept++] = row;
+      }
+    }
+    rows->resize(kept);
+    return Status::OK();
+  }
   for (uint32_t row : *rows) {
     if (view.Code(row - begin) == code) (*rows)[kept++] = row;
   }
@@ -1740,9 +2020,28 @@ Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
   const size_t ncols = m.cols_.size();
   // A dependent column whose group is not resolved yet: this row's value alone (below).
   auto by_row = [&](size_t c) { return m.Implicit(c) && !m.Resolved(c, g); };
+  // A scalar or String column whose group is not decoded: the group's first row asked for is
+  // read straight from the chunk's bytes (ReadOne), a second decodes the group whole.
+  const uint32_t local = m.Local(row);
+  std::array<bool, 256> one{};
   for (size_t c = 0; c < ncols; ++c) {
     if (by_row(c)) continue;
-    Status s = m.LoadRows(c, g, row + 1);  // up to this row, if its group is not loaded
+    m.Size(c);
+    Impl::Column& col = m.cols_[c];
+    if (col.full) {  // LoadColumn ran (its chunks are freed when it failed)
+      if (!col.status.ok()) return col.status;
+      continue;
+    }
+    Impl::Chunk& chunk = col.chunks[g];
+    const ColumnType type = m.info_->defs[c].type;
+    if (c < one.size() && !m.Implicit(c) && !chunk.decoded && !chunk.one_read &&
+        chunk.prefix_rows <= local && type != ColumnType::kStringList &&
+        type != ColumnType::kU32List) {
+      chunk.one_read = true;
+      one[c] = true;
+      continue;
+    }
+    Status s = chunk.one_read ? m.LoadGroup(c, g) : m.LoadRows(c, g, row + 1);
     if (!s.ok()) return s;
   }
   const size_t start = out->size();
@@ -1757,6 +2056,26 @@ Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
       if (Status s = m.AppendDependent(c, row, out); !s.ok()) {
         out->resize(start);
         return s;
+      }
+    } else if (one[c]) {
+      Impl::One v;
+      if (Status s = m.ReadOne(c, g, local, &v); !s.ok()) {
+        out->resize(start);
+        return s;
+      }
+      switch (m.info_->defs[c].type) {
+        case ColumnType::kTime:
+          record::detail::AppendTime(static_cast<TimestampUs>(v.u), out);
+          break;
+        case ColumnType::kIp:
+          record::detail::AppendIp(v.ip, out);
+          break;
+        case ColumnType::kString:
+          record::detail::AppendJsonString(v.s, out);
+          break;
+        default:
+          record::detail::AppendUnsigned(v.u, out);
+          break;
       }
     } else {
       m.AppendValue(c, row, out);

@@ -5,6 +5,8 @@
 // the search structures are probed and checked against the rows (CheckFilters).
 // Then once more, both ways, with a subscriber dictionary (fuzz_block_dict.h), so that implicit
 // rows are resolved, and the block's explicit rows are added to a dictionary of its own.
+// Rows alone on fresh readers and whole groups searched by FilterEqual must agree with a whole
+// decode (ExerciseAlone).
 // Never a crash, an over-read (the input sits in an exact-size buffer) or an error that is not
 // Corruption/NotSupported. Seeds: small valid blocks (tests/fuzz/seeds/block/, written by
 // netward_store_tests --gtest_also_run_disabled_tests --gtest_filter=*WriteFuzzSeeds).
@@ -12,6 +14,7 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "fuzz_block_dict.h"
 #include "store/block_codec.h"
@@ -101,6 +104,65 @@ void Exercise(BlockReader& reader) {
   if (s.ok() && h.has_implicit_rows()) Check(own.keys() <= h.count);
 }
 
+// Rows alone, each on a fresh reader (AppendJsonLine reads them straight from the chunks'
+// bytes), and whole row groups searched by FilterEqual (packed chunks in place): never a crash;
+// where the block decodes whole, the same lines and rows as the decoded values give.
+void ExerciseAlone(std::string_view bytes) {
+  auto whole = BlockReader::OpenUnverifiedForFuzzing(bytes);
+  if (!whole.ok()) return;
+  const BlockHeader& h = (*whole)->header();
+  const size_t columns = ColumnCount(h.stream);
+  bool all = true;
+  for (size_t c = 0; c < columns; ++c) all &= (*whole)->LoadColumn(c).ok();
+  const uint32_t rows = h.count < 64 ? h.count : 64;
+  std::string alone, decoded;
+  for (uint32_t r = 0; r < rows; r += 5) {
+    auto fresh = BlockReader::OpenUnverifiedForFuzzing(bytes);
+    Check(fresh.ok());
+    alone.clear();
+    Status s = (*fresh)->AppendJsonLine(r, &alone);
+    Check(s.ok() || IsDamageCode(s));
+    if (all) {
+      decoded.clear();
+      Check((*whole)->AppendJsonLine(r, &decoded).ok());
+      Check(s.ok() && alone == decoded);
+    }
+  }
+  for (uint32_t g = 0; g < h.groups.size() && g < 4; ++g) {
+    const uint32_t begin = h.GroupBegin(g), end = h.GroupEnd(g);
+    for (size_t c = 0; c < columns; ++c) {
+      const ColumnType type = ColumnTypeOf(h.stream, c);
+      const bool ip = type == ColumnType::kIp;
+      if (!ip && type != ColumnType::kU16 && type != ColumnType::kU32 && type != ColumnType::kU64)
+        continue;
+      auto fresh = BlockReader::OpenUnverifiedForFuzzing(bytes);
+      Check(fresh.ok());
+      std::vector<uint32_t> got;
+      for (uint32_t r = begin; r < end; ++r) got.push_back(r);
+      std::vector<uint32_t> want;
+      Status s;
+      if (ip) {
+        const netward::IpAddress target =
+            all ? (*whole)->IpAt(c, end - 1) : netward::IpAddress::FromV4HostOrder(0x0a000001);
+        s = (*fresh)->FilterEqual(c, g, target, &got);
+        if (all) {
+          for (uint32_t r = begin; r < end; ++r)
+            if ((*whole)->IpAt(c, r) == target) want.push_back(r);
+        }
+      } else {
+        const uint64_t target = all ? (*whole)->UintAt(c, end - 1) : 443;
+        s = (*fresh)->FilterEqual(c, g, target, &got);
+        if (all) {
+          for (uint32_t r = begin; r < end; ++r)
+            if ((*whole)->UintAt(c, r) == target) want.push_back(r);
+        }
+      }
+      Check(s.ok() || IsDamageCode(s));
+      if (all) Check(s.ok() && got == want);
+    }
+  }
+}
+
 const SubscriberDictionary& Dictionary() {
   static const SubscriberDictionary* dict = [] {
     auto* d = new SubscriberDictionary();
@@ -131,6 +193,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto unverified = BlockReader::OpenUnverifiedForFuzzing(bytes);
   if (unverified.ok()) {
     Exercise(**unverified);
+    ExerciseAlone(bytes);
   } else {
     Check(IsDamageCode(unverified.status()));
   }

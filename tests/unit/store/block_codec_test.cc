@@ -1084,6 +1084,86 @@ TEST(BlockCodecTest, OneRowAloneStillChecksItsChunks) {
   }
 }
 
+// A group searched whole (no row left out by a time range) takes FilterEqual's scan of the packed
+// bits: the same rows as a compare of decoded values, for values in the chunk (its last rows,
+// past the 8-byte loads, too), between a column's stride, below its base and above its range.
+TEST(BlockCodecTest, FilterEqualOverWholeGroupsAgreesWithDecodedValues) {
+  auto records = ShapedSessions(9000);  // groups of 4096, 4096, 808 rows
+  std::mt19937_64 rng(21);
+  for (auto& r : records) r.nat_port = static_cast<uint16_t>(1024 + 64 * (rng() % 700));
+  const std::string block = BlockOf(records, "s1");
+  auto header = ParseBlockHeader(block);
+  ASSERT_TRUE(header.ok());
+  const size_t src_ip = static_cast<size_t>(ColumnIndex(StreamId::kSession, "src_ip"));
+  const size_t nat_port = static_cast<size_t>(ColumnIndex(StreamId::kSession, "nat_port"));
+  ASSERT_EQ(header->columns[src_ip].chunks[0].codec, bf::kCodecPacked);
+  ASSERT_EQ(header->columns[nat_port].chunks[0].codec, bf::kCodecPacked);
+  for (uint32_t g = 0; g < header->groups.size(); ++g) {
+    const uint32_t begin = header->GroupBegin(g), end = header->GroupEnd(g);
+    std::vector<uint32_t> all;
+    for (uint32_t r = begin; r < end; ++r) all.push_back(r);
+    std::vector<uint64_t> ports = {0, 1023, 1024, 1025, 1024 + 64 * 699, 1024 + 64 * 700, 65535};
+    std::vector<IpAddress> ips = {IpAddress(), *IpAddress::Parse("9.255.255.255"),
+                                  *IpAddress::Parse("10.0.200.1"), *IpAddress::Parse("11.0.0.0")};
+    for (uint32_t k = 0; k < 6; ++k) {  // the group's first and last rows
+      const uint32_t r = k < 3 ? begin + k : end - 1 - (k - 3);
+      ports.push_back(records[r].nat_port);
+      ips.push_back(records[r].src_ip);
+    }
+    for (uint64_t port : ports) {
+      std::vector<uint32_t> want, got = all;
+      for (uint32_t r : all) {
+        if (records[r].nat_port == port) want.push_back(r);
+      }
+      auto reader = BlockReader::Open(block);
+      ASSERT_TRUE(reader.ok());
+      ASSERT_TRUE((*reader)->FilterEqual(nat_port, g, port, &got).ok());
+      EXPECT_EQ(got, want) << "group " << g << " nat_port " << port;
+    }
+    for (const IpAddress& ip : ips) {
+      std::vector<uint32_t> want, got = all;
+      for (uint32_t r : all) {
+        if (records[r].src_ip == ip) want.push_back(r);
+      }
+      auto reader = BlockReader::Open(block);
+      ASSERT_TRUE(reader.ok());
+      ASSERT_TRUE((*reader)->FilterEqual(src_ip, g, ip, &got).ok());
+      EXPECT_EQ(got, want) << "group " << g << " src_ip " << ip.ToString();
+    }
+  }
+}
+
+// Every row of shaped sessions and CGNAT-like NAT records, each on a fresh reader (the row is
+// read straight from its chunks' bytes), as a plain decode gives it.
+TEST(BlockCodecTest, EveryRowAloneOnFreshReaders) {
+  auto sessions = ShapedSessions(5000);
+  for (size_t i = 0; i < sessions.size(); i += 7) sessions[i].url = "/p?" + std::to_string(i);
+  for (size_t i = 0; i < sessions.size(); i += 5) sessions[i].end_ts = 0;  // unset end times
+  const std::string block = BlockOf(sessions, "s1");
+  auto whole = BlockReader::Open(block);
+  ASSERT_TRUE(whole.ok());
+  for (size_t c = 0; c < ColumnCount(StreamId::kSession); ++c) {
+    ASSERT_TRUE((*whole)->LoadColumn(c).ok());
+  }
+  for (uint32_t row = 0; row < sessions.size(); row += 3) {
+    auto reader = BlockReader::Open(block);
+    ASSERT_TRUE(reader.ok());
+    std::string got, want;
+    ASSERT_TRUE((*reader)->AppendJsonLine(row, &got).ok()) << "row " << row;
+    ASSERT_TRUE((*whole)->AppendJsonLine(row, &want).ok());
+    ASSERT_EQ(got, want) << "row " << row;
+    // A second row of the same group on the same reader (the group then decodes whole).
+    const uint32_t other = row ^ 1;
+    if (other < sessions.size()) {
+      got.clear();
+      want.clear();
+      ASSERT_TRUE((*reader)->AppendJsonLine(other, &got).ok());
+      ASSERT_TRUE((*whole)->AppendJsonLine(other, &want).ok());
+      ASSERT_EQ(got, want) << "row " << other;
+    }
+  }
+}
+
 // FilterEqual searches packed chunks without decoding them; the rows it keeps must be those a
 // decode and compare keeps: packed addresses (unset ones too) and integers, an address column
 // stored otherwise, a group left unpacked by an IPv6 row, and the same columns once decoded.
