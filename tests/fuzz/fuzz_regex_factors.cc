@@ -6,9 +6,7 @@
 // at least that length and no more than that many; and when Hyperscan compiles the pattern (as
 // the engine does, UTF-8), every end offset of a match in a valid UTF-8 text has one of the
 // factors within max_width bytes before it, which is what the engine's windows rely on.
-// The Hyperscan half is skipped for patterns with more than two counted repeats or a count
-// above 16: Hyperscan's own compile time grows with them (`[^a]b(?:cd|]e)+f{2,3333}` takes
-// 2 s natively and 20 s under ASan), and that is Hyperscan's cost, not the extractor's.
+// The Hyperscan half is skipped for patterns with large counted repeats (counted_repeats.h).
 #include <hs.h>
 
 #include <algorithm>
@@ -18,6 +16,7 @@
 #include <vector>
 
 #include "../unit/filter/factor_cover.h"
+#include "counted_repeats.h"
 #include "filter/regex_factors.h"
 
 using namespace netward::filter;
@@ -38,28 +37,6 @@ bool ValidUtf8(std::string_view s) {
     static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
     if (cp < kMin[len] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
     i += len;
-  }
-  return true;
-}
-
-// True when every counted repeat `{n}`, `{n,}` or `{n,m}` has n, m <= 16 and there are at most
-// two of them. Conservative: any '{' followed by a digit counts, escaped or not.
-bool SmallCountedRepeats(std::string_view re) {
-  int repeats = 0;
-  for (size_t i = 0; i + 1 < re.size(); ++i) {
-    if (re[i] != '{' || re[i + 1] < '0' || re[i + 1] > '9') continue;
-    if (++repeats > 2) return false;
-    unsigned value = 0;
-    for (size_t k = i + 1; k < re.size() && re[k] != '}'; ++k) {
-      if (re[k] == ',') {
-        value = 0;
-      } else if (re[k] >= '0' && re[k] <= '9') {
-        value = value * 10 + static_cast<unsigned>(re[k] - '0');
-        if (value > 16) return false;
-      } else {
-        break;
-      }
-    }
   }
   return true;
 }
@@ -89,8 +66,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (s.size() < options.min_factor_bytes) __builtin_trap();
   }
 
-  if (!ValidUtf8(text)) return 0;          // a UTF-8 database on invalid UTF-8 is undefined
-  if (!SmallCountedRepeats(re)) return 0;  // see the comment at the top
+  if (!ValidUtf8(text)) return 0;  // a UTF-8 database on invalid UTF-8 is undefined
+  if (!netward::fuzz::SmallCountedRepeats(re)) return 0;  // Hyperscan's compile time
   hs_database_t* db = nullptr;
   hs_compile_error_t* error = nullptr;
   if (hs_compile(re.c_str(), HS_FLAG_UTF8, HS_MODE_BLOCK, nullptr, &db, &error) != HS_SUCCESS) {

