@@ -17,7 +17,8 @@
 // query parameters in DIR/params.txt) and, when DIR/params.txt exists, queries that store
 // instead of making it again (no ingest figures); --only runs some query kinds (a point,
 // b account-day, c substring-day); --repeat R times each parameter set R times after its
-// warm-up (every run a sample).
+// warm-up (every run a sample); --make-params writes DIR/params.txt from the generator alone (no
+// ingest) for a store kept earlier with --keep from the same --records and --seed.
 #include <sched.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -72,6 +73,7 @@ struct Options {
   std::string reuse;                   // netward's store and the query parameters, kept here
   bool kinds[3] = {true, true, true};  // --only
   size_t repeat = 1;
+  bool make_params = false;  // --make-params
   SystemOptions system;
 };
 
@@ -110,7 +112,7 @@ constexpr const char* kQueryNames[3] = {"a", "b", "c"};
                "netward,sqlite,clickhouse] [--seed S] [--queries Q] [--batch B] [--dir PARENT] "
                "[--cpu C|-1] [--clickhouse-cpus LIST] [--clickhouse-compression zstd|lz4] "
                "[--clickhouse-server PATH] [--clickhouse-config DIR] [--markdown FILE] [--keep] "
-               "[--reuse DIR] [--only a,b,c] [--repeat R]\n");
+               "[--reuse DIR [--make-params]] [--only a,b,c] [--repeat R]\n");
   std::exit(help ? 0 : 2);
 }
 
@@ -169,6 +171,8 @@ Options ParseArgs(int argc, char** argv) {
       o.keep = true;
     } else if (a == "--reuse") {
       o.reuse = value();
+    } else if (a == "--make-params") {
+      o.make_params = true;
     } else if (a == "--only") {
       const std::string v = value();
       for (int k = 0; k < 3; ++k) o.kinds[k] = v.find(kQueryNames[k][0]) != std::string::npos;
@@ -191,6 +195,7 @@ Options ParseArgs(int argc, char** argv) {
   if (o.batch == 0) Usage("--batch must be > 0");
   if (!o.reuse.empty() && o.systems != std::vector<std::string>{"netward"})
     Usage("--reuse is for --systems netward");
+  if (o.make_params && o.reuse.empty()) Usage("--make-params needs --reuse DIR");
   return o;
 }
 
@@ -273,6 +278,15 @@ Status RunSystem(const Options& options, const std::string& which, const std::st
   out->name = std::string(sys.name());
   if (Status s = sys.Open(); !s.ok()) return s;
   const std::string params_file = options.reuse.empty() ? "" : options.reuse + "/params.txt";
+  if (options.make_params) {  // a store kept earlier: its records are generated, not stored
+    Generator gen(options.records, options.seed, options.queries);
+    Batch batch;
+    while (gen.Fill(options.batch, &batch)) {
+    }
+    if (!WriteParams(params_file, gen.params())) {
+      return Status::Corruption("store_bench", "cannot write " + params_file);
+    }
+  }
   if (!params_file.empty() && std::filesystem::exists(params_file)) {
     // A store made by an earlier run: only its queries.
     double finish = 0;

@@ -371,6 +371,18 @@ class BlockReader {
   Status FilterEqual(size_t c, uint32_t g, uint64_t value, std::vector<uint32_t>* rows);
   Status FilterEqual(size_t c, uint32_t g, const IpAddress& ip, std::vector<uint32_t>* rows);
 
+  // The row's ts (the block's first column): from its loaded group, else read straight from the
+  // chunk's bytes (the stored hash checked, not the group's min/max): a point search tests the
+  // time range on the few rows its other conditions left. InvalidArgument for a row out of
+  // range or a stream whose first column is not a Time; Corruption as LoadGroup.
+  Status RowTime(uint32_t row, TimestampUs* ts);
+
+  // Tells the reader that about `n` rows of group g will be asked for by AppendJsonLine (a
+  // query's matches there): more than a few, and every column of the group is decoded whole at
+  // the first instead of each row read straight from the chunks' bytes. A hint only: any rows
+  // may still be asked for.
+  void ExpectRows(uint32_t g, size_t n);
+
   // Appends the row's canonical JSON line (record/json_encoder.h, with "\n") to `out`.
   // Loads the row's group of every column first (a Corruption from LoadGroup is returned).
   Status AppendJsonLine(uint32_t row, std::string* out);

@@ -389,7 +389,9 @@ const uint8_t* SkipVarints(const uint8_t* p, const uint8_t* end, size_t k) {
     uint64_t w;
     std::memcpy(&w, p, 8);
     uint64_t stops = ~w & kHigh;
-    const auto n = static_cast<size_t>(std::popcount(stops));
+    // The count of set bits (one per byte at most) without a popcount instruction, which the
+    // baseline x86-64 target lacks (std::popcount would be a library call).
+    const auto n = static_cast<size_t>(((stops >> 7) * 0x0101010101010101ULL) >> 56);
     if (n < k) {
       p += 8;
       k -= n;
@@ -404,6 +406,11 @@ const uint8_t* SkipVarints(const uint8_t* p, const uint8_t* end, size_t k) {
 
 }  // namespace
 
+// Rows of one row group that AppendJsonLine reads straight from each chunk's bytes before it
+// decodes the group whole: a point search's few rows of a group cost a walk each (the chunk is
+// inflated once), many rows one decode.
+constexpr uint8_t kOneReadsPerGroup = 4;
+
 class BlockReader::Impl {
  public:
   // One column of one row group.
@@ -415,9 +422,9 @@ class BlockReader::Impl {
     // hash was checked; `decoded` stays false until the whole group is decoded.
     uint32_t prefix_rows = 0;
     bool hash_checked = false;
-    // AppendJsonLine read one row straight from the bytes (ReadOne); a second row of the group
-    // decodes it whole.
-    bool one_read = false;
+    // How many rows AppendJsonLine read straight from the bytes (ReadOne); after
+    // kOneReadsPerGroup, a further row decodes the group whole.
+    uint8_t one_reads = 0;
     Status status;
     std::unique_ptr<uint8_t[]> owned;  // decompressed bytes; raw chunks view the block
     const uint8_t* data = nullptr;
@@ -1042,7 +1049,7 @@ Status BlockReader::Impl::ReadOne(size_t c, uint32_t g, uint32_t local, One* v) 
           v->u = ts_row + view.Code(local);
         } else {  // the sum of the differences up to the row
           uint64_t sum = first;
-          for (uint32_t k = 0; k + skip <= local; ++k) sum += view.Code(k);
+          if (local >= skip) sum += view.Sum(local - skip + 1);
           v->u = sum;
         }
         return Status::OK();
@@ -1117,6 +1124,16 @@ Status BlockReader::Impl::ReadOne(size_t c, uint32_t g, uint32_t local, One* v) 
       if (layout == bf::kStringInline) {
         one_values_.clear();  // offset, length of each new value so far
         for (uint32_t k = 0;; ++k) {
+          // Rows before the row that repeat a value with a one-byte tag (1..127): a byte each.
+          // Their tags are not checked against the values so far (the stored hash vouches for
+          // the bytes; a decode checks them).
+          if (k < local) {
+            const uint8_t* q = p;
+            const uint8_t* const stop = p + std::min<size_t>(local - k, end - p);
+            while (q < stop && static_cast<uint8_t>(*q - 1) < 0x7f) ++q;
+            k += static_cast<uint32_t>(q - p);
+            p = q;
+          }
           uint64_t tag;
           if (!GetVarint64(&p, end, &tag)) return truncated();
           const size_t nvalues = one_values_.size() / 2;
@@ -1154,6 +1171,16 @@ Status BlockReader::Impl::ReadOne(size_t c, uint32_t g, uint32_t local, One* v) 
       if (plane_bytes > static_cast<uint64_t>(end - p)) return group_fail("truncated values");
       uint64_t seen = 0, id = 0;
       for (uint32_t k = 0; k <= local; ++k) {
+        // Rows before the row with a one-byte tag: a byte each, counting the new values (0);
+        // a repeat's tag is not checked (as above).
+        if (k < local) {
+          const uint8_t* q = p;
+          const uint8_t* const stop = p + std::min<size_t>(local - k, end - p);
+          for (; q < stop && *q < 0x80; ++q) seen += *q == 0;
+          k += static_cast<uint32_t>(q - p);
+          p = q;
+          if (seen > n) return RowFail(c, row, "more new values than " + std::to_string(n));
+        }
         uint64_t tag;
         if (!GetVarint64(&p, end, &tag)) return truncated();
         if (tag == 0) {
@@ -1639,6 +1666,29 @@ Status BlockReader::CheckFilters(uint32_t* bad_row) {
   return Status::OK();
 }
 
+void BlockReader::ExpectRows(uint32_t g, size_t n) {
+  Impl& m = *impl_;
+  if (n <= kOneReadsPerGroup || g >= m.header_->groups.size()) return;
+  for (size_t c = 0; c < m.cols_.size(); ++c) {
+    if (m.Implicit(c)) continue;  // its rows resolved one by one or the group whole, as before
+    m.Size(c);
+    Impl::Chunk& chunk = m.cols_[c].chunks[g];
+    chunk.one_reads = std::max(chunk.one_reads, kOneReadsPerGroup);
+  }
+}
+
+Status BlockReader::RowTime(uint32_t row, TimestampUs* ts) {
+  Impl& m = *impl_;
+  if (row >= m.header_->count || !m.ts_first_) {
+    return Status::InvalidArgument(m.where_,
+                                   "RowTime: no row " + std::to_string(row) + " or no ts");
+  }
+  uint64_t v = 0;
+  if (Status s = m.RowTs(m.header_->GroupOf(row), m.Local(row), &v); !s.ok()) return s;
+  *ts = static_cast<TimestampUs>(v);
+  return Status::OK();
+}
+
 TimestampUs BlockReader::TimeAt(size_t column, uint32_t row) const {
   return impl_->ChunkOf(impl_->cols_[column], row).times[impl_->Local(row)];
 }
@@ -2020,8 +2070,9 @@ Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
   const size_t ncols = m.cols_.size();
   // A dependent column whose group is not resolved yet: this row's value alone (below).
   auto by_row = [&](size_t c) { return m.Implicit(c) && !m.Resolved(c, g); };
-  // A scalar or String column whose group is not decoded: the group's first row asked for is
-  // read straight from the chunk's bytes (ReadOne), a second decodes the group whole.
+  // A scalar or String column whose group is not decoded: the group's first kOneReadsPerGroup
+  // rows asked for are read straight from the chunk's bytes (ReadOne), a further one decodes the
+  // group whole.
   const uint32_t local = m.Local(row);
   std::array<bool, 256> one{};
   for (size_t c = 0; c < ncols; ++c) {
@@ -2034,14 +2085,14 @@ Status BlockReader::AppendJsonLine(uint32_t row, std::string* out) {
     }
     Impl::Chunk& chunk = col.chunks[g];
     const ColumnType type = m.info_->defs[c].type;
-    if (c < one.size() && !m.Implicit(c) && !chunk.decoded && !chunk.one_read &&
+    if (c < one.size() && !m.Implicit(c) && !chunk.decoded && chunk.one_reads < kOneReadsPerGroup &&
         chunk.prefix_rows <= local && type != ColumnType::kStringList &&
         type != ColumnType::kU32List) {
-      chunk.one_read = true;
+      ++chunk.one_reads;
       one[c] = true;
       continue;
     }
-    Status s = chunk.one_read ? m.LoadGroup(c, g) : m.LoadRows(c, g, row + 1);
+    Status s = chunk.one_reads > 0 ? m.LoadGroup(c, g) : m.LoadRows(c, g, row + 1);
     if (!s.ok()) return s;
   }
   const size_t start = out->size();

@@ -95,6 +95,29 @@ uint64_t PackedView::Code(size_t i) const {
   return base + mul * ((word >> (bit & 7)) & ((uint64_t{1} << width) - 1));
 }
 
+uint64_t PackedView::Sum(size_t count) const {
+  uint64_t bits_sum = 0;
+  if (width > 0) {
+    const uint64_t mask = (uint64_t{1} << width) - 1;
+    size_t i = 0;
+    // Codes whose 8-byte load stays inside the bits: one load each (width <= 56 fits in it).
+    for (; i < count && (uint64_t{i} * width >> 3) + 8 <= nbytes; ++i) {
+      const uint64_t bit = uint64_t{i} * width;
+      uint64_t word;
+      std::memcpy(&word, bits + (bit >> 3), 8);
+      bits_sum += (word >> (bit & 7)) & mask;
+    }
+    for (; i < count; ++i) {  // the last few: a shorter load
+      const uint64_t bit = uint64_t{i} * width;
+      const size_t byte = static_cast<size_t>(bit >> 3);
+      uint64_t word = 0;
+      std::memcpy(&word, bits + byte, std::min<size_t>(8, nbytes - byte));
+      bits_sum += (word >> (bit & 7)) & mask;
+    }
+  }
+  return base * count + mul * bits_sum;
+}
+
 bool Unpack(const uint8_t* p, const uint8_t* end, size_t n, uint64_t* out, size_t count) {
   PackedView v;
   if (!ParsePacked(p, end, n, &v)) return false;

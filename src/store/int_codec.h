@@ -52,6 +52,9 @@ struct PackedView {
   uint64_t base = 0;
   uint64_t mul = 1;
   uint64_t Code(size_t i) const;  // i < n: what Unpack writes at out[i]
+  // count <= n: the sum of codes 0..count-1 modulo 2^64 (a Time column's value from its
+  // differences), without storing them.
+  uint64_t Sum(size_t count) const;
 };
 // Checks [p, end) as Unpack does for n codes and describes it in *view.
 bool ParsePacked(const uint8_t* p, const uint8_t* end, size_t n, PackedView* view);

@@ -16,6 +16,10 @@
 namespace netward::store {
 namespace {
 
+// A group across --from/--to whose conditions left at most this many rows has each row's ts
+// read alone (BlockReader::RowTime) instead of the group's ts decoded.
+constexpr size_t kRowTimesAlone = 8;
+
 // One `--where FIELD=VALUE`, parsed for the column's type.
 struct Condition {
   size_t column = 0;
@@ -334,14 +338,20 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
       }
       BlockReader& r = *reader;
       const bool check_time = by_time && !(in_range(group.min_ts) && in_range(group.max_ts));
-      if (check_time) {
+      // A group across --from/--to with an integer or address condition (a point search): the
+      // condition is tested on the whole group first (the packed chunk's plain scan), and the
+      // time range on the few rows left, each row's ts read alone; many rows left: the ts group
+      // decoded, as otherwise.
+      const bool time_last =
+          check_time && ts_col == 0 && !order.empty() && rank(conditions[order[0]].type) <= 1;
+      if (check_time && !time_last) {
         if (Status st = r.LoadGroup(ts_col, g); !st.ok()) return st;
       }
       // The group's rows in the time range, narrowed condition by condition (the cheapest
       // first); a condition's column is read only while rows remain.
       rows.clear();
       for (uint32_t row = begin; row < end; ++row) {
-        if (!check_time || in_range(r.TimeAt(ts_col, row))) rows.push_back(row);
+        if (!check_time || time_last || in_range(r.TimeAt(ts_col, row))) rows.push_back(row);
       }
       for (size_t i : order) {
         if (rows.empty()) break;
@@ -385,6 +395,22 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
         }
         rows.resize(kept);
       }
+      if (time_last && !rows.empty()) {
+        size_t kept = 0;
+        if (rows.size() <= kRowTimesAlone) {
+          for (uint32_t row : rows) {
+            TimestampUs ts = 0;
+            if (Status st = r.RowTime(row, &ts); !st.ok()) return st;
+            if (in_range(ts)) rows[kept++] = row;
+          }
+        } else {
+          if (Status st = r.LoadGroup(ts_col, g); !st.ok()) return st;
+          for (uint32_t row : rows) {
+            if (in_range(r.TimeAt(ts_col, row))) rows[kept++] = row;
+          }
+        }
+        rows.resize(kept);
+      }
       if (rows.empty()) continue;
       for (size_t i = 0; i < text_columns.size(); ++i) {
         if (Status st = r.LoadGroup(text_columns[i], g); !st.ok()) return st;
@@ -394,8 +420,9 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
               &text_values[i]);
         }
       }
-      for (uint32_t row : rows) {
-        if (!text_columns.empty()) {
+      if (!text_columns.empty()) {
+        size_t kept = 0;
+        for (uint32_t row : rows) {
           bool found = false;
           for (size_t i = 0; i < text_columns.size() && !found; ++i) {
             const size_t col = text_columns[i];
@@ -407,8 +434,13 @@ Status StoreReader::Impl::Query(const QuerySpec& spec,
               }
             }
           }
-          if (!found) continue;
+          if (found) rows[kept++] = row;
         }
+        rows.resize(kept);
+      }
+      // Few rows are read straight from the chunks, many from the group decoded whole.
+      r.ExpectRows(g, rows.size());
+      for (uint32_t row : rows) {
         line.clear();
         Status st = r.AppendJsonLine(row, &line);
         if (!st.ok()) return st;

@@ -105,8 +105,8 @@ void Exercise(BlockReader& reader) {
 }
 
 // Rows alone, each on a fresh reader (AppendJsonLine reads them straight from the chunks'
-// bytes), and whole row groups searched by FilterEqual (packed chunks in place): never a crash;
-// where the block decodes whole, the same lines and rows as the decoded values give.
+// bytes; RowTime their ts), and whole row groups searched by FilterEqual (packed chunks in place):
+// never a crash; where the block decodes whole, the same lines and rows as the decoded values give.
 void ExerciseAlone(std::string_view bytes) {
   auto whole = BlockReader::OpenUnverifiedForFuzzing(bytes);
   if (!whole.ok()) return;
@@ -126,6 +126,17 @@ void ExerciseAlone(std::string_view bytes) {
       decoded.clear();
       Check((*whole)->AppendJsonLine(r, &decoded).ok());
       Check(s.ok() && alone == decoded);
+    }
+    // The row's ts alone (a point search's time test): the decoded ts.
+    auto timed = BlockReader::OpenUnverifiedForFuzzing(bytes);
+    Check(timed.ok());
+    netward::TimestampUs ts = 0;
+    s = (*timed)->RowTime(r, &ts);
+    if (columns == 0 || ColumnTypeOf(h.stream, 0) != ColumnType::kTime) {
+      Check(s.code() == Status::Code::kInvalidArgument);
+    } else {
+      Check(s.ok() || IsDamageCode(s));
+      if (all) Check(s.ok() && ts == (*whole)->TimeAt(0, r));
     }
   }
   for (uint32_t g = 0; g < h.groups.size() && g < 4; ++g) {

@@ -1164,6 +1164,66 @@ TEST(BlockCodecTest, EveryRowAloneOnFreshReaders) {
   }
 }
 
+// Several rows of one group on one reader: the first four are read straight from the chunks
+// (each chunk decompressed once), the fifth decodes the group whole; in any order, in the
+// last, partial group too, each row is its record.
+TEST(BlockCodecTest, SeveralRowsOfAGroupOnOneReader) {
+  auto sessions = ShapedSessions(9000);
+  for (size_t i = 0; i < sessions.size(); i += 7) sessions[i].url = "/p?" + std::to_string(i);
+  const std::string block = BlockOf(sessions, "s1");
+  const std::vector<std::vector<uint32_t>> orders = {
+      {3, 100, 2000, 4095, 17, 4000, 5},        // ascending then back
+      {4095, 4094, 0, 1, 2048, 2047, 3000},     // descending, then the group's start
+      {8192, 8999, 8500, 8193, 8998, 9000 - 2}  // the partial group
+  };
+  for (size_t expect : {size_t{0}, size_t{2}, size_t{100}}) {  // ExpectRows: a hint only
+    for (const auto& order : orders) {
+      auto reader = BlockReader::Open(block);
+      ASSERT_TRUE(reader.ok());
+      if (expect > 0) (*reader)->ExpectRows(order[0] >> 12, expect);
+      for (uint32_t row : order) {
+        std::string got, want;
+        ASSERT_TRUE((*reader)->AppendJsonLine(row, &got).ok()) << "row " << row;
+        record::EncodeJsonLine(sessions[row], "s1", &want);
+        ASSERT_EQ(got, want) << "row " << row << " expecting " << expect;
+      }
+    }
+  }
+}
+
+// RowTime on fresh readers (ts read straight from the chunk), after a prefix, and on a decoded
+// group: the ts a whole decode gives, at group starts and ends and in the last, partial group.
+TEST(BlockCodecTest, RowTimeEqualsTheDecodedTs) {
+  auto sessions = ShapedSessions(9000);
+  for (size_t i = 0; i < sessions.size(); i += 13) sessions[i].ts -= 5000;  // not in order
+  const std::string block = BlockOf(sessions, "s1");
+  auto whole = BlockReader::Open(block);
+  ASSERT_TRUE(whole.ok());
+  ASSERT_TRUE((*whole)->LoadColumn(0).ok());
+  std::vector<uint32_t> rows = {0, 1, 4095, 4096, 4097, 8191, 8192, 8999};
+  for (uint32_t row = 7; row < sessions.size(); row += 211) rows.push_back(row);
+  for (uint32_t row : rows) {
+    auto reader = BlockReader::Open(block);
+    ASSERT_TRUE(reader.ok());
+    TimestampUs got = 0;
+    ASSERT_TRUE((*reader)->RowTime(row, &got).ok()) << "row " << row;
+    EXPECT_EQ(got, (*whole)->TimeAt(0, row)) << "row " << row;
+    EXPECT_EQ(got, sessions[row].ts) << "row " << row;
+    // The same reader after the row's JSON line (a prefix or a one-row read) and whole.
+    std::string line;
+    ASSERT_TRUE((*reader)->AppendJsonLine(row, &line).ok());
+    ASSERT_TRUE((*reader)->RowTime(row, &got).ok());
+    EXPECT_EQ(got, sessions[row].ts);
+    ASSERT_TRUE((*reader)->LoadGroup(0, row >> 12).ok());
+    ASSERT_TRUE((*reader)->RowTime(row, &got).ok());
+    EXPECT_EQ(got, sessions[row].ts);
+  }
+  TimestampUs ignored = 0;
+  auto reader = BlockReader::Open(block);
+  ASSERT_TRUE(reader.ok());
+  EXPECT_EQ((*reader)->RowTime(9000, &ignored).code(), Status::Code::kInvalidArgument);
+}
+
 // FilterEqual searches packed chunks without decoding them; the rows it keeps must be those a
 // decode and compare keeps: packed addresses (unset ones too) and integers, an address column
 // stored otherwise, a group left unpacked by an IPv6 row, and the same columns once decoded.

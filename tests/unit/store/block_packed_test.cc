@@ -49,6 +49,34 @@ TEST(IntCodecTest, RoundTripsEveryWidth) {
   }
 }
 
+// PackedView::Sum: the sum of the first `count` codes as Unpack gives them (modulo 2^64), at
+// every width, with signed bases and strides, for every count up to n (the tail's short loads).
+TEST(IntCodecTest, PackedSumEqualsTheSumOfTheCodes) {
+  std::mt19937_64 rng(4);
+  int tested = 0;
+  for (unsigned width = 0; width <= int_codec::kMaxWidth; width += 1 + width / 8) {
+    for (size_t n : {1, 2, 9, 65, 300}) {
+      std::vector<uint64_t> codes(n);
+      const uint64_t mask = width == 0 ? 0 : (1ull << width) - 1;
+      const uint64_t stride = rng() % 3 == 0 ? 1'000'000 : 1;
+      for (auto& c : codes) c = static_cast<uint64_t>(-5'000'000'000LL) + stride * (rng() & mask);
+      int_codec::Plan plan = int_codec::MakePlan(codes.data(), n, true);
+      if (!plan.ok) continue;
+      ++tested;
+      std::vector<uint8_t> bytes(plan.bytes);
+      int_codec::Pack(codes.data(), n, plan, bytes.data());
+      int_codec::PackedView view;
+      ASSERT_TRUE(int_codec::ParsePacked(bytes.data(), bytes.data() + bytes.size(), n, &view));
+      uint64_t want = 0;
+      for (size_t count = 0; count <= n; ++count) {
+        ASSERT_EQ(view.Sum(count), want) << "width " << width << " n " << n << " count " << count;
+        if (count < n) want += codes[count];
+      }
+    }
+  }
+  EXPECT_GT(tested, 70);
+}
+
 TEST(IntCodecTest, SignedBaseAndCommonStride) {
   // Differences of a timestamp column in whole seconds, some negative: width of (max-min)/1e6.
   std::vector<uint64_t> codes;
