@@ -19,7 +19,13 @@ std::string Describe(const ListenAddress& a) {
     const auto* s6 = reinterpret_cast<const sockaddr_in6*>(&a.addr);
     inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof text);
     port = ntohs(s6->sin6_port);
-    return "[" + std::string(text) + "]:" + std::to_string(port);
+    // Appended piece by piece: `"[" + std::string(text)` trips g++ 12's -Wrestrict false
+    // positive (GCC bug 105329) at -O3, which -Werror turns into a failed Release build.
+    std::string out = "[";
+    out += text;
+    out += "]:";
+    out += std::to_string(port);
+    return out;
   }
   const auto* s4 = reinterpret_cast<const sockaddr_in*>(&a.addr);
   inet_ntop(AF_INET, &s4->sin_addr, text, sizeof text);
