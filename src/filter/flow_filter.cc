@@ -10,6 +10,19 @@ namespace {
 thread_local std::string tl_window;
 thread_local Verdict tl_verdict;
 
+// Within a delivery (BeginDelivery .. EndDelivery), the body whose pieces are being gathered:
+// its tail followed by the pieces so far, for one filter and one of its bodies at a time.
+struct PendingBody {
+  std::string window;
+  const void* owner = nullptr;  // the FlowFilter, or null: nothing gathered
+  int body = 0;
+  Scope scope = Scope::kHttpBody;
+};
+thread_local PendingBody tl_pending;
+// A window this long is scanned without waiting for the end of the delivery.
+constexpr size_t kMaxPendingBytes = 64 << 10;
+constexpr size_t kKeepPendingBytes = 1 << 20;  // larger buffers are released after a scan
+
 char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
 
 std::string_view TrimSpaces(std::string_view s) {
@@ -53,10 +66,11 @@ class FlowFilter::MailSink : public MailMimeReader::Sink {
  public:
   MailSink(FlowFilter* filter, const FlowFilterEnv* env) : filter_(filter), env_(env) {}
   void OnPartStart(const MailMimeReader::Part& part) override {
-    filter_->StartBody(filter_->bodies_[kMailBody], part.content_type);
+    filter_->FlushPending(*env_);  // the part before ends
+    filter_->StartBody(filter_->bodies()[kMailBody], part.content_type);
   }
   void OnPartBytes(std::string_view decoded) override {
-    filter_->ScanBody(*env_, filter_->bodies_[kMailBody], Scope::kMailBody, decoded);
+    filter_->ScanBody(*env_, filter_->bodies()[kMailBody], Scope::kMailBody, decoded);
   }
 
  private:
@@ -103,6 +117,23 @@ void FlowFilter::StartBody(BodyStream& b, std::string_view content_type) {
   }
 }
 
+FlowFilter::~FlowFilter() {
+  if (tl_pending.owner == this) tl_pending.owner = nullptr;
+}
+
+void FlowFilter::EndDelivery(const FlowFilterEnv& env) {
+  delivering_ = false;
+  FlushPending(env);
+}
+
+void FlowFilter::FlushPending(const FlowFilterEnv& env) {
+  PendingBody& pd = tl_pending;
+  if (pd.owner != this) return;
+  pd.owner = nullptr;
+  if (!stopped_) ScanWindow(env, bodies()[pd.body], pd.scope, pd.window);
+  if (pd.window.capacity() > kKeepPendingBytes) std::string().swap(pd.window);
+}
+
 void FlowFilter::ScanBody(const FlowFilterEnv& env, BodyStream& b, Scope scope,
                           std::string_view piece) {
   if (!rules_ || b.binary || !rules_->HasScope(scope) || piece.empty()) return;
@@ -120,12 +151,31 @@ void FlowFilter::ScanBody(const FlowFilterEnv& env, BodyStream& b, Scope scope,
                                   [](char c) { return static_cast<uint8_t>(c) >= 0x80; });
     if (high) b.cut = LooksUtf8(piece) ? Cut::kUtf8 : Cut::kMultiByte;
   }
+  if (delivering_) {  // gathered, scanned at the end of the delivery as one window
+    PendingBody& pd = tl_pending;
+    const int body = static_cast<int>(&b - bodies());
+    if (pd.owner != this || pd.body != body) {
+      FlushPending(env);  // another body of this flow (nothing if it belongs to none)
+      pd.owner = this;
+      pd.body = body;
+      pd.scope = scope;
+      pd.window.assign(b.tail);
+    }
+    pd.window.append(piece);
+    if (pd.window.size() >= kMaxPendingBytes) FlushPending(env);
+    return;
+  }
   std::string_view text = piece;
   if (!b.tail.empty()) {
     tl_window.assign(b.tail);
     tl_window.append(piece);
     text = tl_window;
   }
+  ScanWindow(env, b, scope, text);
+}
+
+void FlowFilter::ScanWindow(const FlowFilterEnv& env, BodyStream& b, Scope scope,
+                            std::string_view text) {
   NormalizeOptions options;
   options.declared_charset = b.charset;
   options.is_html = b.html;
@@ -180,23 +230,38 @@ void FlowFilter::CheckText(const FlowFilterEnv& env, Scope scope, std::string_vi
 void FlowFilter::OnContent(const FlowFilterEnv& env, std::string_view what,
                            std::string_view bytes) {
   if (stopped_ || !rules_) return;
-  // Most frequent first: body pieces.
-  if (what == "http.resp_body") return ScanBody(env, bodies_[kRespBody], Scope::kHttpBody, bytes);
-  if (what == "http.req_body") return ScanBody(env, bodies_[kReqBody], Scope::kHttpBody, bytes);
-  if (what == "smtp.body" || what == "smtp.header") {
+  // Most frequent first: body pieces (body state only for flows whose bodies are scanned).
+  const bool http_bodies = rules_->HasScope(Scope::kHttpBody);
+  if (what == "http.resp_body") {
+    if (http_bodies) ScanBody(env, bodies()[kRespBody], Scope::kHttpBody, bytes);
+    return;
+  }
+  if (what == "http.req_body") {
+    if (http_bodies) ScanBody(env, bodies()[kReqBody], Scope::kHttpBody, bytes);
+    return;
+  }
+  const bool mail_body = what == "smtp.body";
+  if (!mail_body) {
+    // Anything else first scans the body pieces gathered so far, so alerts keep their order and
+    // the URL and host of the request they belong to (a mail part's start flushes its own).
+    FlushPending(env);
+    if (stopped_) return;
+  }
+  if (mail_body || what == "smtp.header") {
     if (!rules_->HasScope(Scope::kMailBody)) return;
     MailSink sink(this, &env);
-    if (what == "smtp.body") {
-      mail_.BodyPiece(bytes, &sink);
+    if (mail_body) {
+      mail().BodyPiece(bytes, &sink);
     } else {
-      mail_.HeaderLine(bytes, &sink);
+      mail().HeaderLine(bytes, &sink);
     }
     return;
   }
   NormalizeOptions options;
   if (what == "http.header") return CheckText(env, Scope::kHttpHeader, bytes, options);
-  if (what == "http.resp_content_type") return StartBody(bodies_[kRespBody], bytes);
-  if (what == "http.req_content_type") return StartBody(bodies_[kReqBody], bytes);
+  // Kept whatever the rules, so a reload that adds body rules finds the body's charset.
+  if (what == "http.resp_content_type") return StartBody(bodies()[kRespBody], bytes);
+  if (what == "http.req_content_type") return StartBody(bodies()[kReqBody], bytes);
   if (what == "http.url") {
     last_url_.assign(bytes);
     options.is_url = true;
@@ -274,10 +339,8 @@ void FlowFilter::FinishBlock(const FlowFilterEnv& env, std::string_view taken) {
   }
   pending_.clear();
   stopped_ = true;
-  for (BodyStream& b : bodies_) {
-    b.tail.clear();
-    b.tail.shrink_to_fit();
-  }
+  if (tl_pending.owner == this) tl_pending.owner = nullptr;
+  body_state_.reset();  // the tails: nothing more is scanned
 }
 
 }  // namespace netward::filter

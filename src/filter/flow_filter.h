@@ -3,10 +3,11 @@
 // AnalyzerContext::content_hook (analyzer.h lists the names), checks the scopes that have rules
 // (CompiledRules::HasScope; nothing else is normalized or scanned), and writes one `alert` record
 // per rule per flow. Bodies (HTTP both directions, after dechunking and decompression; SMTP) are
-// scanned piece by piece as they are decoded: each piece is scanned together with the last
-// `body_overlap_bytes` of the previous one (cut on a character boundary of the body's charset),
-// so a keyword split across packets is found, and no byte is scanned more than twice. At most
-// `max_body_scan_bytes` of bodies are scanned per direction per flow.
+// scanned piece by piece as they are decoded (the pieces of one delivery together, see
+// BeginDelivery): each piece is scanned together with the last `body_overlap_bytes` of the
+// previous one (cut on a character boundary of the body's charset), so a keyword split across
+// packets is found, and no byte is scanned more than twice. At most `max_body_scan_bytes` of
+// bodies are scanned per direction per flow.
 //
 // A match of a `block` rule is held: block_pending() turns true, the worker fills a BlockRequest
 // from the packet and the flow's TCP state, asks the Blocker, and reports what was done with
@@ -15,7 +16,8 @@
 //
 // FilterRuntime is shared by every worker of a probe (thread-safe); a FlowFilter belongs to one
 // flow and is used by its worker's thread only. Allocation: a flow's filter allocates only for
-// the body tails it keeps (up to body_overlap_bytes per body stream) and its alerts.
+// the body tails it keeps (up to body_overlap_bytes per body stream) and its alerts; body pieces
+// gathered during a delivery go to a per-thread buffer (BeginDelivery).
 #pragma once
 
 #include <atomic>
@@ -75,6 +77,20 @@ struct FlowFilterEnv {
 class FlowFilter {
  public:
   explicit FlowFilter(const FilterConfig* config) : config_(config) {}
+  ~FlowFilter();
+  FlowFilter(const FlowFilter&) = delete;
+  FlowFilter& operator=(const FlowFilter&) = delete;
+
+  // One delivery of data to the flow's analyzers (a packet's payload): body pieces reported
+  // between BeginDelivery and EndDelivery are gathered per body and scanned at EndDelivery (or
+  // before any other content of the flow, or when 64 KiB have gathered) as one window: the body's
+  // tail followed by all of them, so that many small pieces (chunks, decoder outputs) cost one
+  // scan rather than one each with its own overlap. Every piece is still scanned before
+  // EndDelivery returns, so a block is carried out after the same packet. Outside a delivery
+  // each piece is scanned as it comes. The gathering buffer is per thread: a thread must end one
+  // flow's delivery before it begins another's.
+  void BeginDelivery() { delivering_ = true; }
+  void EndDelivery(const FlowFilterEnv& env);
 
   // The rules to check what comes next against (null: none). Cheap when unchanged (a pointer
   // compare); the worker calls it before every delivery, so a reload applies to new data of
@@ -116,19 +132,36 @@ class FlowFilter {
   };
   enum BodyIndex { kReqBody = 0, kRespBody = 1, kMailBody = 2 };
 
-  class MailSink;  // feeds decoded mail parts (mail_) into bodies_[kMailBody]
+  class MailSink;  // feeds decoded mail parts (mail()) into bodies()[kMailBody]
   friend class MailSink;
 
   void StartBody(BodyStream& b, std::string_view content_type);
   void ScanBody(const FlowFilterEnv& env, BodyStream& b, Scope scope, std::string_view piece);
+  // Scans `text` (the body's tail + new bytes) and keeps its end as the next tail.
+  void ScanWindow(const FlowFilterEnv& env, BodyStream& b, Scope scope, std::string_view text);
+  // Scans the pieces gathered in this delivery, if any.
+  void FlushPending(const FlowFilterEnv& env);
   void CheckText(const FlowFilterEnv& env, Scope scope, std::string_view text,
                  const NormalizeOptions& options);
   void Report(const FlowFilterEnv& env, const Verdict& verdict);
 
   const FilterConfig* config_;
   std::shared_ptr<const CompiledRules> rules_;
-  BodyStream bodies_[3];
-  MailMimeReader mail_;               // MIME structure of the mail bodies (base64/QP parts decoded)
+  // What only flows with bodies need, allocated at their first body content (most flows, DNS
+  // and TLS among them, never have any; a flow's filter is created with the flow).
+  struct BodyState {
+    BodyStream streams[3];
+    MailMimeReader mail;  // MIME structure of the mail bodies (base64/QP parts decoded)
+  };
+  BodyStream* bodies() {
+    if (!body_state_) body_state_ = std::make_unique<BodyState>();
+    return body_state_->streams;
+  }
+  MailMimeReader& mail() {
+    bodies();
+    return body_state_->mail;
+  }
+  std::unique_ptr<BodyState> body_state_;
   std::string last_host_;             // HTTP Host, DNS query or SNI last seen: the alerts' `host`
   std::string last_url_;              // the current HTTP request's URL: the alerts' `url`
   std::vector<std::string> alerted_;  // rule ids already reported in this flow
@@ -137,6 +170,7 @@ class FlowFilter {
   BlockRequest::Kind block_kind_ = BlockRequest::Kind::kTcp;
   bool ip_checked_ = false;
   bool stopped_ = false;
+  bool delivering_ = false;  // between BeginDelivery and EndDelivery
 };
 
 }  // namespace netward::filter

@@ -76,6 +76,16 @@ void LiteralMatcher::Build() {
       }
     }
   }
+  // Lane i of a group of eight samples holds the key of sample t + i * S: the K bytes ending
+  // there, in its low bytes (as Load64(p + t - 8) >> drop in ScanImpl), picked from one 64-byte
+  // load at p + t - 8 with the lane's high bytes zeroed.
+  perm_keep_ = 0;
+  for (size_t i = 0; i < 8; ++i) {
+    for (size_t j = 0; j < 8; ++j) {
+      perm_[i * 8 + j] = static_cast<uint8_t>((8 - key_len_ + i * step_ + j) & 63);
+      if (j < key_len_) perm_keep_ |= uint64_t{1} << (i * 8 + j);
+    }
+  }
   short_.Build(key_len_, second_.data(), &ShortBit, bitmap_mask_);
   long_.Build(kLongLength, second_.data(), &LongBit, bitmap_mask_);
   UseSimdForTesting(true);
@@ -98,20 +108,11 @@ void LiteralMatcher::UseSimdForTesting(bool on) { simd_ = on && CpuHasAvx512Scan
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #endif
 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vbmi"))) size_t
-LiteralMatcher::FirstPassesAvx512(const char* p, size_t n, size_t t, size_t step, size_t key_len,
-                                  const uint64_t* first, uint32_t word_shift, uint64_t* passes) {
-  // Lane i of a group holds the key of sample t + i * step: the key_len bytes ending there, in
-  // its low bytes (as Load64(p + t - 8) >> drop in ScanImpl), picked from one 64-byte load at
-  // p + t - 8 by a byte permutation with the lane's high bytes zeroed.
-  alignas(64) uint8_t index[64];
-  uint64_t keep = 0;
-  for (size_t i = 0; i < 8; ++i) {
-    for (size_t j = 0; j < 8; ++j) {
-      index[i * 8 + j] = static_cast<uint8_t>((8 - key_len + i * step + j) & 63);
-      if (j < key_len) keep |= uint64_t{1} << (i * 8 + j);
-    }
-  }
-  const __m512i perm = _mm512_load_si512(index);
+LiteralMatcher::FirstPassesAvx512(const char* p, size_t n, size_t t, size_t step,
+                                  const uint8_t* perm_index, uint64_t keep, const uint64_t* first,
+                                  uint32_t word_shift, uint64_t* passes) {
+  // Lane i of a group holds the key of sample t + i * step (perm_ in literal_matcher.h).
+  const __m512i perm = _mm512_load_si512(perm_index);
   const __mmask64 keep_mask = keep;
   const __m512i word_mul = _mm512_set1_epi64(static_cast<long long>(kFirstWordMul));
   const __m512i mask_mul = _mm512_set1_epi64(static_cast<long long>(kFirstMaskMul));

@@ -131,8 +131,10 @@ class LiteralMatcher {
   // window's end - 8) stays within n bytes, in groups of 8; returns how many it took (0 when
   // none fit). Requires t >= kLongLength.
   static constexpr size_t kBlock = 256;
-  static size_t FirstPassesAvx512(const char* p, size_t n, size_t t, size_t step, size_t key_len,
-                                  const uint64_t* first, uint32_t word_shift, uint64_t* passes);
+  // `perm` and `keep` are perm_ and perm_keep_ below.
+  static size_t FirstPassesAvx512(const char* p, size_t n, size_t t, size_t step,
+                                  const uint8_t* perm, uint64_t keep, const uint64_t* first,
+                                  uint32_t word_shift, uint64_t* passes);
   static uint32_t ShortBit(uint64_t key, uint32_t mask) {
     return static_cast<uint32_t>(__builtin_bswap64(key * 0xFF51AFD7ED558CCDull)) & mask;
   }
@@ -160,6 +162,10 @@ class LiteralMatcher {
   uint32_t bitmap_mask_ = 0;      // both bitmaps have bitmap_mask_ + 1 bits
   uint32_t word_shift_ = 64;      // FirstWord's shift: 64 - log2(first_.size())
   bool simd_ = false;             // FirstPassesAvx512 is used (the CPU has it, not switched off)
+  // FirstPassesAvx512's byte permutation (set at Build from K and S): lane i of a group takes
+  // the K bytes ending at sample i (perm_) and zeroes its other bytes (perm_keep_, a bit per byte).
+  alignas(64) uint8_t perm_[64] = {};
+  uint64_t perm_keep_ = 0;
   uint32_t max_id_ = 0;
 };
 
@@ -225,7 +231,8 @@ void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen
   if (simd_) {
     uint64_t passes[kBlock / 64];
     for (;;) {
-      const size_t count = FirstPassesAvx512(p, n, t, step, k, first, word_shift, passes);
+      const size_t count =
+          FirstPassesAvx512(p, n, t, step, perm_, perm_keep_, first, word_shift, passes);
       if (count == 0) break;
       for (size_t w = 0; w * 64 < count; ++w) {
         for (uint64_t b = passes[w]; b != 0; b &= b - 1) {

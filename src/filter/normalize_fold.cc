@@ -7,6 +7,7 @@
 #include <immintrin.h>
 #endif
 
+#include "filter/normalize_html.h"
 #include "filter/normalize_separators.h"
 #include "filter/normalize_utf8.h"
 
@@ -179,8 +180,11 @@ bool FoldPathAvailable(FoldPath path) {
   return true;
 }
 
-bool FoldTextWith(FoldPath path, std::string_view in, bool remove_separators,
-                  MayChangeBits may_change, std::string* out) {
+namespace {
+
+// FoldTextWith, appending after the first `keep` bytes of *out.
+bool FoldAppend(FoldPath path, std::string_view in, bool remove_separators,
+                MayChangeBits may_change, std::string* out, size_t keep) {
   if (path == FoldPath::kAuto) {
     path = FoldPathAvailable(FoldPath::kAvx512) ? FoldPath::kAvx512 : FoldPath::kSwar;
   } else if (!FoldPathAvailable(path)) {
@@ -191,9 +195,9 @@ bool FoldTextWith(FoldPath path, std::string_view in, bool remove_separators,
   const size_t n = in.size();
   // Room for the input, plus 64 spare bytes for a block store (the fast paths never write more
   // bytes than they read, but a block store writes 64).
-  out->resize(n + 64);
+  out->resize(keep + n + 64);
   char* base = out->data();
-  char* p = base;
+  char* p = base + keep;
   char* end = base + out->size();
   auto room = [&]() {
     while (end - p < 64) Grow(out, &base, &p, &end);
@@ -268,11 +272,156 @@ bool FoldTextWith(FoldPath path, std::string_view in, bool remove_separators,
   return hit;
 }
 
+}  // namespace
+
+bool FoldTextWith(FoldPath path, std::string_view in, bool remove_separators,
+                  MayChangeBits may_change, std::string* out) {
+  return FoldAppend(path, in, remove_separators, may_change, out, 0);
+}
+
+namespace {
+
+// StripHtml + FoldText the two-pass way, from html[from] on (a text position: not inside
+// markup), appended to the first `keep` bytes of *out.
+bool StripThenFold(std::string_view html, size_t from, bool remove_separators,
+                   MayChangeBits may_change, std::string* out, size_t keep) {
+  thread_local std::string stripped;
+  StripHtml(html.substr(from), &stripped);
+  const bool hit = FoldAppend(FoldPath::kAuto, stripped, remove_separators, may_change, out, keep);
+  if (stripped.capacity() > (4u << 20)) std::string().swap(stripped);
+  return hit;
+}
+
+#ifdef NW_FOLD_AVX512
+// The one pass: 64 bytes at a time, the bytes before the first '<', '&' or non-ASCII byte are
+// folded and compressed as in FoldAsciiAvx512; markup goes through StripHtmlMarkupAt, entities
+// through DecodeHtmlEntity, and each valid UTF-8 character through the one-character fold. The
+// output equals FoldText(StripHtml(html)) because every character the two-pass way would decode
+// is decoded here from the same bytes: StripHtml copies text bytes unchanged and writes whole
+// characters for entities, so as long as the text's sequences are valid they reach FoldText
+// whole. At the first invalid or truncated sequence (or a literal U+FFFD) the rest goes the
+// two-pass way, from that position (which is in text, so StripHtml restarts there exactly).
+NW_FOLD_TARGET bool StripHtmlAndFoldAvx512(std::string_view html, bool remove_separators,
+                                           MayChangeBits may_change, std::string* out) {
+  const auto* s = reinterpret_cast<const unsigned char*>(html.data());
+  const size_t n = html.size();
+  const char* ascii = remove_separators ? kAsciiDrop.data() : kAsciiKeep.data();
+  out->resize(n + 64);
+  char* base = out->data();
+  char* p = base;
+  char* end = base + out->size();
+  bool hit = false;
+  auto put_ascii = [&](unsigned char c) {
+    const char m = ascii[c];
+    *p = m;
+    p += (m != 0);
+  };
+  auto put = [&](char32_t cp) {
+    cp = FoldCase(FoldWidth(cp));
+    if (cp < 0x80) {
+      put_ascii(static_cast<unsigned char>(cp));
+    } else if (!remove_separators || !IsSeparator(cp)) {
+      hit |= may_change.Test(cp);
+      p += EncodeUtf8(cp, p);
+    }
+  };
+  const __m512i a_upper = _mm512_set1_epi8('A'), a_lower = _mm512_set1_epi8('a');
+  const __m512i zero = _mm512_set1_epi8('0'), n26 = _mm512_set1_epi8(26);
+  const __m512i n10 = _mm512_set1_epi8(10), n32 = _mm512_set1_epi8(32);
+  const __m512i lt = _mm512_set1_epi8('<'), amp = _mm512_set1_epi8('&');
+  size_t i = 0;
+  while (i < n) {
+    while (end - p < 64) Grow(out, &base, &p, &end);
+    // The text bytes before the next special one, up to 64.
+    const __mmask64 valid = n - i >= 64 ? ~__mmask64{0} : (__mmask64{1} << (n - i)) - 1;
+    const __m512i x = _mm512_maskz_loadu_epi8(valid, s + i);
+    const __mmask64 special =
+        (_mm512_movepi8_mask(x) | _mm512_cmpeq_epi8_mask(x, lt) | _mm512_cmpeq_epi8_mask(x, amp)) &
+        valid;
+    const size_t avail = n - i >= 64 ? 64 : n - i;
+    const size_t take = special ? static_cast<size_t>(__builtin_ctzll(special)) : avail;
+    if (take > 0) {
+      const __mmask64 upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, a_upper), n26);
+      const __m512i y = _mm512_mask_add_epi8(x, upper, x, n32);
+      __mmask64 keep;
+      if (remove_separators) {
+        keep = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, a_lower), n26) |
+               _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, zero), n10);
+      } else {
+        keep = _mm512_test_epi8_mask(y, y);  // all but NUL
+      }
+      if (take < 64) keep &= (uint64_t{1} << take) - 1;
+      _mm512_storeu_si512(p, _mm512_maskz_compress_epi8(keep, y));
+      p += __builtin_popcountll(keep);
+      i += take;
+      if (take == avail) continue;
+    }
+    const unsigned char c = s[i];
+    if (c == '<') {
+      char emit = 0;
+      i = StripHtmlMarkupAt(html, i, &emit);
+      if (emit != 0) put_ascii(static_cast<unsigned char>(emit));
+    } else if (c == '&') {
+      char32_t cp;
+      const size_t used = DecodeHtmlEntity(html.substr(i), &cp);
+      if (used == 0) {
+        put_ascii('&');
+        ++i;
+      } else {
+        put(cp);
+        i += used;
+      }
+    } else if (c >= 0xE4 && c <= 0xE9 && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
+               (s[i + 2] & 0xC0) == 0x80) {
+      // CJK ideographs U+4000..U+9FFF, as in FoldAppend: no folding, never separators.
+      const char32_t cjk = (char32_t{c & 0x0Fu} << 12) | (char32_t{s[i + 1] & 0x3Fu} << 6) |
+                           char32_t{s[i + 2] & 0x3Fu};
+      hit |= may_change.Test(cjk);
+      p[0] = static_cast<char>(c);
+      p[1] = static_cast<char>(s[i + 1]);
+      p[2] = static_cast<char>(s[i + 2]);
+      p += 3;
+      i += 3;
+    } else {
+      size_t len;
+      const char32_t cp = DecodeUtf8(s + i, n - i, &len);
+      if (cp == kReplacementChar) {
+        out->resize(static_cast<size_t>(p - base));
+        return StripThenFold(html, i, remove_separators, may_change, out, out->size()) || hit;
+      }
+      put(cp);
+      i += len;
+    }
+  }
+  out->resize(static_cast<size_t>(p - base));
+  return hit;
+}
+#endif
+
+}  // namespace
+
+bool StripHtmlAndFoldWith(bool one_pass, std::string_view html, bool remove_separators,
+                          MayChangeBits may_change, std::string* out) {
+#ifdef NW_FOLD_AVX512
+  if (one_pass && HaveAvx512Fold()) {
+    return StripHtmlAndFoldAvx512(html, remove_separators, may_change, out);
+  }
+#else
+  (void)one_pass;
+#endif
+  return StripThenFold(html, 0, remove_separators, may_change, out, 0);
+}
+
 }  // namespace internal
 
 bool FoldText(std::string_view in, bool remove_separators, MayChangeBits may_change,
               std::string* out) {
   return internal::FoldTextWith(internal::FoldPath::kAuto, in, remove_separators, may_change, out);
+}
+
+bool StripHtmlAndFold(std::string_view html, bool remove_separators, MayChangeBits may_change,
+                      std::string* out) {
+  return internal::StripHtmlAndFoldWith(true, html, remove_separators, may_change, out);
 }
 
 }  // namespace netward::filter

@@ -90,20 +90,48 @@ constexpr uint64_t NameKey(std::string_view name) {
   return k;
 }
 
-// Runs once per tag: integer compares rather than string compares.
-bool IsInline(std::string_view name) {
-  static constexpr uint64_t kInline[] = {
-      NameKey("a"),    NameKey("b"),      NameKey("i"),    NameKey("u"),    NameKey("s"),
-      NameKey("em"),   NameKey("strong"), NameKey("span"), NameKey("font"), NameKey("small"),
-      NameKey("big"),  NameKey("sub"),    NameKey("sup"),  NameKey("mark"), NameKey("abbr"),
-      NameKey("code"), NameKey("q"),      NameKey("del"),  NameKey("ins"),  NameKey("wbr"),
-      NameKey("tt")};
-  if (name.size() > 6) return false;
-  const uint64_t k = NameKey(name);
-  bool found = false;
-  for (uint64_t x : kInline) found |= (x == k);
-  return found && k != 0;
+constexpr uint64_t kInlineKeys[] = {
+    NameKey("a"),    NameKey("b"),      NameKey("i"),    NameKey("u"),    NameKey("s"),
+    NameKey("em"),   NameKey("strong"), NameKey("span"), NameKey("font"), NameKey("small"),
+    NameKey("big"),  NameKey("sub"),    NameKey("sup"),  NameKey("mark"), NameKey("abbr"),
+    NameKey("code"), NameKey("q"),      NameKey("del"),  NameKey("ins"),  NameKey("wbr"),
+    NameKey("tt")};
+
+// A multiplier that sends each inline tag's key to its own slot of 64 (top 6 bits of the
+// product), found at compile time, so a tag name is tested with one multiply and one compare.
+constexpr uint64_t InlineSlotMul() {
+  for (uint64_t m = 0x9E3779B97F4A7C15ull;; m += 0x2545F4914F6CDD1Eull) {
+    uint64_t used = 0;
+    bool ok = true;
+    for (uint64_t k : kInlineKeys) {
+      const uint64_t bit = uint64_t{1} << ((k * (m | 1)) >> 58);
+      ok &= (used & bit) == 0;
+      used |= bit;
+    }
+    if (ok) return m | 1;
+  }
 }
+constexpr uint64_t kInlineMul = InlineSlotMul();
+struct InlineTable {
+  uint64_t slot[64] = {};
+};
+constexpr InlineTable MakeInlineTable() {
+  InlineTable t;
+  for (uint64_t k : kInlineKeys) t.slot[(k * kInlineMul) >> 58] = k;
+  return t;
+}
+constexpr InlineTable kInlineTable = MakeInlineTable();
+
+// Runs once per tag: one integer compare rather than string compares. `key` is NameKey(name).
+constexpr bool IsInlineKey(uint64_t key) {
+  return key != 0 && kInlineTable.slot[(key * kInlineMul) >> 58] == key;
+}
+bool IsInline(std::string_view name) { return name.size() <= 6 && IsInlineKey(NameKey(name)); }
+static_assert([] {
+  for (uint64_t k : kInlineKeys)
+    if (!IsInlineKey(k)) return false;
+  return !IsInlineKey(NameKey("p")) && !IsInlineKey(NameKey("div")) && !IsInlineKey(0);
+}());
 
 // Position of "</name" (case-insensitive) at or after `from`, or npos.
 size_t FindEndTag(std::string_view s, size_t from, std::string_view name) {
@@ -184,6 +212,56 @@ size_t DecodeHtmlEntity(std::string_view s, char32_t* cp) {
   return 0;
 }
 
+size_t StripHtmlMarkupAt(std::string_view html, size_t i, char* emit) {
+  const size_t n = html.size();
+  *emit = 0;
+  {
+    // The bulk of markup, "<name>" and "</name>" without attributes, other than a <script> or
+    // <style> start tag: what the general path below does for them, without its searches.
+    size_t j = i + 1;
+    const bool closing = j < n && html[j] == '/';
+    j += closing;
+    if (j < n && IsAlpha(html[j])) {
+      const size_t name_start = j;
+      while (j < n && (IsAlnum(html[j]) || html[j] == '-')) ++j;
+      if (j < n && html[j] == '>') {
+        const std::string_view name = html.substr(name_start, j - name_start);
+        static constexpr uint64_t kScript = NameKey("script"), kStyle = NameKey("style");
+        const uint64_t key = NameKey(name);
+        if (closing || (key != kScript && key != kStyle)) {
+          if (!IsInlineKey(key)) *emit = ' ';
+          return j + 1;
+        }
+      }
+    }
+  }
+  if (html.substr(i, 4) == "<!--") {
+    const size_t end = html.find("-->", i + 4);
+    return end == std::string_view::npos ? n : end + 3;
+  }
+  const char next = i + 1 < n ? html[i + 1] : '\0';
+  if (next == '!' || next == '?') {
+    const size_t end = html.find('>', i);
+    return end == std::string_view::npos ? n : end + 1;
+  }
+  const bool closing = next == '/';
+  const size_t name_start = i + (closing ? 2 : 1);
+  if (name_start >= n || !IsAlpha(html[name_start])) {
+    *emit = '<';
+    return i + 1;
+  }
+  size_t name_end = name_start;
+  while (name_end < n && (IsAlnum(html[name_end]) || html[name_end] == '-')) ++name_end;
+  const std::string_view name = html.substr(name_start, name_end - name_start);
+  i = SkipTag(html, i);
+  if (!IsInline(name)) *emit = ' ';
+  if (!closing && (NameIs(name, "script") || NameIs(name, "style"))) {
+    const size_t end = FindEndTag(html, i, NameIs(name, "script") ? "script" : "style");
+    i = end == std::string_view::npos ? n : SkipTag(html, end);
+  }
+  return i;
+}
+
 void StripHtml(std::string_view html, std::string* out) {
   out->clear();
   out->reserve(html.size());
@@ -216,33 +294,9 @@ void StripHtml(std::string_view html, std::string* out) {
       continue;
     }
     // html[i] == '<'
-    if (html.substr(i, 4) == "<!--") {
-      const size_t end = html.find("-->", i + 4);
-      i = end == std::string_view::npos ? n : end + 3;
-      continue;
-    }
-    const char next = i + 1 < n ? html[i + 1] : '\0';
-    if (next == '!' || next == '?') {
-      const size_t end = html.find('>', i);
-      i = end == std::string_view::npos ? n : end + 1;
-      continue;
-    }
-    const bool closing = next == '/';
-    const size_t name_start = i + (closing ? 2 : 1);
-    if (name_start >= n || !IsAlpha(html[name_start])) {
-      out->push_back('<');
-      ++i;
-      continue;
-    }
-    size_t name_end = name_start;
-    while (name_end < n && (IsAlnum(html[name_end]) || html[name_end] == '-')) ++name_end;
-    const std::string_view name = html.substr(name_start, name_end - name_start);
-    i = SkipTag(html, i);
-    if (!IsInline(name)) out->push_back(' ');
-    if (!closing && (NameIs(name, "script") || NameIs(name, "style"))) {
-      const size_t end = FindEndTag(html, i, NameIs(name, "script") ? "script" : "style");
-      i = end == std::string_view::npos ? n : SkipTag(html, end);
-    }
+    char emit = 0;
+    i = StripHtmlMarkupAt(html, i, &emit);
+    if (emit != 0) out->push_back(emit);
   }
 }
 

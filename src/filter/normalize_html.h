@@ -23,4 +23,11 @@ size_t DecodeHtmlEntity(std::string_view s, char32_t* cp);
 // comment cut off by the end of the input is dropped. Linear time.
 void StripHtml(std::string_view html, std::string* out);
 
+// StripHtml's step at html[i] == '<' (i < html.size()): returns the index after the markup that
+// starts there (a comment, <!...>, <?...>, a tag, and for <script>/<style> everything up to the
+// end of their end tag) and sets *emit to the byte StripHtml writes for it: 0 (none: comments,
+// <!...>, <?...>, inline tags), ' ' (other tags) or '<' (a '<' that starts no tag; the index
+// returned is then i + 1). For one-pass normalizers (normalize_fold.h, StripHtmlAndFold).
+size_t StripHtmlMarkupAt(std::string_view html, size_t i, char* emit);
+
 }  // namespace netward::filter

@@ -4,7 +4,6 @@
 
 #include "filter/charset.h"
 #include "filter/normalize_fold.h"
-#include "filter/normalize_html.h"
 #include "filter/normalize_mime.h"
 #include "filter/normalize_percent.h"
 #include "filter/normalize_t2s.h"
@@ -66,12 +65,10 @@ void Normalizer::Normalize(std::string_view raw, const NormalizeOptions& options
     text = *next;
   }
   text = DecodeBody(text, options.declared_charset, options.is_html, scratch.Other(text));
-  if (options.is_html) {
-    std::string* next = scratch.Other(text);
-    StripHtml(text, next);
-    text = *next;
-  }
-  const bool may_change = FoldText(text, options.remove_separators, t2s_->may_change(), out);
+  // Steps 4 and 5 in one pass for HTML (normalize_fold.h, StripHtmlAndFold).
+  const bool may_change =
+      options.is_html ? StripHtmlAndFold(text, options.remove_separators, t2s_->may_change(), out)
+                      : FoldText(text, options.remove_separators, t2s_->may_change(), out);
   if (may_change) t2s_->Convert(out);
   scratch.Trim();
 }

@@ -12,7 +12,8 @@
 //      if the bytes are UTF-8, else uchardet's guess, else GB18030; decoded to UTF-8 with iconv.
 //      Invalid bytes become U+FFFD, never an error.
 //   4. HTML (is_html; normalize_html.h): tags, comments, <script>/<style> contents removed,
-//      entities decoded ("赌&#21338;" -> "赌博").
+//      entities decoded ("赌&#21338;" -> "赌博"). Done in the same pass as step 5
+//      (StripHtmlAndFold, normalize_fold.h), with the same result as one step after the other.
 //   5. one pass (normalize_fold.h): full-width -> half-width (U+FF01..U+FF5E, U+3000), simple
 //      case folding (ASCII, Latin, Greek, Cyrillic), and separator removal
 //      (remove_separators; normalize_separators.h): whitespace, punctuation, symbols, zero-width

@@ -15,7 +15,10 @@ struct Worker::FlowApp : flow::FlowExtension {
   analyzers::FlowEndpoints endpoints;
   analyzers::SessionHints hints;
   analyzers::DetectingForwarder forwarder;
-  std::unique_ptr<filter::FlowFilter> filter;  // with a FilterRuntime only
+  // With a FilterRuntime only: the filter lives in the same allocation (WithFilter below), so a
+  // filtered flow pays no second allocation and an unfiltered one carries no unused filter.
+  filter::FlowFilter* filter = nullptr;
+  struct WithFilter;
 
   // DetectingForwarder::Factory: the registry's analyzer, and the session's `app` named after it.
   static std::unique_ptr<analyzers::Analyzer> MakeAnalyzer(analyzers::AppProtocol proto,
@@ -24,6 +27,11 @@ struct Worker::FlowApp : flow::FlowExtension {
     if (analyzer) static_cast<FlowApp*>(user)->hints.app = analyzers::AppProtocolName(proto);
     return analyzer;
   }
+};
+
+struct Worker::FlowApp::WithFilter final : Worker::FlowApp {
+  explicit WithFilter(const filter::FilterConfig* config) : storage(config) { filter = &storage; }
+  filter::FlowFilter storage;
 };
 
 namespace {
@@ -60,14 +68,18 @@ Worker::~Worker() = default;
 
 Worker::FlowApp* Worker::AppOf(flow::Flow& f) {
   if (!f.ext) {
-    auto app = std::make_unique<FlowApp>();
+    std::unique_ptr<FlowApp> app;
+    if (filter_) {
+      app = std::make_unique<FlowApp::WithFilter>(&filter_->config());
+    } else {
+      app = std::make_unique<FlowApp>();
+    }
     app->endpoints.client_ip = f.client_ip();
     app->endpoints.server_ip = f.server_ip();
     app->endpoints.client_port = f.client_port();
     app->endpoints.server_port = f.server_port();
     app->endpoints.ip_proto = f.key.ip_proto;
     app->forwarder.Start(f.key.ip_proto, f.server_port(), &FlowApp::MakeAnalyzer, app.get());
-    if (filter_) app->filter = std::make_unique<filter::FlowFilter>(&filter_->config());
     f.ext = std::move(app);
   }
   return static_cast<FlowApp*>(f.ext.get());
@@ -82,7 +94,10 @@ void Worker::Deliver(flow::Flow& f, int direction, std::span<const uint8_t> data
     app->filter->CheckServerIp(FilterEnv(*app, now_));
   }
   analyzers::AnalyzerContext ctx = ContextFor(*app, now_);
+  // Body pieces decoded from this data are scanned together when it is done (flow_filter.h).
+  if (app->filter) app->filter->BeginDelivery();
   app->forwarder.Deliver(ctx, static_cast<analyzers::Direction>(direction), data);
+  if (app->filter) app->filter->EndDelivery(FilterEnv(*app, now_));
 }
 
 filter::FlowFilterEnv Worker::FilterEnv(FlowApp& app, TimestampUs now) {

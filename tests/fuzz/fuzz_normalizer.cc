@@ -2,13 +2,16 @@
 // arbitrary bytes. The first byte picks the options (HTML, URL, separators, MIME encoding,
 // declared charset); the rest, in an exact-size buffer so over-reads trip ASan, is the body.
 // Checked: never a crash; the output is valid UTF-8; with separators removed no ASCII byte but
-// [0-9a-z] is left; the fold pass is idempotent. Seeds: tests/fuzz/seeds/normalizer/.
+// [0-9a-z] is left; the fold pass is idempotent; the one-pass HTML normalization
+// (StripHtmlAndFold) equals StripHtml then FoldText's plain character loop. Seeds:
+// tests/fuzz/seeds/normalizer/.
 #include <cstdint>
 #include <cstring>
 #include <memory>
 #include <string>
 
 #include "filter/normalize_fold.h"
+#include "filter/normalize_html.h"
 #include "filter/normalize_utf8.h"
 #include "filter/normalizer.h"
 
@@ -77,5 +80,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   netward::filter::FoldText(once, o.remove_separators, {}, &twice);
   Check(StrictUtf8(once));
   Check(once == twice);
+
+  std::string stripped, two_pass, one_pass;
+  netward::filter::StripHtml(raw, &stripped);
+  const bool hit2 = netward::filter::internal::FoldTextWith(
+      netward::filter::internal::FoldPath::kScalar, stripped, o.remove_separators, {}, &two_pass);
+  const bool hit1 = netward::filter::StripHtmlAndFold(raw, o.remove_separators, {}, &one_pass);
+  Check(one_pass == two_pass && hit1 == hit2);
   return 0;
 }

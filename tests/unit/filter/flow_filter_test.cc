@@ -514,3 +514,117 @@ TEST_F(FlowFilterTest, MailBodyPartsAreDecodedBeforeScanning) {
 
 }  // namespace
 }  // namespace netward::filter
+
+namespace netward::filter {
+namespace {
+
+// BeginDelivery/EndDelivery (what the probe's worker does around each packet's data): body
+// pieces are gathered and scanned at EndDelivery, each body as one window with its tail.
+TEST_F(FlowFilterTest, PiecesOfOneDeliveryAreScannedTogetherAtItsEnd) {
+  auto rules = CompileToml(R"(
+version = "v1"
+[[rule]]
+id = "blk"
+category = "gambling"
+action = "block"
+scopes = ["http_body", "url"]
+keyword = "赌博"
+[[rule]]
+id = "both"
+category = "gambling"
+action = "alert"
+scopes = ["http_body"]
+all_of = ["casino", "poker"]
+)");
+  ASSERT_TRUE(rules);
+  FlowFilter f(&config_);
+  f.SetRules(rules);
+  Give(f, "http.resp_content_type", "text/html; charset=utf-8");
+  // A keyword cut into single bytes, with markup between, in one delivery.
+  const std::string text = "<p>欢迎来到赌<b>博</b>网站</p>";
+  f.BeginDelivery();
+  for (char c : text) Give(f, "http.resp_body", std::string_view(&c, 1));
+  EXPECT_FALSE(f.block_pending());  // gathered, not scanned yet
+  EXPECT_EQ(f.body_bytes_scanned(), text.size());
+  f.EndDelivery(Env());
+  EXPECT_TRUE(f.block_pending());  // before the caller looks, as without gathering
+  f.FinishBlock(Env(), "tcp_reset");
+  ASSERT_EQ(Alerts().size(), 1u);
+  EXPECT_EQ(Field(Alerts()[0], "rule_id"), "blk");
+
+  // Pieces of the two directions' bodies in one delivery: each body is its own window, so
+  // terms split between them do not match; each body's own terms do.
+  batch_.Clear();
+  FlowFilter g(&config_);
+  g.SetRules(rules);
+  Give(g, "http.req_content_type", "text/plain; charset=utf-8");
+  Give(g, "http.resp_content_type", "text/plain; charset=utf-8");
+  g.BeginDelivery();
+  Give(g, "http.req_body", "赌");
+  Give(g, "http.resp_body", "博 casino");
+  Give(g, "http.req_body", " more text");
+  Give(g, "http.resp_body", " and poker");
+  g.EndDelivery(Env());
+  EXPECT_FALSE(g.block_pending());
+  auto a = Alerts();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(Field(a[0], "rule_id"), "both");
+
+  // Other content in the middle of a delivery scans what was gathered first, so the body's
+  // alert carries the URL of its own request, not the next one's.
+  batch_.Clear();
+  FlowFilter h(&config_);
+  h.SetRules(rules);
+  Give(h, "http.url", "http://a.example/first");
+  Give(h, "http.req_content_type", "text/plain; charset=utf-8");
+  h.BeginDelivery();
+  Give(h, "http.req_body", "poker and ");
+  Give(h, "http.req_body", "casino");
+  Give(h, "http.url", "http://a.example/second");
+  h.EndDelivery(Env());
+  a = Alerts();
+  ASSERT_EQ(a.size(), 1u);
+  EXPECT_EQ(Field(a[0], "url"), "http://a.example/first");
+
+  // A filter destroyed in the middle of a delivery leaves nothing behind for the next one.
+  batch_.Clear();
+  {
+    FlowFilter gone(&config_);
+    gone.SetRules(rules);
+    Give(gone, "http.resp_content_type", "text/plain; charset=utf-8");
+    gone.BeginDelivery();
+    Give(gone, "http.resp_body", "赌");
+  }
+  FlowFilter next(&config_);
+  next.SetRules(rules);
+  Give(next, "http.resp_content_type", "text/plain; charset=utf-8");
+  next.BeginDelivery();
+  Give(next, "http.resp_body", "博");
+  next.EndDelivery(Env());
+  EXPECT_FALSE(next.block_pending());
+  EXPECT_TRUE(Alerts().empty());
+}
+
+// Mail body lines (the SMTP analyzer hands over each line, then "\r\n") of one delivery are one
+// window; a part's start ends the window of the part before.
+TEST_F(FlowFilterTest, MailLinesOfOneDeliveryAreScannedTogether) {
+  auto rules = CompileToml(kGambling);
+  ASSERT_TRUE(rules);
+  FlowFilter f(&config_);
+  f.SetRules(rules);
+  Give(f, "smtp.header", "Subject: hello");
+  Give(f, "smtp.header", "Content-Type: text/plain; charset=utf-8");
+  f.BeginDelivery();
+  for (const char* line : {"第一行", "欢迎来到赌", "博网站"}) {
+    Give(f, "smtp.body", line);
+    Give(f, "smtp.body", "\r\n");
+  }
+  EXPECT_TRUE(Alerts().empty());
+  f.EndDelivery(Env());
+  auto alerts = Alerts();
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(Field(alerts[0], "scope"), "mail_body");
+}
+
+}  // namespace
+}  // namespace netward::filter

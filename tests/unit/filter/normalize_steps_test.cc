@@ -523,5 +523,130 @@ TEST(NormalizeFold, FastPathsGrowTheOutputBeforeABlock) {
   }
 }
 
+// The one-pass HTML normalization (StripHtmlAndFold) against StripHtml then the plain character
+// loop of FoldText, on random mixes of markup, entities, CJK, full-width, invalid and cut-off
+// UTF-8 (also split by tags) and ASCII runs, cut anywhere.
+TEST(NormalizeFold, StripHtmlAndFoldMatchesTwoPasses) {
+  std::vector<uint64_t> bits(kMayChangeLimit / 64, 0);
+  for (char32_t cp : {U'賭', U'國', U'Ａ', U'é'}) bits[cp >> 6] |= uint64_t{1} << (cp & 63);
+  const MayChangeBits may_change{bits.data()};
+  if (!internal::FoldPathAvailable(internal::FoldPath::kAvx512)) {
+    std::printf("note: this CPU lacks AVX-512 VBMI2; StripHtmlAndFold runs in two passes\n");
+  }
+  static const char* const kPieces[] = {
+      "<p>",
+      "</p>\n",
+      "<b>",
+      "</B>",
+      "<span class=\"x\">",
+      "<a href='a>b' title=\"<\">",
+      "<br/>",
+      "<script>var a = '<p>x</p>';</script>",
+      "<STYLE>p{}</style >",
+      "<!-- c -->",
+      "<!doctype html>",
+      "<?xml?>",
+      "<",
+      "< p>",
+      "<3",
+      "</",
+      "<!--",
+      "<scr",
+      "<script>",
+      "&amp;",
+      "&#21338;",
+      "&#x8CED;",
+      "&lt",
+      "&gt;",
+      "&bogus;",
+      "&",
+      "&#",
+      "&#x",
+      "&#0;",
+      "&#150;",
+      "&nbsp",
+      "&ETH;",
+      "&zwj;",
+      "&#xFF21;",
+      "&#12288;",
+      "\xe8\xb3\xad",
+      "\xe5\x8d\x9a",
+      "\xe5\x9c\x8b",  // 賭 博 國 (CJK)
+      "\xe4\xb8\x80",
+      "\xe9\xbf\xbf",
+      "\xe3\x90\x80",  // U+4E00, U+9FFF, U+3400
+      "\xef\xbc\xa1",
+      "\xe3\x80\x80",  // Ａ (full-width), ideographic space
+      "\xc3\x89",
+      "\xce\xa3",
+      "\xe2\x84\xaa",  // É Σ Kelvin
+      "\xe2\x80\x8b",
+      "\xef\xbf\xbd",
+      "\xf0\x9f\x98\x80",  // ZWSP, U+FFFD, emoji
+      "\xff",
+      "\xe8\xb3",
+      "\xc3",
+      "\x80",  // invalid, cut off
+      "\xe8<b>\xb3\xad",
+      "\xe8</i>\xb3\xad",  // a character split by a tag
+  };
+  std::mt19937_64 rng(11);
+  std::string in, stripped, want, got;
+  for (int round = 0; round < 4000; ++round) {
+    in.clear();
+    const size_t target = rng() % (round % 10 == 0 ? 3000 : 300);
+    const bool ascii_only = round % 3 == 0;  // most of the one-pass path, no fallback
+    while (in.size() < target) {
+      if (rng() % 3 == 0) {
+        const char* piece = kPieces[rng() % std::size(kPieces)];
+        if (ascii_only && static_cast<unsigned char>(piece[0]) >= 0x80) continue;
+        in += piece;
+        continue;
+      }
+      const size_t run = rng() % (rng() % 4 == 0 ? 200 : 20);
+      for (size_t k = 0; k < run; ++k) {
+        const uint64_t r = rng() % 100;
+        char c = r < 40   ? static_cast<char>('a' + rng() % 26)
+                 : r < 60 ? static_cast<char>('A' + rng() % 26)
+                 : r < 70 ? static_cast<char>('0' + rng() % 10)
+                 : r < 99 ? static_cast<char>(0x01 + rng() % 0x7f)
+                          : '\0';
+        in.push_back(c);
+      }
+    }
+    // Every cut of the first 70 bytes, as the probe's body windows start anywhere.
+    const std::string_view text = std::string_view(in).substr(rng() % 70 % (in.size() + 1));
+    for (bool remove : {true, false}) {
+      StripHtml(text, &stripped);
+      const bool want_hit =
+          internal::FoldTextWith(internal::FoldPath::kScalar, stripped, remove, may_change, &want);
+      got = "stale";
+      const bool hit = StripHtmlAndFold(text, remove, may_change, &got);
+      ASSERT_EQ(got, want) << "round " << round << " remove " << remove << " in " << text;
+      ASSERT_EQ(hit, want_hit) << "round " << round;
+      got = "stale";
+      EXPECT_EQ(internal::StripHtmlAndFoldWith(false, text, remove, may_change, &got), want_hit);
+      ASSERT_EQ(got, want) << "round " << round;
+    }
+  }
+}
+
+TEST(NormalizeFold, StripHtmlAndFoldExamples) {
+  std::string out;
+  StripHtmlAndFold("<p>Ca<b>SI</b>no &amp; 赌&#21338; <script>x</script>ＡＢ</p>", true, {}, &out);
+  EXPECT_EQ(out, "casino赌博ab");
+  StripHtmlAndFold("<p>Ca<b>SI</b>no &amp; x</p>", false, {}, &out);
+  EXPECT_EQ(out, " casino & x ");
+  // A long ASCII text with a tag at every block boundary, and output growth after invalid bytes.
+  std::string in;
+  for (int k = 0; k < 200; ++k) in += std::string(61, 'A') + "<i>";
+  in += std::string(100, '\xff') + std::string(3000, 'B');
+  StripHtmlAndFold(in, true, {}, &out);
+  std::string want(200 * 61, 'a');
+  for (int k = 0; k < 100; ++k) want += "\xef\xbf\xbd";  // U+FFFD per invalid byte
+  want += std::string(3000, 'b');
+  EXPECT_EQ(out, want);
+}
+
 }  // namespace
 }  // namespace netward::filter
