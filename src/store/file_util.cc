@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -119,7 +120,10 @@ uint64_t FileSizeOrZero(const std::string& path) {
 AppendFile::~AppendFile() { Close(); }
 
 AppendFile::AppendFile(AppendFile&& other) noexcept
-    : fd_(other.fd_), size_(other.size_), path_(std::move(other.path_)) {
+    : fd_(other.fd_),
+      size_(other.size_),
+      dropped_to_(other.dropped_to_),
+      path_(std::move(other.path_)) {
   other.fd_ = -1;
 }
 
@@ -128,6 +132,7 @@ AppendFile& AppendFile::operator=(AppendFile&& other) noexcept {
     Close();
     fd_ = other.fd_;
     size_ = other.size_;
+    dropped_to_ = other.dropped_to_;
     path_ = std::move(other.path_);
     other.fd_ = -1;
   }
@@ -157,12 +162,25 @@ Status AppendFile::Append(std::string_view data) {
   return st;
 }
 
-Status AppendFile::Sync() { return fd_ < 0 ? Status::OK() : SyncFd(fd_, path_); }
+Status AppendFile::Sync() {
+  if (fd_ < 0) return Status::OK();
+  Status st = SyncFd(fd_, path_);
+  if (!st.ok()) return st;
+  // The synced whole pages leave the page cache (advice only: a failure changes nothing).
+  const uint64_t end = size_ & ~uint64_t{4095};
+  if (end > dropped_to_) {
+    ::posix_fadvise(fd_, static_cast<off_t>(dropped_to_), static_cast<off_t>(end - dropped_to_),
+                    POSIX_FADV_DONTNEED);
+    dropped_to_ = end;
+  }
+  return Status::OK();
+}
 
 Status AppendFile::Truncate(uint64_t size) {
   if (::ftruncate(fd_, static_cast<off_t>(size)) != 0) return IoError(path_, "truncate", errno);
   if (::lseek(fd_, static_cast<off_t>(size), SEEK_SET) < 0) return IoError(path_, "seek", errno);
   size_ = size;
+  dropped_to_ = std::min(dropped_to_, size & ~uint64_t{4095});
   return Status::OK();
 }
 
