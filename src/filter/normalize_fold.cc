@@ -125,6 +125,29 @@ void FoldAsciiSwar(const unsigned char* s, size_t n, size_t* i, const char* asci
 #define NW_FOLD_AVX512 1
 #define NW_FOLD_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
 
+// The first `take` (<= 64) bytes of `x`, all ASCII, lower-cased, only letters and digits kept
+// when `remove_separators` (else all but NUL), stored packed at `out` (64 bytes written);
+// returns how many were kept.
+NW_FOLD_TARGET inline __attribute__((always_inline)) size_t FoldAsciiBlock(__m512i x, size_t take,
+                                                                           bool remove_separators,
+                                                                           char* out) {
+  const __m512i a_upper = _mm512_set1_epi8('A'), a_lower = _mm512_set1_epi8('a');
+  const __m512i zero = _mm512_set1_epi8('0'), n26 = _mm512_set1_epi8(26);
+  const __m512i n10 = _mm512_set1_epi8(10), n32 = _mm512_set1_epi8(32);
+  const __mmask64 upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, a_upper), n26);
+  const __m512i y = _mm512_mask_add_epi8(x, upper, x, n32);
+  __mmask64 keep;
+  if (remove_separators) {
+    keep = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, a_lower), n26) |
+           _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, zero), n10);
+  } else {
+    keep = _mm512_test_epi8_mask(y, y);  // all but NUL
+  }
+  if (take < 64) keep &= (uint64_t{1} << take) - 1;
+  _mm512_storeu_si512(out, _mm512_maskz_compress_epi8(keep, y));
+  return static_cast<size_t>(__builtin_popcountll(keep));
+}
+
 // 64 bytes at a time: lower-case A-Z, keep the bytes the table keeps (alphanumerics, or
 // everything but NUL), compress them together, store 64 bytes and advance by how many were kept.
 // A block with non-ASCII bytes is done up to the first of them.
@@ -132,26 +155,12 @@ NW_FOLD_TARGET void FoldAsciiAvx512(const unsigned char* s, size_t n, size_t* i,
                                     bool remove_separators, char** p, const char* end) {
   size_t k = *i;
   char* q = *p;
-  const __m512i a_upper = _mm512_set1_epi8('A'), a_lower = _mm512_set1_epi8('a');
-  const __m512i zero = _mm512_set1_epi8('0'), n26 = _mm512_set1_epi8(26);
-  const __m512i n10 = _mm512_set1_epi8(10), n32 = _mm512_set1_epi8(32);
   while (n - k >= 64 && end - q >= 64) {
     const __m512i x = _mm512_loadu_si512(s + k);
     const __mmask64 high = _mm512_movepi8_mask(x);
     const unsigned take = high ? static_cast<unsigned>(__builtin_ctzll(high)) : 64;
     if (take == 0) break;
-    const __mmask64 upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, a_upper), n26);
-    const __m512i y = _mm512_mask_add_epi8(x, upper, x, n32);
-    __mmask64 keep;
-    if (remove_separators) {
-      keep = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, a_lower), n26) |
-             _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, zero), n10);
-    } else {
-      keep = _mm512_test_epi8_mask(y, y);  // all but NUL
-    }
-    if (take < 64) keep &= (uint64_t{1} << take) - 1;
-    _mm512_storeu_si512(q, _mm512_maskz_compress_epi8(keep, y));
-    q += __builtin_popcountll(keep);
+    q += FoldAsciiBlock(x, take, remove_separators, q);
     k += take;
     if (take < 64) break;
   }
@@ -325,9 +334,6 @@ NW_FOLD_TARGET bool StripHtmlAndFoldAvx512(std::string_view html, bool remove_se
       p += EncodeUtf8(cp, p);
     }
   };
-  const __m512i a_upper = _mm512_set1_epi8('A'), a_lower = _mm512_set1_epi8('a');
-  const __m512i zero = _mm512_set1_epi8('0'), n26 = _mm512_set1_epi8(26);
-  const __m512i n10 = _mm512_set1_epi8(10), n32 = _mm512_set1_epi8(32);
   const __m512i lt = _mm512_set1_epi8('<'), amp = _mm512_set1_epi8('&');
   size_t i = 0;
   while (i < n) {
@@ -341,18 +347,7 @@ NW_FOLD_TARGET bool StripHtmlAndFoldAvx512(std::string_view html, bool remove_se
     const size_t avail = n - i >= 64 ? 64 : n - i;
     const size_t take = special ? static_cast<size_t>(__builtin_ctzll(special)) : avail;
     if (take > 0) {
-      const __mmask64 upper = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, a_upper), n26);
-      const __m512i y = _mm512_mask_add_epi8(x, upper, x, n32);
-      __mmask64 keep;
-      if (remove_separators) {
-        keep = _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, a_lower), n26) |
-               _mm512_cmplt_epu8_mask(_mm512_sub_epi8(y, zero), n10);
-      } else {
-        keep = _mm512_test_epi8_mask(y, y);  // all but NUL
-      }
-      if (take < 64) keep &= (uint64_t{1} << take) - 1;
-      _mm512_storeu_si512(p, _mm512_maskz_compress_epi8(keep, y));
-      p += __builtin_popcountll(keep);
+      p += FoldAsciiBlock(x, take, remove_separators, p);
       i += take;
       if (take == avail) continue;
     }
