@@ -13,17 +13,18 @@
 // checked once at Build) eight samples are tested at once: one 64-byte load, a byte permutation
 // that puts each sample's window in a 64-bit lane, the two multiplies per lane, a gather of the
 // eight bitmap words, and a bit per passing sample, 256 samples per call; elsewhere (and for the
-// last < 64 bytes) the scalar loop tests four samples per branch. Both give the same bits, and
-// tests compare them (UseSimdForTesting). Each keyword sets the bits of its S windows that end 0
-// to S-1 bytes before its end, so every occurrence contains exactly one sampled window of its own.
-// Where the test passes, the S ends it may stand for are each tested in a second bitmap: keywords
-// of 8 bytes or more set a bit there for their last 8 bytes, shorter ones for their last K. Only
-// then is the key looked up in that length's table and each keyword with that key compared in full.
-// Keying on 5 to 8 bytes matters on letter streams: with 10 000 random English keywords about 2 %
-// of 4-letter windows end some keyword, but hardly any 6- or 8-letter window does. So one keyword
-// of 4 bytes (S = 1, K = 4) slows every scan of its scope down to a test per byte on 4-byte
-// windows. Immutable after Build (but for UseSimdForTesting); Scan is thread-safe (no state but its
-// arguments). Scan allocates only when `seen` must grow.
+// last < 64 bytes unless the text is padded, ScanPadded) the scalar loop tests four samples per
+// branch. Both give the same bits, and tests compare them (UseSimdForTesting). Each keyword sets
+// the bits of its S windows that end 0 to S-1 bytes before its end, so every occurrence contains
+// exactly one sampled window of its own. Where the test passes, the S ends it may stand for are
+// each tested in a second bitmap: keywords of 8 bytes or more set a bit there for their last 8
+// bytes, shorter ones for their last K. Only then is the key looked up in that length's table and
+// each keyword with that key compared in full. Keying on 5 to 8 bytes matters on letter streams:
+// with 10 000 random English keywords about 2 % of 4-letter windows end some keyword, but hardly
+// any 6- or 8-letter window does. So one keyword of 4 bytes (S = 1, K = 4) slows every scan of its
+// scope down to a test per byte on 4-byte windows. Immutable after Build (but for
+// UseSimdForTesting); Scan is thread-safe (no state but its arguments). Scan allocates only when
+// `seen` must grow.
 #pragma once
 
 #include <algorithm>
@@ -60,6 +61,13 @@ class LiteralMatcher {
   // reported once per call. Stops early when on_hit returns false.
   template <typename F>
   void Scan(std::string_view text, std::vector<uint32_t>* seen, uint32_t* epoch, F&& on_hit) const;
+  // The same for a text followed in memory by at least kScanPadding readable bytes (any
+  // values; they are never reported): the 64-byte loads of the AVX-512 test then run to the
+  // text's end, where Scan tests its last < 64 bytes one sample at a time.
+  static constexpr size_t kScanPadding = 64;
+  template <typename F>
+  void ScanPadded(std::string_view text, std::vector<uint32_t>* seen, uint32_t* epoch,
+                  F&& on_hit) const;
 
  private:
   static_assert(std::endian::native == std::endian::little, "keys are loaded little-endian");
@@ -149,8 +157,11 @@ class LiteralMatcher {
   template <typename F>
   bool Confirm(const Tier& tier, uint64_t key, const char* p, size_t end,
                std::vector<uint32_t>* seen, uint32_t epoch, F& on_hit) const;
+  template <typename F>
+  void ScanWith(std::string_view text, bool padded, std::vector<uint32_t>* seen, uint32_t* epoch,
+                F& on_hit) const;
   template <bool kShort, bool kLong, typename F>
-  void ScanImpl(std::string_view text, std::vector<uint32_t>* seen, uint32_t epoch,
+  void ScanImpl(std::string_view text, bool padded, std::vector<uint32_t>* seen, uint32_t epoch,
                 F& on_hit) const;
 
   Tier short_;  // shorter than kLongLength, keyed on key_len_ bytes
@@ -193,8 +204,8 @@ bool LiteralMatcher::Confirm(const Tier& tier, uint64_t key, const char* p, size
 }
 
 template <bool kShort, bool kLong, typename F>
-void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen, uint32_t epoch,
-                              F& on_hit) const {
+void LiteralMatcher::ScanImpl(std::string_view text, bool padded, std::vector<uint32_t>* seen,
+                              uint32_t epoch, F& on_hit) const {
   const char* p = text.data();
   const size_t n = text.size();
   const size_t k = key_len_, step = step_;
@@ -229,17 +240,25 @@ void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen
     if (FirstTest(first, KeyAt(p, t, k), word_shift) && !check(t)) return;
   }
   if (simd_) {
+    // Padded, the loads may reach kScanPadding bytes past the end: every sample up to n is
+    // tested here, and those after n (keys read from the padding) are dropped.
+    const size_t readable = padded ? n + kScanPadding : n;
     uint64_t passes[kBlock / 64];
     for (;;) {
-      const size_t count =
-          FirstPassesAvx512(p, n, t, step, perm_, perm_keep_, first, word_shift, passes);
+      size_t count =
+          FirstPassesAvx512(p, readable, t, step, perm_, perm_keep_, first, word_shift, passes);
       if (count == 0) break;
+      const bool last = t + (count - 1) * step > n;
+      if (last) count = t <= n ? (n - t) / step + 1 : 0;
       for (size_t w = 0; w * 64 < count; ++w) {
-        for (uint64_t b = passes[w]; b != 0; b &= b - 1) {
+        uint64_t bits = passes[w];
+        if (count - w * 64 < 64) bits &= (uint64_t{1} << (count - w * 64)) - 1;
+        for (uint64_t b = bits; b != 0; b &= b - 1) {
           if (!check(t + (w * 64 + static_cast<size_t>(std::countr_zero(b))) * step)) return;
         }
       }
       t += count * step;
+      if (last) return;
     }
   }
   const unsigned drop = static_cast<unsigned>(64 - 8 * k);  // bits before the last k bytes
@@ -264,6 +283,18 @@ void LiteralMatcher::ScanImpl(std::string_view text, std::vector<uint32_t>* seen
 template <typename F>
 void LiteralMatcher::Scan(std::string_view text, std::vector<uint32_t>* seen, uint32_t* epoch,
                           F&& on_hit) const {
+  ScanWith(text, false, seen, epoch, on_hit);
+}
+
+template <typename F>
+void LiteralMatcher::ScanPadded(std::string_view text, std::vector<uint32_t>* seen, uint32_t* epoch,
+                                F&& on_hit) const {
+  ScanWith(text, true, seen, epoch, on_hit);
+}
+
+template <typename F>
+void LiteralMatcher::ScanWith(std::string_view text, bool padded, std::vector<uint32_t>* seen,
+                              uint32_t* epoch, F& on_hit) const {
   if (empty() || text.size() < key_len_) return;
   if (seen->size() <= max_id_) seen->assign(max_id_ + 1, 0);
   if (++*epoch == 0) {  // wrapped: forget all stamps
@@ -272,11 +303,11 @@ void LiteralMatcher::Scan(std::string_view text, std::vector<uint32_t>* seen, ui
   }
   const bool has_short = !short_.literals.empty(), has_long = !long_.literals.empty();
   if (has_short && has_long) {
-    ScanImpl<true, true>(text, seen, *epoch, on_hit);
+    ScanImpl<true, true>(text, padded, seen, *epoch, on_hit);
   } else if (has_long) {
-    ScanImpl<false, true>(text, seen, *epoch, on_hit);
+    ScanImpl<false, true>(text, padded, seen, *epoch, on_hit);
   } else {
-    ScanImpl<true, false>(text, seen, *epoch, on_hit);
+    ScanImpl<true, false>(text, padded, seen, *epoch, on_hit);
   }
 }
 

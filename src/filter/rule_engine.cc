@@ -308,7 +308,8 @@ struct CompiledRules::Impl {
     verdict->matches.push_back({&r, scope, std::move(excerpt), std::move(why)});
   }
 
-  void ScanText(Scope scope, std::string_view text, Verdict* verdict) const;
+  // `padded`: text is followed by LiteralMatcher::kScanPadding readable bytes (ScanPadded).
+  void ScanText(Scope scope, std::string_view text, bool padded, Verdict* verdict) const;
   // Scans the gated database on the windows of ts.triggers; adds first hits to ts.hits.
   void ScanWindows(const ScopeTables& tables, std::string_view text) const;
   void CheckAddresses(Scope scope, std::string_view text, Verdict* verdict) const;
@@ -524,7 +525,9 @@ void CompiledRules::Check(Scope scope, std::string_view raw, const NormalizeOpti
   if (!tables.db && tables.literals.empty()) return;
   std::string& norm = t_state.normalized;
   impl_->normalizer->Normalize(raw, options, &norm);
-  impl_->ScanText(scope, norm, verdict);
+  const size_t n = norm.size();
+  norm.append(LiteralMatcher::kScanPadding, '\0');  // so the matcher's loads run to the end
+  impl_->ScanText(scope, std::string_view(norm.data(), n), /*padded=*/true, verdict);
 }
 
 void CompiledRules::CheckNormalized(Scope scope, std::string_view normalized,
@@ -532,7 +535,8 @@ void CompiledRules::CheckNormalized(Scope scope, std::string_view normalized,
   const ScopeTables& tables = impl_->scopes[static_cast<int>(scope)];
   if (!tables.any) return;
   impl_->CheckAddresses(scope, normalized, verdict);
-  if (tables.db || !tables.literals.empty()) impl_->ScanText(scope, normalized, verdict);
+  if (tables.db || !tables.literals.empty())
+    impl_->ScanText(scope, normalized, /*padded=*/false, verdict);
 }
 
 void CompiledRules::CheckIp(const IpAddress& address, Verdict* verdict) const {
@@ -584,7 +588,8 @@ void CompiledRules::Impl::CheckAddresses(Scope scope, std::string_view text,
   }
 }
 
-void CompiledRules::Impl::ScanText(Scope scope, std::string_view text, Verdict* verdict) const {
+void CompiledRules::Impl::ScanText(Scope scope, std::string_view text, bool padded,
+                                   Verdict* verdict) const {
   const ScopeTables& tables = scopes[static_cast<int>(scope)];
   ThreadState& ts = t_state;
   if (ts.scratch.grown_for != id) {
@@ -610,14 +615,19 @@ void CompiledRules::Impl::ScanText(Scope scope, std::string_view text, Verdict* 
     return;
   }
   const uint32_t trigger_base = tables.trigger_base;
-  tables.literals.Scan(text, &ts.literal_seen, &ts.literal_epoch, [&](uint32_t id, uint32_t end) {
+  auto on_literal = [&](uint32_t id, uint32_t end) {
     if (id >= trigger_base) {
       ts.triggers.push_back({id - trigger_base, end});
     } else {
       sink.Add(id, end);
     }
     return true;
-  });
+  };
+  if (padded) {
+    tables.literals.ScanPadded(text, &ts.literal_seen, &ts.literal_epoch, on_literal);
+  } else {
+    tables.literals.Scan(text, &ts.literal_seen, &ts.literal_epoch, on_literal);
+  }
   if (!ts.triggers.empty()) ScanWindows(tables, text);
   if (ts.hits.empty()) return;
 

@@ -214,6 +214,61 @@ TEST(LiteralMatcherTest, SimdAndScalarPathsAgree) {
   }
 }
 
+// ScanPadded reads up to kScanPadding bytes past the text: whatever they hold, it reports
+// exactly what Scan does. The padding here completes keywords the text ends with the start of,
+// and holds whole keywords, for every text length up to 300 (every tail length, steps 1 to 4).
+TEST(LiteralMatcherTest, PaddedScanReportsNothingFromThePadding) {
+  std::mt19937_64 rng(31);
+  for (size_t shortest = 4; shortest <= 8; ++shortest) {
+    const std::string alphabet = "abcd";
+    auto random_string = [&](size_t len) {
+      std::string s;
+      for (size_t i = 0; i < len; ++i) s += alphabet[rng() % alphabet.size()];
+      return s;
+    };
+    std::vector<std::string> lits;
+    std::vector<bool> every;
+    std::set<std::string> unique;
+    for (size_t len = shortest; len <= 24; ++len) {
+      for (int copies = 0; copies < 3; ++copies) {
+        std::string l = random_string(len);
+        if (!unique.insert(l).second) continue;
+        lits.push_back(l);
+        every.push_back(rng() % 2 == 0);
+      }
+    }
+    LiteralMatcher m;
+    for (uint32_t id = 0; id < lits.size(); ++id) m.Add(lits[id], id, every[id]);
+    m.Build();
+    ASSERT_EQ(m.sample_step(), std::clamp<size_t>(shortest - 4, 1, 4));
+    std::vector<uint32_t> seen;
+    uint32_t epoch = 0;
+    for (size_t len = 0; len <= 300; ++len) {
+      std::string text = random_string(len);
+      const std::string& cut = lits[rng() % lits.size()];  // ends the text, completed after it
+      const size_t split = 1 + rng() % (cut.size() - 1);
+      if (len >= split) text.replace(len - split, split, cut.substr(0, split));
+      std::string buffer = text + cut.substr(split);
+      while (buffer.size() < len + LiteralMatcher::kScanPadding)
+        buffer += lits[rng() % lits.size()];
+      Hits padded;
+      m.ScanPadded(std::string_view(buffer.data(), len), &seen, &epoch,
+                   [&](uint32_t id, uint32_t end) {
+                     padded.push_back({id, end});
+                     return true;
+                   });
+      ASSERT_EQ(padded, Scan(m, text, &seen, &epoch)) << "shortest " << shortest << " len " << len;
+      Hits want = Naive(lits, every, text);
+      auto by_end = [](auto x, auto y) {
+        return x.second != y.second ? x.second < y.second : x.first < y.first;
+      };
+      std::sort(padded.begin(), padded.end(), by_end);
+      std::sort(want.begin(), want.end(), by_end);
+      ASSERT_EQ(padded, want) << "shortest " << shortest << " len " << len;
+    }
+  }
+}
+
 TEST(LiteralMatcherTest, ShortLiteralsAreRefusedAndEmptyMatcherFindsNothing) {
   LiteralMatcher m;
   m.Add("abc", 0, true);  // shorter than kMinLength: left to Hyperscan by the engine
