@@ -239,7 +239,7 @@ void LiteralMatcher::ScanImpl(std::string_view text, bool padded, std::vector<ui
   for (; t < kLongLength && t <= n; t += step) {
     if (FirstTest(first, KeyAt(p, t, k), word_shift) && !check(t)) return;
   }
-  if (simd_) {
+  if (simd_ && t >= kLongLength) {  // (t < kLongLength: the text ended in the loop above)
     // Padded, the loads may reach kScanPadding bytes past the end: every sample up to n is
     // tested here, and those after n (keys read from the padding) are dropped.
     const size_t readable = padded ? n + kScanPadding : n;
