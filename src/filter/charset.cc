@@ -151,6 +151,13 @@ bool IsSingleByteGuess(std::string_view charset) {
   return true;
 }
 
+// "utf-8" or "utf8", any case: the labels CanonicalCharset maps to UTF-8 most often seen.
+bool IsUtf8Label(std::string_view label) {
+  if (label.size() != 4 && label.size() != 5) return false;
+  if (Lower(label[0]) != 'u' || Lower(label[1]) != 't' || Lower(label[2]) != 'f') return false;
+  return label.size() == 4 ? label[3] == '8' : label[3] == '-' && label[4] == '8';
+}
+
 }  // namespace
 
 std::string CanonicalCharset(std::string_view label) {
@@ -275,8 +282,11 @@ std::string_view DecodeBody(std::string_view raw, std::string_view declared, boo
     raw.remove_prefix(bom_len);
     charset = bom;
   }
-  if (charset.empty() && !declared.empty())
+  if (charset.empty() && !declared.empty()) {
+    // The probe passes each body's label ("utf-8") with every piece: UTF-8 without the lookup.
+    if (IsUtf8Label(declared)) return raw;
     charset = CanonicalCharset(CharsetFromContentType(declared));
+  }
   if (charset == "UTF-8") return raw;
   if (!charset.empty()) {
     scratch->clear();

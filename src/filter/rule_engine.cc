@@ -368,6 +368,7 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
       const Rule& r = impl.rules[ri];
       if (!r.HasScope(scope)) continue;
       tables.any = true;
+      rules->scopes_present_ |= uint32_t{1} << s;
       switch (r.kind) {
         case PatternKind::kKeyword:
         case PatternKind::kAllOf:
@@ -509,9 +510,6 @@ Result<std::shared_ptr<const CompiledRules>> CompiledRules::Compile(
 const std::string& CompiledRules::version() const { return impl_->version; }
 size_t CompiledRules::rule_count() const { return impl_->rules.size(); }
 CompileStats CompiledRules::stats() const { return impl_->stats; }
-bool CompiledRules::HasScope(Scope scope) const {
-  return impl_->scopes[static_cast<int>(scope)].any;
-}
 const Normalizer& CompiledRules::normalizer() const { return *impl_->normalizer; }
 std::shared_ptr<const Normalizer> CompiledRules::shared_normalizer() const {
   return impl_->normalizer;

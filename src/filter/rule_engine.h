@@ -67,8 +67,9 @@ class CompiledRules {
   const std::string& version() const;
   size_t rule_count() const;
   CompileStats stats() const;
-  // Whether any rule applies to `scope` (callers skip normalizing text nobody looks at).
-  bool HasScope(Scope scope) const;
+  // Whether any rule applies to `scope` (callers skip normalizing text nobody looks at). Inline:
+  // the probe asks it for every body piece.
+  bool HasScope(Scope scope) const { return (scopes_present_ >> static_cast<int>(scope)) & 1; }
   const Normalizer& normalizer() const;
   // The same normalizer, shared (a reload compiles the new bundle with it).
   std::shared_ptr<const Normalizer> shared_normalizer() const;
@@ -86,6 +87,7 @@ class CompiledRules {
   CompiledRules();
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  uint32_t scopes_present_ = 0;  // bit s: some rule applies to Scope s
 };
 
 class RuleEngine {
