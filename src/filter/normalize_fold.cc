@@ -126,11 +126,12 @@ void FoldAsciiSwar(const unsigned char* s, size_t n, size_t* i, const char* asci
 #define NW_FOLD_TARGET __attribute__((target("avx512f,avx512bw,avx512vbmi2,popcnt")))
 
 // The first `take` (<= 64) bytes of `x`, all ASCII, lower-cased, only letters and digits kept
-// when `remove_separators` (else all but NUL), stored packed at `out` (64 bytes written);
-// returns how many were kept.
+// when `remove_separators` (else all but NUL), but for the bytes set in `drop`, stored packed at
+// `out` (64 bytes written); returns how many were kept.
 NW_FOLD_TARGET inline __attribute__((always_inline)) size_t FoldAsciiBlock(__m512i x, size_t take,
                                                                            bool remove_separators,
-                                                                           char* out) {
+                                                                           char* out,
+                                                                           uint64_t drop = 0) {
   const __m512i a_upper = _mm512_set1_epi8('A'), a_lower = _mm512_set1_epi8('a');
   const __m512i zero = _mm512_set1_epi8('0'), n26 = _mm512_set1_epi8(26);
   const __m512i n10 = _mm512_set1_epi8(10), n32 = _mm512_set1_epi8(32);
@@ -144,6 +145,7 @@ NW_FOLD_TARGET inline __attribute__((always_inline)) size_t FoldAsciiBlock(__m51
     keep = _mm512_test_epi8_mask(y, y);  // all but NUL
   }
   if (take < 64) keep &= (uint64_t{1} << take) - 1;
+  keep &= ~drop;
   _mm512_storeu_si512(out, _mm512_maskz_compress_epi8(keep, y));
   return static_cast<size_t>(__builtin_popcountll(keep));
 }
@@ -166,6 +168,49 @@ NW_FOLD_TARGET void FoldAsciiAvx512(const unsigned char* s, size_t n, size_t* i,
   }
   *i = k;
   *p = q;
+}
+
+// Bits lo..hi (inclusive, hi < 64) set.
+inline uint64_t BitRange(unsigned lo, unsigned hi) {
+  return (hi == 63 ? ~uint64_t{0} : (uint64_t{2} << hi) - 1) & ~((uint64_t{1} << lo) - 1);
+}
+
+// The bulk of markup, "<name>" and "</name>" without attributes, wholly inside the block `x`
+// (`valid` its bytes), taken here without leaving the block: the bytes of such tags from the
+// block's start up to the first other special byte (`others`: non-ASCII, '&') or other markup
+// (a comment, attributes, a tag cut by the block's end, a start tag of 5 or 6 letters, which
+// may be <script> or <style>). Only where separators are removed: a tag's space (the one
+// StripHtmlMarkupAt emits for block tags) is then dropped too, so leaving the tag out whole
+// writes what StripHtmlMarkupAt would. Returns the mask of those tags' bytes.
+NW_FOLD_TARGET inline __attribute__((always_inline)) uint64_t SimpleTagsInBlock(__m512i x,
+                                                                                uint64_t lts,
+                                                                                uint64_t valid,
+                                                                                uint64_t others) {
+  const uint64_t gts = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('>')) & valid;
+  if (gts == 0) return 0;
+  const __m512i folded = _mm512_or_si512(x, _mm512_set1_epi8(0x20));
+  const uint64_t alpha =
+      _mm512_cmplt_epu8_mask(_mm512_sub_epi8(folded, _mm512_set1_epi8('a')), _mm512_set1_epi8(26));
+  const uint64_t digit =
+      _mm512_cmplt_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8('0')), _mm512_set1_epi8(10));
+  const uint64_t name = alpha | digit | _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('-'));
+  const uint64_t slash = _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8('/'));
+  uint64_t drop = 0;
+  for (uint64_t l = lts; l != 0; l &= l - 1) {
+    const unsigned a = static_cast<unsigned>(__builtin_ctzll(l));
+    if (a >= 62 || (others & ((uint64_t{1} << a) - 1)) != 0) break;
+    const uint64_t after = gts >> (a + 1);
+    if (after == 0) break;  // ends in a later block
+    const unsigned b = a + 1 + static_cast<unsigned>(__builtin_ctzll(after));  // the '>'
+    const bool closing = (slash >> (a + 1)) & 1;
+    const unsigned c0 = a + 1 + (closing ? 1u : 0u);  // the name's first byte
+    if (c0 >= b || !((alpha >> c0) & 1)) break;
+    const uint64_t name_bits = BitRange(c0, b - 1);
+    if ((name & name_bits) != name_bits) break;
+    if (!closing && (b - c0 == 5 || b - c0 == 6)) break;  // maybe <script> or <style>
+    drop |= BitRange(a, b);
+  }
+  return drop;
 }
 
 bool HaveAvx512Fold() {
@@ -341,13 +386,19 @@ NW_FOLD_TARGET bool StripHtmlAndFoldAvx512(std::string_view html, bool remove_se
     // The text bytes before the next special one, up to 64.
     const __mmask64 valid = n - i >= 64 ? ~__mmask64{0} : (__mmask64{1} << (n - i)) - 1;
     const __m512i x = _mm512_maskz_loadu_epi8(valid, s + i);
-    const __mmask64 special =
-        (_mm512_movepi8_mask(x) | _mm512_cmpeq_epi8_mask(x, lt) | _mm512_cmpeq_epi8_mask(x, amp)) &
-        valid;
+    const uint64_t others = (_mm512_movepi8_mask(x) | _mm512_cmpeq_epi8_mask(x, amp)) & valid;
+    const uint64_t lts = _mm512_cmpeq_epi8_mask(x, lt) & valid;
+    // Simple tags inside the block are left out here (SimpleTagsInBlock), the rest below.
+    // (Only when a '<' comes before the first other special byte: a block of Chinese text is
+    // loaded once per character, and a tag after the first of them is taken in a later load.)
+    const uint64_t tags = remove_separators && (lts & ((others & (0 - others)) - 1)) != 0
+                              ? SimpleTagsInBlock(x, lts, valid, others)
+                              : 0;
+    const uint64_t special = (others | lts) & ~tags;
     const size_t avail = n - i >= 64 ? 64 : n - i;
     const size_t take = special ? static_cast<size_t>(__builtin_ctzll(special)) : avail;
     if (take > 0) {
-      p += FoldAsciiBlock(x, take, remove_separators, p);
+      p += FoldAsciiBlock(x, take, remove_separators, p, tags);
       i += take;
       if (take == avail) continue;
     }
@@ -368,15 +419,24 @@ NW_FOLD_TARGET bool StripHtmlAndFoldAvx512(std::string_view html, bool remove_se
       }
     } else if (c >= 0xE4 && c <= 0xE9 && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
                (s[i + 2] & 0xC0) == 0x80) {
-      // CJK ideographs U+4000..U+9FFF, as in FoldAppend: no folding, never separators.
-      const char32_t cjk = (char32_t{c & 0x0Fu} << 12) | (char32_t{s[i + 1] & 0x3Fu} << 6) |
-                           char32_t{s[i + 2] & 0x3Fu};
-      hit |= may_change.Test(cjk);
-      p[0] = static_cast<char>(c);
-      p[1] = static_cast<char>(s[i + 1]);
-      p[2] = static_cast<char>(s[i + 2]);
-      p += 3;
-      i += 3;
+      // CJK ideographs U+4000..U+9FFF, as in FoldAppend: no folding, never separators. A run of
+      // them is copied here, up to 21 (63 bytes: the room the loop's top made) before the next
+      // load, rather than one per load.
+      for (int k = 0;;) {
+        const unsigned char lead = s[i];
+        const char32_t cjk = (char32_t{lead & 0x0Fu} << 12) | (char32_t{s[i + 1] & 0x3Fu} << 6) |
+                             char32_t{s[i + 2] & 0x3Fu};
+        hit |= may_change.Test(cjk);
+        p[0] = static_cast<char>(lead);
+        p[1] = static_cast<char>(s[i + 1]);
+        p[2] = static_cast<char>(s[i + 2]);
+        p += 3;
+        i += 3;
+        if (++k == 21 || n - i < 3 || s[i] < 0xE4 || s[i] > 0xE9 || (s[i + 1] & 0xC0) != 0x80 ||
+            (s[i + 2] & 0xC0) != 0x80) {
+          break;
+        }
+      }
     } else {
       size_t len;
       const char32_t cp = DecodeUtf8(s + i, n - i, &len);

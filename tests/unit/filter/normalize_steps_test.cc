@@ -190,6 +190,10 @@ TEST(Charset, DecodeBodyChoosesCharset) {
       << "meta is only looked at for HTML";
   // Declared wins over meta; an unknown declared charset falls back to meta.
   EXPECT_EQ(DecodeBody(meta, "utf-8", true, &scratch), meta);
+  for (const char* label : {"UTF-8", "Utf8", "utf8", " utf-8", "\"utf-8\"", "unicode-1-1-utf-8"})
+    EXPECT_EQ(DecodeBody(meta, label, true, &scratch).data(), meta.data()) << label;
+  for (const char* label : {"utf-16", "utf-7", "utf", "utf-88"})
+    EXPECT_NE(DecodeBody(meta, label, true, &scratch), meta) << label << " is not UTF-8";
   EXPECT_EQ(DecodeBody(meta, "x-no-such", true, &scratch), "<meta charset=\"gbk\"><p>赌博</p>");
   // UTF-8 is taken as it is, without a copy.
   const std::string utf8 = "plain 中文";
@@ -589,6 +593,26 @@ TEST(NormalizeFold, StripHtmlAndFoldMatchesTwoPasses) {
       "\x80",  // invalid, cut off
       "\xe8<b>\xb3\xad",
       "\xe8</i>\xb3\xad",  // a character split by a tag
+      // Tags the one pass leaves out inside a 64-byte block, and near misses it must not.
+      "<div>",
+      "</DIV>",
+      "<h1>",
+      "<my-tag>",
+      "<a1b2c3d4e5f6>",
+      "<table>",
+      "<strong>",
+      "<Script>",
+      "</script>",
+      "<style>",
+      "<>",
+      "</>",
+      "<1>",
+      "<-x>",
+      "<p >",
+      "<p\n>",
+      "<<p>>",
+      "<p>&amp;<p>",
+      "<p>\xe8\xb3\xad<p>",
   };
   std::mt19937_64 rng(11);
   std::string in, stripped, want, got;
