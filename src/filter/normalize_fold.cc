@@ -101,6 +101,22 @@ namespace {
 // not ASCII, fewer than a block's bytes are left, or fewer than 64 bytes of room are left before
 // `end` (the caller grows *out and calls again).
 
+// CJK ideographs U+4000..U+9FFF (lead bytes E4..E9, no overlong or surrogate forms), the bulk
+// of Chinese text: no folding, never separators; decoded here without DecodeUtf8.
+inline bool IsCjkAt(const unsigned char* s, size_t i, size_t n) {
+  return n - i >= 3 && s[i] >= 0xE4 && s[i] <= 0xE9 && (s[i + 1] & 0xC0) == 0x80 &&
+         (s[i + 2] & 0xC0) == 0x80;
+}
+// Copies the ideograph at s + i (IsCjkAt) to p; returns whether T2S may change it.
+inline bool CopyCjk(const unsigned char* s, size_t i, char* p, MayChangeBits may_change) {
+  const char32_t cjk = (char32_t{s[i] & 0x0Fu} << 12) | (char32_t{s[i + 1] & 0x3Fu} << 6) |
+                       char32_t{s[i + 2] & 0x3Fu};
+  p[0] = static_cast<char>(s[i]);
+  p[1] = static_cast<char>(s[i + 1]);
+  p[2] = static_cast<char>(s[i + 2]);
+  return may_change.Test(cjk);
+}
+
 // 8 bytes at a time: one test for "all ASCII", then the table per byte without branches.
 void FoldAsciiSwar(const unsigned char* s, size_t n, size_t* i, const char* ascii, char** p,
                    const char* end) {
@@ -281,16 +297,8 @@ bool FoldAppend(FoldPath path, std::string_view in, bool remove_separators,
       p += (m != 0);
       ++i;
     } else {
-      // CJK ideographs U+4000..U+9FFF (lead bytes E4..E9, no overlong or surrogate forms), the
-      // bulk of Chinese text: no folding, never separators; decoded here without DecodeUtf8.
-      if (path != FoldPath::kScalar && c >= 0xE4 && c <= 0xE9 && n - i >= 3 &&
-          (s[i + 1] & 0xC0) == 0x80 && (s[i + 2] & 0xC0) == 0x80) {
-        const char32_t cjk = (char32_t{c & 0x0Fu} << 12) | (char32_t{s[i + 1] & 0x3Fu} << 6) |
-                             char32_t{s[i + 2] & 0x3Fu};
-        hit |= may_change.Test(cjk);
-        p[0] = static_cast<char>(c);
-        p[1] = static_cast<char>(s[i + 1]);
-        p[2] = static_cast<char>(s[i + 2]);
+      if (path != FoldPath::kScalar && IsCjkAt(s, i, n)) {
+        hit |= CopyCjk(s, i, p, may_change);
         p += 3;
         i += 3;
         room();
@@ -417,26 +425,15 @@ NW_FOLD_TARGET bool StripHtmlAndFoldAvx512(std::string_view html, bool remove_se
         put(cp);
         i += used;
       }
-    } else if (c >= 0xE4 && c <= 0xE9 && n - i >= 3 && (s[i + 1] & 0xC0) == 0x80 &&
-               (s[i + 2] & 0xC0) == 0x80) {
-      // CJK ideographs U+4000..U+9FFF, as in FoldAppend: no folding, never separators. A run of
-      // them is copied here, up to 21 (63 bytes: the room the loop's top made) before the next
-      // load, rather than one per load.
-      for (int k = 0;;) {
-        const unsigned char lead = s[i];
-        const char32_t cjk = (char32_t{lead & 0x0Fu} << 12) | (char32_t{s[i + 1] & 0x3Fu} << 6) |
-                             char32_t{s[i + 2] & 0x3Fu};
-        hit |= may_change.Test(cjk);
-        p[0] = static_cast<char>(lead);
-        p[1] = static_cast<char>(s[i + 1]);
-        p[2] = static_cast<char>(s[i + 2]);
+    } else if (IsCjkAt(s, i, n)) {
+      // A run of CJK ideographs is copied here, up to 21 (63 bytes: the room the loop's top
+      // made) before the next load, rather than one per load.
+      int k = 0;
+      do {
+        hit |= CopyCjk(s, i, p, may_change);
         p += 3;
         i += 3;
-        if (++k == 21 || n - i < 3 || s[i] < 0xE4 || s[i] > 0xE9 || (s[i + 1] & 0xC0) != 0x80 ||
-            (s[i + 2] & 0xC0) != 0x80) {
-          break;
-        }
-      }
+      } while (++k < 21 && IsCjkAt(s, i, n));
     } else {
       size_t len;
       const char32_t cp = DecodeUtf8(s + i, n - i, &len);
