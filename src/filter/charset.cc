@@ -151,7 +151,7 @@ bool IsSingleByteGuess(std::string_view charset) {
   return true;
 }
 
-// "utf-8" or "utf8", any case: the labels CanonicalCharset maps to UTF-8 most often seen.
+// "utf-8" or "utf8", any case: the labels mapped to UTF-8 most often seen.
 bool IsUtf8Label(std::string_view label) {
   if (label.size() != 4 && label.size() != 5) return false;
   if (Lower(label[0]) != 'u' || Lower(label[1]) != 't' || Lower(label[2]) != 'f') return false;
@@ -161,6 +161,8 @@ bool IsUtf8Label(std::string_view label) {
 }  // namespace
 
 std::string CanonicalCharset(std::string_view label) {
+  // The probe asks for each body piece's label ("utf-8"): UTF-8 without the alias table.
+  if (IsUtf8Label(label)) return "UTF-8";
   auto trim = [](char c) { return c == ' ' || c == '\t' || c == '"' || c == '\''; };
   while (!label.empty() && trim(label.front())) label.remove_prefix(1);
   while (!label.empty() && trim(label.back())) label.remove_suffix(1);
@@ -282,11 +284,8 @@ std::string_view DecodeBody(std::string_view raw, std::string_view declared, boo
     raw.remove_prefix(bom_len);
     charset = bom;
   }
-  if (charset.empty() && !declared.empty()) {
-    // The probe passes each body's label ("utf-8") with every piece: UTF-8 without the lookup.
-    if (IsUtf8Label(declared)) return raw;
+  if (charset.empty() && !declared.empty())
     charset = CanonicalCharset(CharsetFromContentType(declared));
-  }
   if (charset == "UTF-8") return raw;
   if (!charset.empty()) {
     scratch->clear();
