@@ -1,10 +1,26 @@
 // bench/identity_bench.cc: "who was it" at CGNAT scale (issue 4, "Speed"), netward side by side
 // with ClickHouse on the same data.
-// Shape (the issue's): S subscribers (default 100 k) behind S/64 public addresses, each logged in
-// once (RADIUS start) before the first day; D days (default 1) of M NAT session mappings a day
-// (default 2 M, 1/10 of the issue's 20 M), spread evenly in time, each 10..49 s long, from a
-// random subscriber, random inside and outside ports, a random remote. Record i is a function of
-// (seed, i), so nothing is kept in memory and any record can be made again for a question.
+// Shapes (--shape):
+//   cgnat (default; the issue's "CGNAT-shaped workload"): S subscribers (default 100 k) behind
+//     ceil(S/64) public addresses, each subscriber owning one deterministic block of 1,008
+//     outside ports on its address (RFC 7422: 64 subscribers x 1,008 ports of 1024-65535), as a
+//     carrier-grade NAT with port-block allocation has. Traffic comes in bursts (a page load, an
+//     app waking up): bursts start as a Poisson process, each from a random subscriber, with a
+//     geometric number of sessions (mean 8) 0-2 s apart (exponential, mean 200 ms), so bursts
+//     overlap and interleave in time. A burst's outside ports are consecutive in the subscriber's
+//     block from a random start (the NAT hands out the next free port); its inside ports are
+//     consecutive from a random start for half the bursts (Windows-like ephemeral ports) and
+//     random in 32768-60999 for the others (Linux). Remotes: 60 % of a burst's sessions go to
+//     its site's address, the others to another; both drawn Zipf(1) over 5 M addresses. Service:
+//     443/tcp 70 %, 443/udp (QUIC) 10 %, 80/tcp 10 %, 53/udp 6 %, a random port 4 %. Durations
+//     log-normal (median 15 s, sigma 1.5, at most 2 h; DNS median 0.1 s). Times in whole
+//     --time-unit (default ms, as IPFIX flowStartMilliseconds; syslog NAT logs carry seconds).
+//   uniform (the earlier, structureless worst case): each mapping from a random subscriber
+//     behind S/64 public addresses, random inside and outside ports (16 bits each), a random
+//     remote of 5 M, spread evenly in time, 10-49 s long: ~9.7 bytes of information a record.
+// Both: D days (default 1) of M NAT session mappings a day (default 2 M, 1/10 of the issue's
+// 20 M), each subscriber logged in once (RADIUS start) before the first day. The stream is
+// made again from the seed for each system, and the questions are mappings picked from it.
 // --full is the issue's scale: 30 days of 20 M (600 M records; ~100 GB of disk for ClickHouse
 // and the store together, hours).
 // Systems (--systems, default index,store,clickhouse):
@@ -34,11 +50,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <queue>
 #include <random>
 #include <sstream>
 #include <string>
@@ -87,18 +105,29 @@ constexpr TimestampUs kNatLookback = 24 * 3600 * kUsPerSecond;
 constexpr TimestampUs kLoginLookback = 7 * kDay;
 
 struct Workload {
+  enum class Shape { kCgnat, kUniform };
+  Shape shape = Shape::kCgnat;
+  TimestampUs time_unit = 1000;  // cgnat: times are whole multiples of this (us)
   uint64_t subscribers = 100000;
   uint64_t days = 1;
   uint64_t per_day = 2000000;
   uint64_t seed = 42;
   uint64_t total() const { return days * per_day; }
-  uint64_t publics() const { return std::max<uint64_t>(1, subscribers / 64); }
+  uint64_t publics() const {
+    return shape == Shape::kCgnat ? (subscribers + 63) / 64
+                                  : std::max<uint64_t>(1, subscribers / 64);
+  }
   uint32_t inside_of(uint64_t s) const { return 0x64400000u + static_cast<uint32_t>(s); }
   uint32_t public_of(uint64_t s) const {
     return 0xCB007100u + static_cast<uint32_t>(s % publics());
   }
+  // cgnat: the first of subscriber s's 1,008 outside ports (s / publics() < 64).
+  uint16_t block_of(uint64_t s) const {
+    return static_cast<uint16_t>(1024 + (s / publics()) * kBlockPorts);
+  }
+  static constexpr uint32_t kBlockPorts = 1008;
 
-  // The NAT mapping number i (0 <= i < total()), IPv4 host-order fields.
+  // A NAT mapping, IPv4 host-order fields.
   struct Nat {
     TimestampUs ts, end_ts;
     uint64_t subscriber;
@@ -106,7 +135,8 @@ struct Workload {
     uint16_t inside_port, outside_port, remote_port;
     bool tcp;
   };
-  Nat Make(uint64_t i) const {
+  // uniform: the mapping number i (0 <= i < total()), a function of (seed, i).
+  Nat MakeUniform(uint64_t i) const {
     const uint64_t h = Mix(seed * 0x100000001B3ULL ^ i), h2 = Mix(h);
     Nat n;
     n.subscriber = h % subscribers;
@@ -153,6 +183,121 @@ struct Workload {
   // The moment a question about mapping n asks for: the middle of the mapping.
   static TimestampUs AskAt(const Nat& n) { return n.ts + (n.end_ts - n.ts) / 2; }
 };
+
+// The workload's mappings in time order, made again from the seed on each pass.
+class NatStream {
+ public:
+  explicit NatStream(const Workload& w) : w_(w), rng_(Mix(w.seed ^ 0xC6A4A7935BD1E995ULL)) {
+    // Bursts a microsecond: per_day mappings a day in bursts of kMeanBurst on average.
+    burst_rate_ = static_cast<double>(w.per_day) / kMeanBurst / static_cast<double>(kDay);
+    next_burst_ = static_cast<double>(kDay0);
+  }
+  // The next mapping; false after total() of them.
+  bool Next(Workload::Nat* out) {
+    if (emitted_ == w_.total()) return false;
+    if (w_.shape == Workload::Shape::kUniform) {
+      *out = w_.MakeUniform(emitted_++);
+      return true;
+    }
+    while (pending_.empty() || pending_.top().nat.ts > Whole(next_burst_)) {
+      AddBurst(next_burst_);
+      next_burst_ += -std::log(1.0 - Uniform()) / burst_rate_;
+    }
+    *out = pending_.top().nat;
+    pending_.pop();
+    ++emitted_;
+    return true;
+  }
+
+ private:
+  static constexpr double kMeanBurst = 8;
+  static constexpr uint64_t kRemotes = 5000000;
+  // Pending mappings in time order, those of one time in the order they were made (a gateway
+  // logs mappings as it creates them).
+  struct Pending {
+    Workload::Nat nat;
+    uint64_t made;
+  };
+  struct Later {
+    bool operator()(const Pending& a, const Pending& b) const {
+      return a.nat.ts != b.nat.ts ? a.nat.ts > b.nat.ts : a.made > b.made;
+    }
+  };
+  double Uniform() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
+  TimestampUs Whole(double us) const {  // rounded down to the workload's time unit
+    const auto t = static_cast<TimestampUs>(us);
+    return t - t % w_.time_unit;
+  }
+  // Zipf(1) over kRemotes ranks (P(rank <= x) ~ ln x / ln N), each rank's address scattered.
+  uint32_t Remote() {
+    const auto rank = static_cast<uint64_t>(std::exp(Uniform() * std::log(double(kRemotes))));
+    return 0x08000000u + static_cast<uint32_t>(Mix(rank) % kRemotes);
+  }
+  void AddBurst(double start) {
+    const uint64_t s = rng_() % w_.subscribers;
+    // Geometric size, mean kMeanBurst (at most 64).
+    const double u = Uniform();
+    const int size =
+        std::min(64, 1 + static_cast<int>(std::log(1.0 - u) / std::log(1.0 - 1.0 / kMeanBurst)));
+    const bool sequential = (rng_() & 1) != 0;
+    const uint32_t inside_base = 49152 + static_cast<uint32_t>(rng_() % 16384);
+    const uint32_t outside_base = static_cast<uint32_t>(rng_() % Workload::kBlockPorts);
+    const uint32_t site = Remote();
+    double t = start;
+    for (int j = 0; j < size; ++j) {
+      if (j > 0) t += std::min(2e6, -std::log(1.0 - Uniform()) * 200e3);
+      Workload::Nat n;
+      n.subscriber = s;
+      n.ts = Whole(t);
+      n.inside_ip = w_.inside_of(s);
+      n.outside_ip = w_.public_of(s);
+      n.outside_port =
+          static_cast<uint16_t>(w_.block_of(s) + (outside_base + j) % Workload::kBlockPorts);
+      n.inside_port = sequential ? static_cast<uint16_t>(49152 + (inside_base - 49152 + j) % 16384)
+                                 : static_cast<uint16_t>(32768 + rng_() % 28232);
+      n.remote_ip = Uniform() < 0.6 ? site : Remote();
+      const double service = Uniform();
+      double median_s = 15;
+      if (service < 0.70) {
+        n.tcp = true, n.remote_port = 443;
+      } else if (service < 0.80) {
+        n.tcp = false, n.remote_port = 443;
+      } else if (service < 0.90) {
+        n.tcp = true, n.remote_port = 80;
+      } else if (service < 0.96) {
+        n.tcp = false, n.remote_port = 53, median_s = 0.1;
+      } else {
+        n.tcp = true, n.remote_port = static_cast<uint16_t>(1024 + rng_() % 64512);
+      }
+      // Log-normal duration: exp(N(ln median, 1.5^2)), Box-Muller.
+      const double g = std::sqrt(-2 * std::log(1.0 - Uniform())) * std::cos(2 * M_PI * Uniform());
+      const double seconds = std::min(7200.0, median_s * std::exp(1.5 * g));
+      n.end_ts = Whole(t + seconds * 1e6);
+      if (n.end_ts < n.ts) n.end_ts = n.ts;
+      pending_.push({n, made_++});
+    }
+  }
+
+  const Workload& w_;
+  std::mt19937_64 rng_;
+  double burst_rate_ = 0, next_burst_ = 0;
+  uint64_t emitted_ = 0, made_ = 0;
+  std::priority_queue<Pending, std::vector<Pending>, Later> pending_;
+};
+
+// The mappings at the given positions of the stream (ascending), made again from the seed.
+std::vector<Workload::Nat> Pick(const Workload& w, std::vector<uint64_t> positions) {
+  std::sort(positions.begin(), positions.end());
+  std::vector<Workload::Nat> picked;
+  NatStream stream(w);
+  Workload::Nat n;
+  for (uint64_t i = 0; !positions.empty() && stream.Next(&n); ++i) {
+    while (picked.size() < positions.size() && positions[picked.size()] == i) picked.push_back(n);
+    if (picked.size() == positions.size()) break;
+  }
+  std::shuffle(picked.begin(), picked.end(), std::mt19937_64(w.seed));
+  return picked;
+}
 
 // One row of the report.
 struct Row {
@@ -205,9 +350,12 @@ Row RunIndex(const Workload& w, uint64_t cap, size_t queries, std::mt19937_64* r
   std::vector<record::NatRecord> chunk;
   double cpu = 0, full_cpu = 0;  // full_cpu: chunks that began with the index full (evicting)
   uint64_t full_records = 0;
+  NatStream stream(w);
+  Workload::Nat made;
   for (uint64_t i = 0; i < total;) {
     chunk.clear();
-    for (; i < total && chunk.size() < 65536; ++i) chunk.push_back(w.Record(w.Make(i)));
+    for (; i < total && chunk.size() < 65536 && stream.Next(&made); ++i)
+      chunk.push_back(w.Record(made));
     const bool full = index.stats().nat_mappings >= cap;
     const double c0 = CpuSeconds();
     for (const auto& n : chunk) index.AddNat(n);
@@ -239,8 +387,9 @@ Row RunIndex(const Workload& w, uint64_t cap, size_t queries, std::mt19937_64* r
   }
   const uint64_t held = std::min<uint64_t>(st.nat_mappings, total);
   std::vector<double> lat;
-  for (size_t q = 0; q < queries; ++q) {
-    const Workload::Nat n = w.Make(total - held + (*rng)() % held);
+  std::vector<uint64_t> positions;
+  for (size_t q = 0; q < queries; ++q) positions.push_back(total - held + (*rng)() % held);
+  for (const Workload::Nat& n : Pick(w, positions)) {
     const TimestampUs t = Workload::AskAt(n);
     const double w0 = WallSeconds();
     auto m = index.FindByOutside(IpAddress::FromV4HostOrder(n.outside_ip), n.outside_port, t, 0,
@@ -278,11 +427,13 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
   const uint64_t total = w.total();
   double encode_s = 0, append_s = 0;
   double synced_at = WallSeconds(), checkpointed_at = synced_at;
+  NatStream stream(w);
+  Workload::Nat made;
   for (uint64_t i = 0; i < total;) {
     double t0 = WallSeconds();
     lines.clear();
-    for (size_t k = 0; k < 1000 && i < total; ++k, ++i)
-      record::EncodeJsonLine(w.Record(w.Make(i)), "S1", &lines);
+    for (size_t k = 0; k < 1000 && i < total && stream.Next(&made); ++k, ++i)
+      record::EncodeJsonLine(w.Record(made), "S1", &lines);
     double t1 = WallSeconds();
     encode_s += t1 - t0;
     if (Status s = st->AppendLines(record::StreamId::kNat, lines); !s.ok()) return s;
@@ -323,8 +474,11 @@ Status RunStore(const Workload& w, const std::string& dir, size_t queries, std::
   row->bytes_note = "nat stream on disk";
 
   std::vector<double> lat;
-  for (size_t q = 0; q < queries; ++q) {
-    const Workload::Nat n = w.Make((*rng)() % total);
+  std::vector<uint64_t> positions;
+  for (size_t q = 0; q < queries; ++q) positions.push_back((*rng)() % total);
+  const std::vector<Workload::Nat> asked = Pick(w, positions);
+  for (size_t q = 0; q < asked.size(); ++q) {
+    const Workload::Nat& n = asked[q];
     const TimestampUs t = Workload::AskAt(n);
     const IpAddress a = IpAddress::FromV4HostOrder(n.outside_ip);
     // Asked twice, the second time timed (as store_bench): the first reads what a running
@@ -419,10 +573,11 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
   if (Status s = ch.Insert("INSERT INTO login FORMAT RowBinary", rows); !s.ok()) return s;
   const uint64_t total = w.total();
   double insert_s = 0;
+  NatStream stream(w);
   for (uint64_t i = 0; i < total;) {
+    Workload::Nat n;
     rows.clear();
-    for (size_t k = 0; k < (size_t{1} << 20) && i < total; ++k, ++i) {
-      const Workload::Nat n = w.Make(i);
+    for (size_t k = 0; k < (size_t{1} << 20) && i < total && stream.Next(&n); ++k, ++i) {
       PutLe<int64_t>(&rows, n.ts);
       PutLe<int64_t>(&rows, n.end_ts);
       PutString(&rows, n.tcp ? "tcp" : "udp");
@@ -473,8 +628,11 @@ Status RunClickHouse(const Workload& w, const std::string& server, const std::st
 
   std::vector<double> lat;
   std::string out;
-  for (size_t q = 0; q < queries; ++q) {
-    const Workload::Nat n = w.Make((*rng)() % total);
+  std::vector<uint64_t> positions;
+  for (size_t q = 0; q < queries; ++q) positions.push_back((*rng)() % total);
+  const std::vector<Workload::Nat> asked = Pick(w, positions);
+  for (size_t q = 0; q < asked.size(); ++q) {
+    const Workload::Nat& n = asked[q];
     const TimestampUs t = Workload::AskAt(n);
     const std::string range = " AND ts >= " + std::to_string(t - kNatLookback) + " AND ts < " +
                               std::to_string(t + kSkew + 3600 * kUsPerSecond);
@@ -563,6 +721,16 @@ int main(int argc, char** argv) {
       "NAT record at rest and trace latency, netward's index and store side by side with "
       "ClickHouse on the same generated data. The comment at the top of bench/identity_bench.cc "
       "describes the workload and what each system's figures mean."};
+  std::string shape = "cgnat", unit = "ms";
+  app.add_option("--shape", shape,
+                 "cgnat: port blocks, bursts, Zipf remotes (the issue's CGNAT-shaped workload); "
+                 "uniform: every field random (the structureless worst case); see the top of "
+                 "bench/identity_bench.cc")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"cgnat", "uniform"}));
+  app.add_option("--time-unit", unit, "cgnat: the precision of start and end times")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"s", "ms", "us"}));
   app.add_option("--subscribers", w.subscribers,
                  "subscribers, each behind one of N/64 public addresses")
       ->capture_default_str()
@@ -607,6 +775,8 @@ int main(int argc, char** argv) {
   app.add_option("--markdown", markdown, "also write the result table to this file");
   app.add_flag("--keep", keep, "keep the store in DIR/store (for netward trace and stats)");
   if (int rc = netward::bench::ParseArgs(app, argc, argv); rc >= 0) return rc;
+  w.shape = shape == "uniform" ? Workload::Shape::kUniform : Workload::Shape::kCgnat;
+  w.time_unit = unit == "s" ? kUsPerSecond : unit == "ms" ? 1000 : 1;
   if (full) {
     if (app.count("--days") == 0) w.days = 30;
     if (app.count("--per-day") == 0) w.per_day = 20000000;
@@ -649,8 +819,10 @@ int main(int argc, char** argv) {
   char line[512];
   std::snprintf(
       line, sizeof line,
-      "Workload: %llu subscribers behind %llu public addresses, %llu days x %llu NAT "
+      "Workload: %s, %llu subscribers behind %llu public addresses, %llu days x %llu NAT "
       "mappings = %llu records (%.4g of the issue's 600 M: 30 days x 20 M), seed %llu.\n\n",
+      w.shape == Workload::Shape::kUniform ? "uniform"
+                                           : ("cgnat (times in whole " + unit + ")").c_str(),
       static_cast<unsigned long long>(w.subscribers), static_cast<unsigned long long>(w.publics()),
       static_cast<unsigned long long>(w.days), static_cast<unsigned long long>(w.per_day),
       static_cast<unsigned long long>(w.total()), scale, static_cast<unsigned long long>(w.seed));

@@ -73,6 +73,7 @@
 #include <charconv>
 #include <cstring>
 #include <memory>
+#include <numeric>
 #include <string>
 
 #include "store/block_columns.h"
@@ -80,6 +81,7 @@
 #include "store/bloom_filter.h"
 #include "store/hash64.h"
 #include "store/int_codec.h"
+#include "store/same_key_rows.h"
 #include "store/varint.h"
 
 namespace netward::store {
@@ -110,14 +112,20 @@ constexpr std::string_view kIndexedNames[] = {
 
 // Pairs of columns whose row groups carry pair filters (block_format.h): the equality searches
 // on both that the block Bloom filter cannot prune (each value alone is in most blocks).
+// b_shift: an integer column b enters the keys as its value >> b_shift, so that rows whose
+// values share a bucket of 2^b_shift share a key: a NAT gateway hands out consecutive ports of
+// a subscriber's port block, so a group holds ~1/8 as many (address, port / 16) pairs as rows,
+// and the filter is sized by its distinct keys; a search then reads the groups holding the
+// port's bucket, which, random ports aside, are those of the same subscriber's mappings.
 struct PairDef {
   StreamId stream;
   std::string_view a, b;
+  uint8_t b_shift = 0;
 };
 // A pair of one column with itself is a row-group filter of that column alone: login by ip (a
 // trace's second step), where every block holds most subscribers' addresses.
-constexpr PairDef kPairDefs[] = {{StreamId::kNat, "outside_ip", "outside_port"},
-                                 {StreamId::kLogin, "ip", "ip"}};
+constexpr PairDef kPairDefs[] = {{StreamId::kNat, "outside_ip", "outside_port", 4},
+                                 {StreamId::kLogin, "ip", "ip", 0}};
 
 // Subscriber columns (block_codec.h): a key column and the columns that depend on it. The probe
 // fills these from the identity index by the client address, so within a day they repeat per
@@ -133,6 +141,22 @@ constexpr SubscriberDef kSubscriberDefs[] = {
     {StreamId::kHttp, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
     {StreamId::kTls, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
     {StreamId::kMail, "src_ip", {"nat_ip", "mac", "account", "calling_id"}},
+};
+
+// Key-relative columns (block_columns.h): a key column and the integer or Ip columns coded from
+// the last earlier row of the row group with the same key. A NAT gateway's log: one inside
+// address's mappings share its outside address, take consecutive ports of its port block,
+// often consecutive inside ports, and the same remote peer, while other addresses' mappings
+// come in between. Neither column may be a subscriber column.
+struct RelativeDef {
+  StreamId stream;
+  std::string_view key;
+  std::string_view columns[6];
+};
+constexpr RelativeDef kRelativeDefs[] = {
+    {StreamId::kNat,
+     "inside_ip",
+     {"inside_port", "outside_ip", "outside_port", "remote_ip", "remote_port"}},
 };
 
 std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
@@ -165,7 +189,13 @@ std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
       if (info.defs[c].name == def.a) a = c;
       if (info.defs[c].name == def.b) b = c;
     }
-    if (a < info.columns && b < info.columns) info.pairs.emplace_back(a, b);
+    if (a < info.columns && b < info.columns) {
+      info.pairs.emplace_back(a, b);
+      const ColumnType tb = info.defs[b].type;
+      const bool integer =
+          tb == ColumnType::kU16 || tb == ColumnType::kU32 || tb == ColumnType::kU64;
+      info.pair_shifts.push_back(integer ? def.b_shift : 0);
+    }
   }
   for (StreamInfo& info : infos) info.dependent_index.assign(info.columns, -1);
   for (const SubscriberDef& def : kSubscriberDefs) {
@@ -195,6 +225,30 @@ std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
     info.dependent = dependent;
     for (size_t i = 0; i < dependent.size(); ++i) {
       info.dependent_index[dependent[i]] = static_cast<int>(i);
+    }
+  }
+  for (StreamInfo& info : infos) info.relative.assign(info.columns, false);
+  for (const RelativeDef& def : kRelativeDefs) {
+    StreamInfo& info = infos[static_cast<size_t>(def.stream)];
+    auto usable = [&](size_t c) {
+      return info.dependent_index[c] < 0 && info.key_column != static_cast<int>(c);
+    };
+    int key = -1;
+    for (size_t c = 0; c < info.columns; ++c) {
+      if (info.defs[c].name == def.key && info.defs[c].type == ColumnType::kIp && usable(c))
+        key = static_cast<int>(c);
+    }
+    if (key < 0) continue;
+    for (std::string_view name : def.columns) {
+      for (size_t c = 0; c < info.columns; ++c) {
+        const ColumnType t = info.defs[c].type;
+        if (!name.empty() && info.defs[c].name == name && static_cast<int>(c) != key && usable(c) &&
+            (t == ColumnType::kIp || t == ColumnType::kU16 || t == ColumnType::kU32 ||
+             t == ColumnType::kU64)) {
+          info.relative[c] = true;
+          info.relative_key = key;
+        }
+      }
     }
   }
   return infos;
@@ -391,13 +445,15 @@ class BlockBuilder::Impl {
       cols_[c].is_string = info_->defs[c].type == ColumnType::kString;
       cols_[c].zoned = bf::IsZoneMapped(info_->defs[c].type);
     }
-    for (const auto& [a, b] : info_->pairs) {
+    for (size_t i = 0; i < info_->pairs.size(); ++i) {
       pairs_.emplace_back();
-      pairs_.back().a = a;
-      pairs_.back().b = b;
+      pairs_.back().a = info_->pairs[i].first;
+      pairs_.back().b = info_->pairs[i].second;
+      pairs_.back().b_shift = info_->pair_shifts[i];
     }
     ts_first_ = info_->columns > 0 && info_->defs[0].type == ColumnType::kTime;
     for (size_t c : info_->dependent) cols_[c].dependent = true;
+    for (size_t c = 0; c < cols_.size(); ++c) cols_[c].relative = info_->relative[c];
     if (info_->key_column >= 0) cols_[static_cast<size_t>(info_->key_column)].is_key = true;
     subscribers_ = !info_->dependent.empty();
     for (size_t c = 1; c < cols_.size(); ++c) {
@@ -428,14 +484,19 @@ class BlockBuilder::Impl {
     std::vector<int32_t> value_length;
     bool zoned = false;  // integer columns: per row group min and max (the zone map)
     std::vector<uint64_t> zone_min, zone_max;
-    uint64_t row_hash = 0;  // the value hash of the row being added (Ip and integer columns)
+    uint64_t row_hash = 0;   // the value hash of the row being added (Ip and integer columns)
+    uint64_t row_value = 0;  // the value of the row being added (integer columns)
     // A subscriber column: its values go to the row's tuple, and Encode writes its chunks.
     bool dependent = false;
     bool is_key = false;  // the subscriber key column: each row's value kept in row_keys_
+    // A key-relative column: a mode byte before each chunk, plain or coded from the key's
+    // previous row (Encode keeps the smaller).
+    bool relative = false;
   };
   // A pair filter's keys: consecutive repeats skipped, per row group where its keys end.
   struct Pair {
     size_t a = 0, b = 0;
+    uint8_t b_shift = 0;
     std::vector<uint64_t> keys;
     std::vector<uint32_t> group_ends;  // of the finished groups
     uint64_t last = 0;
@@ -567,6 +628,7 @@ class BlockBuilder::Impl {
     const uint64_t h = HashWord(v);
     col.locator.Add(h);
     col.row_hash = h;
+    col.row_value = v;
     if (col.zoned) {
       col.zone_min.back() = std::min(col.zone_min.back(), v);
       col.zone_max.back() = std::max(col.zone_max.back(), v);
@@ -607,8 +669,9 @@ class BlockBuilder::Impl {
 
   void EndRow() {
     for (Pair& pair : pairs_) {
-      const uint64_t key =
-          bf::PairKey(cols_[pair.a].row_hash, cols_[pair.b].row_hash, pair.a, pair.b);
+      const Column& b = cols_[pair.b];
+      const uint64_t hb = pair.b_shift ? HashWord(b.row_value >> pair.b_shift) : b.row_hash;
+      const uint64_t key = bf::PairKey(cols_[pair.a].row_hash, hb, pair.a, pair.b);
       if (pair.has_last && pair.last == key) continue;
       pair.keys.push_back(key);
       pair.last = key;
@@ -646,6 +709,10 @@ class BlockBuilder::Impl {
   }
   const uint8_t* Transpose(const uint8_t* chunk, size_t size, uint32_t length, size_t* out) const;
   const uint8_t* FromPrevious(uint32_t g, const uint8_t* chunk, size_t size, size_t* out) const;
+  const uint8_t* WithUnit(size_t c, const uint8_t* chunk, size_t size, size_t* out) const;
+  void FindSameKeyRows() const;
+  const uint8_t* KeyRelative(size_t c, uint32_t g, const uint8_t* chunk, size_t size,
+                             size_t* out) const;
   bool SplitDependent(const SubscriberDictionary* dict, uint64_t first_seq) const;
   void Encode(uint64_t first_seq, int zstd_level, std::string* out,
               const SubscriberDictionary* dict) const;
@@ -692,14 +759,24 @@ class BlockBuilder::Impl {
   std::vector<TimestampUs> group_min_, group_max_;  // per row group, the last one open
   bool ts_first_ = false;   // column 0 is the stream's ts (later Time columns are coded from it)
   TimestampUs row_ts_ = 0;  // the ts of the row being added
-  mutable std::string bloom_bits_;            // Encode's scratch
-  mutable std::string pair_bits_;             // Encode's scratch: every pair filter's bits
-  mutable std::vector<uint32_t> pair_nbits_;  // per pair and group
-  mutable std::vector<size_t> pair_starts_;   // per pair: its first byte in pair_bits_
-  mutable ByteBuffer tags_, transposed_;      // Transpose's scratch
+  mutable std::string bloom_bits_;               // Encode's scratch
+  mutable std::string pair_bits_;                // Encode's scratch: every pair filter's bits
+  mutable std::vector<uint32_t> pair_nbits_;     // per pair and group
+  mutable std::vector<size_t> pair_starts_;      // per pair: its first byte in pair_bits_
+  mutable std::vector<uint64_t> distinct_keys_;  // a group's pair keys, each once
+  mutable ByteBuffer tags_, transposed_;         // Transpose's scratch
   mutable std::vector<const uint8_t*> value_ptrs_;
   mutable std::vector<uint64_t> codes_;  // TryPack's scratch
   mutable ByteBuffer previous_;          // FromPrevious's scratch
+  mutable ByteBuffer unit_;              // WithUnit's scratch
+  // Key-relative columns: per row of the block, the last earlier row of its group with the
+  // same key (block row number; -1: none); Encode's scratch.
+  mutable std::vector<int32_t> same_key_, same_key_group_, same_key_table_;
+  mutable std::vector<IpAddress> keys_;
+  mutable ByteBuffer plain_, relative_;  // a chunk with its mode byte, in each form
+  mutable std::vector<uint64_t> values_;
+  mutable std::vector<IpAddress> ips_;
+  mutable std::string relative_stored_;
   // Subscriber columns: each row's key and tuple (block_format.h's tuple encoding).
   bool subscribers_ = false;
   ByteBuffer tuple_buf_;
@@ -725,7 +802,8 @@ bool BlockBuilder::Impl::TryPack(size_t c, const uint8_t* chunk, size_t raw, siz
   const ColumnType type = info_->defs[c].type;
   const uint8_t* p = chunk;
   const uint8_t* const end = chunk + raw;
-  const bool mode = cols_[c].from_ts;  // a mode byte first, kept as the packed chunk's first
+  // A mode byte first, kept as the packed chunk's first.
+  const bool mode = cols_[c].from_ts || cols_[c].relative;
   if (mode) ++p;
   codes_.clear();
   while (p < end) {  // the builder's own bytes: well formed
@@ -798,6 +876,112 @@ const uint8_t* BlockBuilder::Impl::FromPrevious(uint32_t g, const uint8_t* chunk
   }
   *out = n;
   return begin;
+}
+
+// A Time chunk (column 0: the zigzag varint differences to the row before; later Time columns:
+// the mode byte, then the differences) with its time unit: the mode byte, the varint unit u
+// (the greatest common divisor of the differences; 1 when all are 0), then each difference
+// divided by u, as a zigzag varint. Times in whole milliseconds or seconds then cost the
+// entropy of their differences in that unit when zstd compresses them, not of microseconds.
+// Returns the bytes (scratch of this builder).
+const uint8_t* BlockBuilder::Impl::WithUnit(size_t c, const uint8_t* chunk, size_t size,
+                                            size_t* out) const {
+  const bool mode = c > 0 && ts_first_;
+  const uint8_t* p = chunk + (mode ? 1 : 0);
+  const uint8_t* const end = chunk + size;
+  uint64_t unit = 0;
+  for (const uint8_t* q = p; q < end;) {  // the builder's own bytes: well formed
+    uint64_t z = 0;
+    GetVarint64(&q, end, &z);
+    const int64_t d = UnZigZag(z);
+    unit =
+        std::gcd(unit, d < 0 ? uint64_t{0} - static_cast<uint64_t>(d) : static_cast<uint64_t>(d));
+    if (unit == 1) break;
+  }
+  if (unit == 0) unit = 1;
+  unit_.clear();
+  uint8_t* q = unit_.Reserve(1 + kMaxVarint64 + size);
+  uint8_t* const start = q;
+  if (mode) *q++ = chunk[0];
+  q = PutVarint64(q, unit);
+  while (p < end) {
+    uint64_t z = 0;
+    GetVarint64(&p, end, &z);
+    q = PutVarint64(q, ZigZag(UnZigZag(z) / static_cast<int64_t>(unit)));
+  }
+  unit_.Commit(q);
+  *out = static_cast<size_t>(q - start);
+  return start;
+}
+
+// The block's rows' same-key rows (same_key_), from the key column's plain encodings.
+void BlockBuilder::Impl::FindSameKeyRows() const {
+  const ByteBuffer& buf = cols_[static_cast<size_t>(info_->relative_key)].buf;
+  keys_.resize(count_);
+  const uint8_t* p = buf.data();
+  for (uint32_t r = 0; r < count_; ++r) {  // the builder's own bytes: well formed
+    const uint8_t family = *p++;
+    keys_[r] = family == 4   ? IpAddress::FromV4(p)
+               : family == 6 ? IpAddress::FromV6(p)
+                             : IpAddress();
+    p += family == 4 ? 4 : family == 6 ? 16 : 0;
+  }
+  same_key_.resize(count_);
+  for (uint32_t begin = 0; begin < count_; begin += 1u << bf::kGroupShift) {
+    const uint32_t n = std::min(count_ - begin, 1u << bf::kGroupShift);
+    PreviousRowsWithSameKey(keys_.data() + begin, n, &same_key_group_, &same_key_table_);
+    for (uint32_t i = 0; i < n; ++i) {
+      same_key_[begin + i] =
+          same_key_group_[i] < 0 ? -1 : static_cast<int32_t>(begin) + same_key_group_[i];
+    }
+  }
+}
+
+// A key-relative column's chunk of group g (its plain encodings, without a mode byte) in the
+// kKeyRelative form: the mode byte, then per row whose key occurred earlier in the group: an
+// integer as the zigzag varint of its difference to that row's value (mod 2^64), an address
+// equal to that row's as the byte kIpAsPrevious, another address as it is encoded plainly;
+// the other rows as they are encoded plainly. Returns the bytes (scratch of this builder).
+const uint8_t* BlockBuilder::Impl::KeyRelative(size_t c, uint32_t g, const uint8_t* chunk,
+                                               size_t size, size_t* out) const {
+  const bool ip = info_->defs[c].type == ColumnType::kIp;
+  const uint32_t begin = g << bf::kGroupShift;
+  const uint32_t n = std::min(count_ - begin, 1u << bf::kGroupShift);
+  relative_.clear();
+  uint8_t* q = relative_.Reserve(1 + size + n);  // no row grows by more than a byte
+  uint8_t* const start = q;
+  *q++ = bf::kKeyRelative;
+  const uint8_t* p = chunk;
+  const uint8_t* const end = chunk + size;
+  values_.resize(n);
+  ips_.resize(ip ? n : 0);
+  for (uint32_t i = 0; i < n; ++i) {  // the builder's own bytes: well formed
+    const int32_t prev = same_key_[begin + i];
+    const uint8_t* field = p;
+    if (ip) {
+      const uint8_t family = *p++;
+      ips_[i] = family == 4   ? IpAddress::FromV4(p)
+                : family == 6 ? IpAddress::FromV6(p)
+                              : IpAddress();
+      p += family == 4 ? 4 : family == 6 ? 16 : 0;
+      if (prev >= 0 && ips_[i] == ips_[static_cast<uint32_t>(prev) - begin]) {
+        *q++ = bf::kIpAsPrevious;
+        continue;
+      }
+      std::memcpy(q, field, static_cast<size_t>(p - field));
+      q += p - field;
+      continue;
+    }
+    GetVarint64(&p, end, &values_[i]);
+    const uint64_t code = prev < 0
+                              ? values_[i]
+                              : ZigZag(static_cast<int64_t>(
+                                    values_[i] - values_[static_cast<uint32_t>(prev) - begin]));
+    q = PutVarint64(q, code);
+  }
+  relative_.Commit(q);
+  *out = static_cast<size_t>(q - start);
+  return start;
 }
 
 // Rewrites a String chunk whose new values all have `length` bytes (layout byte kStringInline,
@@ -933,6 +1117,7 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   const size_t ncols = cols_.size();
   const uint32_t ngroups = static_cast<uint32_t>(group_min_.size());
   const bool implicit = subscribers_ && SplitDependent(dict, first_seq);
+  if (info_->relative_key >= 0) FindSameKeyRows();
   const size_t ndep = info_->dependent.size();
   std::vector<uint8_t> flags(ncols, 0);
   std::vector<const BloomKeys*> key_sets;
@@ -961,7 +1146,13 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     for (uint32_t g = 0; g < ngroups; ++g) {
       const size_t begin = g == 0 ? 0 : pair.group_ends[g - 1];
       const size_t end = g + 1 < ngroups ? pair.group_ends[g] : pair.keys.size();
-      pair_nbits_.push_back(AppendBloomFilter(pair.keys.data() + begin, end - begin,
+      // Sized by the group's distinct keys.
+      distinct_keys_.assign(pair.keys.begin() + static_cast<ptrdiff_t>(begin),
+                            pair.keys.begin() + static_cast<ptrdiff_t>(end));
+      std::sort(distinct_keys_.begin(), distinct_keys_.end());
+      distinct_keys_.erase(std::unique(distinct_keys_.begin(), distinct_keys_.end()),
+                           distinct_keys_.end());
+      pair_nbits_.push_back(AppendBloomFilter(distinct_keys_.data(), distinct_keys_.size(),
                                               bf::kPairBitsPerKey, &pair_bits_));
     }
   }
@@ -983,7 +1174,8 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
   };
   size_t bound = header_bytes + (implicit ? ZSTD_compressBound(maps_.size()) + 64 * ngroups : 0);
   for (size_t c = 0; c < ncols; ++c) {
-    bound += ZSTD_compressBound(buffer_of(c).size()) + (64 + 2 * kMaxVarint64) * ngroups;
+    bound += ZSTD_compressBound(buffer_of(c).size() + (cols_[c].relative ? ngroups : 0)) +
+             (64 + 2 * kMaxVarint64) * ngroups;
   }
 
   const size_t start = out->size();
@@ -1002,18 +1194,44 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
       size_t raw = end - begin;
       const uint8_t* bytes = buf.data() + begin;
       if (col.from_ts) bytes = FromPrevious(g, bytes, raw, &raw);
+      const uint8_t* relative = nullptr;
+      size_t relative_raw = 0;
+      if (col.relative) {  // both forms, each with its mode byte
+        relative = KeyRelative(c, g, bytes, raw, &relative_raw);
+        plain_.clear();
+        uint8_t* q = plain_.Reserve(raw + 1);
+        *q = bf::kKeyPlain;
+        if (raw > 0) std::memcpy(q + 1, bytes, raw);
+        plain_.Commit(q + 1 + raw);
+        bytes = plain_.data();
+        raw += 1;
+      }
       const int32_t length = !col.is_string  ? 0
                              : col.dependent ? dep_length_[static_cast<size_t>(dep)][g]
                                              : col.value_length[g];
       if (length > 0) {  // new values of one length: transposed
         bytes = Transpose(bytes, raw, static_cast<uint32_t>(length), &raw);
       }
-      size_t stored = 0;
-      uint8_t codec = StoreChunk(bytes, raw, zstd_level, base + pos, &stored);
-      size_t size = raw;
+      // Time chunks are stored with their unit (WithUnit), or packed from the plain form.
+      size_t stored = 0, size = raw;
+      const uint8_t* store_bytes = bytes;
+      if (info_->defs[c].type == ColumnType::kTime) store_bytes = WithUnit(c, bytes, raw, &size);
+      uint8_t codec = StoreChunk(store_bytes, size, zstd_level, base + pos, &stored);
       if (col.packable && raw > 0 && TryPack(c, bytes, raw, stored, base + pos, &size)) {
         codec = bf::kCodecPacked;
         stored = size;
+      }
+      if (relative) {  // the key-relative form where it is smaller still
+        relative_stored_.resize(ZSTD_compressBound(relative_raw));
+        auto* r = reinterpret_cast<uint8_t*>(relative_stored_.data());
+        size_t r_stored = 0;
+        const uint8_t r_codec = StoreChunk(relative, relative_raw, zstd_level, r, &r_stored);
+        if (r_stored < stored) {
+          std::memcpy(base + pos, r, r_stored);
+          codec = r_codec;
+          stored = r_stored;
+          size = relative_raw;
+        }
       }
       WriteChunkEntry(base + chunks_offset + (c * ngroups + g) * bf::kChunkEntryBytes, codec,
                       base + pos, stored, size);
@@ -1080,6 +1298,7 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
     *q++ = static_cast<uint8_t>(pairs_[i].a);
     *q++ = static_cast<uint8_t>(pairs_[i].b);
     *q++ = kBloomHashes;
+    *q++ = pairs_[i].b_shift;
     for (uint32_t g = 0; g < ngroups; ++g) {
       bf::Store<uint32_t>(q, pair_nbits_[i * ngroups + g]);
       q += 4;
@@ -1208,7 +1427,16 @@ PairProbe MakePairProbe(StreamId stream, std::string_view field_a, std::string_v
     probe.column_b = static_cast<int>(b);
     probe.impossible = pa.impossible || pb.impossible;
     const uint64_t ha = same ? pa.value_hash : pb.value_hash;
-    const uint64_t hb = same ? pb.value_hash : pa.value_hash;
+    uint64_t hb = same ? pb.value_hash : pa.value_hash;
+    size_t i = 0;
+    while (Info(stream).pairs[i] != std::pair(a, b)) ++i;
+    probe.b_shift = Info(stream).pair_shifts[i];
+    if (probe.b_shift != 0 && !probe.impossible) {  // an integer (MakeBloomProbe parsed it)
+      const std::string_view text = same ? value_b : value_a;
+      uint64_t v = 0;
+      std::from_chars(text.data(), text.data() + text.size(), v);
+      hb = HashWord(v >> probe.b_shift);
+    }
     probe.key = bf::PairKey(ha, hb, a, b);
     return probe;
   }
@@ -1222,6 +1450,7 @@ bool BlockHeader::GroupMayContain(const PairProbe& probe, uint32_t group) const 
   if (probe.impossible) return false;
   for (const PairFilter& f : pair_filters) {
     if (f.column_a != probe.column_a || f.column_b != probe.column_b) continue;
+    if (f.b_shift != probe.b_shift) return true;  // keys made another way: proves nothing
     if (group >= f.nbits.size() || f.nbits[group] == 0) return true;
     return BloomMayContain(reinterpret_cast<const uint8_t*>(f.bits.data()) + f.offsets[group],
                            f.nbits[group], f.hashes, probe.key);

@@ -163,6 +163,7 @@ BloomProbe MakeBloomProbe(record::StreamId stream, std::string_view field, std::
 struct PairProbe {
   int column_a = -1;  // -1: the stream declares no such pair, or a value does not parse
   int column_b = -1;
+  uint8_t b_shift = 0;  // the bucket shift of column b the key was made with
   uint64_t key = 0;
   bool impossible = false;  // a value no row can hold
 };
@@ -244,6 +245,7 @@ struct BlockHeader {
     uint16_t column_a = 0;
     uint16_t column_b = 0;
     uint8_t hashes = 0;
+    uint8_t b_shift = 0;  // column b's values enter the keys as v >> b_shift (integer columns)
     std::vector<uint32_t> offsets;  // per group: of its filter in `bits`, in bytes
     std::vector<uint32_t> nbits;    // per group: its filter's size (0: no filter, proves nothing)
     std::string_view bits;          // in `owned` or the parsed bytes

@@ -23,12 +23,18 @@ struct StreamInfo {
   size_t columns = 0;
   std::vector<bool> indexed;                     // IsIndexedField, per column
   std::vector<std::pair<size_t, size_t>> pairs;  // columns (a, b) with row-group pair filters
+  std::vector<uint8_t> pair_shifts;              // per pair: the bucket shift of column b
   // Subscriber columns (block_codec.h, SubscriberDictionary): the key column (an Ip column;
   // -1: none) and the columns that depend on it, in column order; per column its index among
   // them, or -1.
   int key_column = -1;
   std::vector<size_t> dependent;
   std::vector<int> dependent_index;
+  // Key-relative columns (docs/store-format.md): the key column (an Ip column; -1: none) and,
+  // per column, whether it may be coded from the value of the last earlier row of its row
+  // group with the same key.
+  int relative_key = -1;
+  std::vector<bool> relative;
   uint32_t fingerprint = 0;  // of the names and types: a block's schema version
 };
 

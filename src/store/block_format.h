@@ -21,8 +21,9 @@ static_assert(std::endian::native == std::endian::little,
 
 constexpr char kMagic[4] = {'N', 'W', 'B', '1'};
 // 2: row groups; 3: packed chunks, later Time columns from ts; 4: zone maps and pair filters;
-// 5: subscriber columns (implicit rows resolved from the segment's dictionary)
-constexpr uint8_t kVersion = 5;
+// 5: subscriber columns (implicit rows resolved from the segment's dictionary); 6: key-relative
+// columns
+constexpr uint8_t kVersion = 6;
 
 // Fixed part of the header: offsets of its fields.
 constexpr size_t kMagicOffset = 0;         // 4 bytes "NWB1"
@@ -73,11 +74,14 @@ constexpr size_t kBloomFixedBytes = 5;
 // u64 min, u64 max of its rows' values.
 constexpr size_t kZoneEntryBytes = 16;
 // Then u8 the number of pair filters; per pair filter: u8 column a, u8 column b, u8 hash count,
-// per row group u32 bit count (a multiple of 512, 0 for none), then each group's bits in
-// order: a split-block Bloom filter (bloom_filter.h) of PairKey of its rows' (a, b) values.
-constexpr size_t kPairFixedBytes = 3;
+// u8 bucket shift s of column b (an integer column's value v enters the key as v >> s; 0 for
+// other columns), per row group u32 bit count (a multiple of 512, 0 for none), then each
+// group's bits in order: a split-block Bloom filter (bloom_filter.h) of PairKey of its rows'
+// distinct (a, b) values.
+constexpr size_t kPairFixedBytes = 4;
+constexpr uint8_t kMaxPairShift = 16;
 constexpr uint8_t kMaxPairFilters = 8;
-constexpr uint32_t kPairBitsPerKey = 12;  // ~0.5 % false positives: a search reads few groups
+constexpr uint32_t kPairBitsPerKey = 16;  // ~0.1 % false positives: a search reads few groups
 // Then the u64 checksum.
 constexpr size_t kChecksumBytes = 8;
 
@@ -150,6 +154,14 @@ constexpr uint8_t kStringTransposed = 1;  // new values of one length, stored by
 // its rows are coded.
 constexpr uint8_t kTimeFromPrevious = 0;  // the value minus the row before's (first: minus 0)
 constexpr uint8_t kTimeFromTs = 1;        // the value minus the same row's ts
+
+// The first byte of a chunk of a key-relative column (StreamInfo::relative; before compression
+// or packing): how its rows are coded.
+constexpr uint8_t kKeyPlain = 0;     // each row as the column's type encodes it (may be packed)
+constexpr uint8_t kKeyRelative = 1;  // a row whose key occurred earlier in the group: from the
+                                     // value of the last such row (never packed)
+// In a kKeyRelative Ip chunk, the family byte of a row whose address is that row's.
+constexpr uint8_t kIpAsPrevious = 7;
 
 // Ip encoding: family byte (0 unset, 4, 6) + 4 or 16 address bytes.
 constexpr size_t kMaxIpEncoding = 17;

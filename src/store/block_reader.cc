@@ -18,6 +18,7 @@
 #include "store/bloom_filter.h"
 #include "store/hash64.h"
 #include "store/int_codec.h"
+#include "store/same_key_rows.h"
 #include "store/varint.h"
 
 namespace netward::store {
@@ -225,9 +226,17 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
     f.column_a = b[pos];
     f.column_b = b[pos + 1];
     f.hashes = b[pos + 2];
+    f.b_shift = b[pos + 3];
     pos += bf::kPairFixedBytes;
     if (f.column_a >= ncols || f.column_b >= ncols || f.hashes == 0 || f.hashes > kBloomMaxHashes) {
       return HeaderCorruption("pair filter: bad columns or hash count");
+    }
+    if (f.b_shift != 0) {  // only an integer column is bucketed
+      const ColumnType tb = info.defs[f.column_b].type;
+      if (f.b_shift > bf::kMaxPairShift ||
+          (tb != ColumnType::kU16 && tb != ColumnType::kU32 && tb != ColumnType::kU64)) {
+        return HeaderCorruption("pair filter: bad bucket shift " + std::to_string(f.b_shift));
+      }
     }
     f.nbits.resize(ngroups);
     f.offsets.resize(ngroups);
@@ -483,6 +492,13 @@ class BlockReader::Impl {
                       uint32_t prefix);
   Status DecodeTransposed(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, const uint8_t* p,
                           const uint8_t* end, bf::Locator* locator, uint32_t prefix);
+  // Key-relative columns: the mode byte of chunk (c, g) (kKeyPlain or kKeyRelative), read at
+  // *p and skipped; the group's same-key rows (same_key_rows.h) from its decoded key column;
+  // and a kKeyRelative chunk's rows (after its mode byte).
+  Status KeyMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end, uint8_t* mode);
+  Status SameKeyRows(size_t c, uint32_t g, const int32_t** prev);
+  Status DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, const uint8_t* p,
+                        const uint8_t* end, bf::Locator* locator, uint32_t prefix);
   // Makes the rows [GroupBegin(g), stop) of chunk (c, g) readable without decoding the rest of
   // the group, for AppendJsonLine's one row (a point search). A loaded group satisfies it.
   Status LoadRows(size_t c, uint32_t g, uint32_t stop);
@@ -567,6 +583,14 @@ class BlockReader::Impl {
     std::vector<std::string_view> rows;
   };
   std::vector<Tuples> tuples_;
+  // Per row group (key-relative columns): each row's last earlier row with the same key.
+  struct SameKey {
+    bool done = false;
+    Status status;
+    std::vector<int32_t> prev;
+  };
+  std::vector<SameKey> same_key_;
+  std::vector<int32_t> same_key_table_;
   std::string_view row_tuple_;  // AppendDependent's
   std::vector<Column> cols_;
   std::string where_;
@@ -619,11 +643,21 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
   if (header_->columns[c].chunks[g].codec == bf::kCodecPacked) {
     return DecodePacked(c, g, chunk, all_rows, locator, rows);
   }
+  if (info_->relative[c]) {
+    uint8_t mode;
+    if (Status s = KeyMode(c, g, &p, end, &mode); !s.ok()) return s;
+    if (mode == bf::kKeyRelative)
+      return DecodeRelative(c, g, chunk, all_rows, p, end, locator, rows);
+  }
   switch (info_->defs[c].type) {
     case ColumnType::kTime: {
       const TimestampUs* ts = nullptr;  // later Time columns may be coded from the row's ts
       if (c > 0 && ts_first_) {
         if (Status s = TimeMode(c, g, &p, end, &ts); !s.ok()) return s;
+      }
+      uint64_t unit;
+      if (!get(&unit) || unit == 0) {
+        return Fail(c, "row group " + std::to_string(g) + ": bad time unit");
       }
       chunk.times.resize(rows);
       uint64_t prev = 0;
@@ -631,7 +665,7 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
         uint64_t z;
         if (!get(&z)) return RowFail(c, r, "bad or truncated varint");
         if (ts) prev = static_cast<uint64_t>(ts[r - begin]);
-        prev += static_cast<uint64_t>(UnZigZag(z));
+        prev += static_cast<uint64_t>(UnZigZag(z)) * unit;
         chunk.times[r - begin] = static_cast<TimestampUs>(prev);
         if (locator) locator->Add(HashWord(prev));
       }
@@ -862,6 +896,11 @@ Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint3
   if (type == ColumnType::kTime && c > 0 && ts_first_) {
     if (Status s = TimeMode(c, g, &p, end, &ts); !s.ok()) return s;
   }
+  if (info_->relative[c]) {
+    uint8_t mode;
+    if (Status s = KeyMode(c, g, &p, end, &mode); !s.ok()) return s;
+    if (mode != bf::kKeyPlain) return Fail(c, at + "a key-relative chunk cannot be packed");
+  }
   if (type == ColumnType::kTime && c == 0 && rows > 0) {
     uint64_t z;
     if (!GetVarint64(&p, end, &z)) return Fail(c, at + "bad first value");
@@ -911,6 +950,99 @@ Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint3
     }
     default:
       return Fail(c, at + "packed chunk of a column that cannot be packed");
+  }
+  return Status::OK();
+}
+
+Status BlockReader::Impl::KeyMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end,
+                                  uint8_t* mode) {
+  if (*p == end) return Fail(c, "row group " + std::to_string(g) + ": no mode byte");
+  *mode = *(*p)++;
+  if (*mode != bf::kKeyPlain && *mode != bf::kKeyRelative) {
+    return Fail(c, "row group " + std::to_string(g) + ": unknown mode " + std::to_string(*mode));
+  }
+  return Status::OK();
+}
+
+Status BlockReader::Impl::SameKeyRows(size_t c, uint32_t g, const int32_t** prev) {
+  if (same_key_.empty()) same_key_.resize(header_->groups.size());
+  SameKey& same = same_key_[g];
+  if (!same.done) {
+    same.done = true;
+    const auto k = static_cast<size_t>(info_->relative_key);
+    Size(k);
+    if (!cols_[k].full) (void)LoadGroup(k, g);
+    if (cols_[k].chunks.size() <= g || !cols_[k].chunks[g].decode_ok) {
+      same.status = Status::Corruption(where_, "row group " + std::to_string(g) + ": column " +
+                                                   std::string(info_->defs[k].name) +
+                                                   ", which other columns are coded from, "
+                                                   "does not decode");
+    } else {
+      const Chunk& keys = cols_[k].chunks[g];
+      PreviousRowsWithSameKey(keys.ips.data(), static_cast<uint32_t>(keys.ips.size()), &same.prev,
+                              &same_key_table_);
+    }
+  }
+  if (!same.status.ok()) return Fail(c, same.status.message());
+  *prev = same.prev.data();
+  return Status::OK();
+}
+
+// A kKeyRelative chunk after its mode byte: per row whose key occurred earlier in the group, an
+// integer's zigzag varint difference to that row's value, or an address as kIpAsPrevious (that
+// row's) or encoded plainly; the other rows encoded plainly.
+Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
+                                         const uint8_t* p, const uint8_t* end, bf::Locator* locator,
+                                         uint32_t prefix) {
+  const int32_t* prev = nullptr;
+  if (Status s = SameKeyRows(c, g, &prev); !s.ok()) return s;
+  const uint32_t n = std::min(rows, prefix);
+  const uint32_t begin = header_->GroupBegin(g);
+  const ColumnType type = info_->defs[c].type;
+  if (type == ColumnType::kIp) {
+    chunk.ips.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      if (p == end) return RowFail(c, begin + i, "truncated");
+      const uint8_t family = *p++;
+      IpAddress ip;
+      if (family == bf::kIpAsPrevious) {
+        if (prev[i] < 0)
+          return RowFail(c, begin + i, "refers to an earlier row of its key, which has none");
+        ip = chunk.ips[static_cast<uint32_t>(prev[i])];
+      } else {
+        const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
+        if (family != 0 && len == 0) {
+          return RowFail(c, begin + i, "bad address family " + std::to_string(family));
+        }
+        if (static_cast<size_t>(end - p) < len) return RowFail(c, begin + i, "truncated");
+        ip = family == 4 ? IpAddress::FromV4(p) : family == 6 ? IpAddress::FromV6(p) : IpAddress();
+        if (family == 6 && (ip.is_v4() || ip.is_unspecified())) {
+          return RowFail(c, begin + i, "non-canonical address");
+        }
+        p += len;
+      }
+      chunk.ips[i] = ip;
+      if (locator) locator->Add(bf::IpHash(ip));
+    }
+  } else {
+    const uint64_t max = type == ColumnType::kU16   ? UINT16_MAX
+                         : type == ColumnType::kU32 ? UINT32_MAX
+                                                    : UINT64_MAX;
+    chunk.uints.resize(n);
+    for (uint32_t i = 0; i < n; ++i) {
+      uint64_t code;
+      if (!GetVarint64(&p, end, &code)) return RowFail(c, begin + i, "bad or truncated varint");
+      const uint64_t v = prev[i] < 0 ? code
+                                     : chunk.uints[static_cast<uint32_t>(prev[i])] +
+                                           static_cast<uint64_t>(UnZigZag(code));
+      if (v > max) return RowFail(c, begin + i, "value " + std::to_string(v) + " out of range");
+      chunk.uints[i] = v;
+      if (locator) locator->Add(HashWord(v));
+    }
+  }
+  if (prefix >= rows && p != end) {
+    return Fail(c, "row group " + std::to_string(g) + ": " + std::to_string(end - p) +
+                       " bytes left after the last of " + std::to_string(rows) + " rows");
   }
   return Status::OK();
 }
@@ -1011,6 +1143,21 @@ Status BlockReader::Impl::ReadOne(size_t c, uint32_t g, uint32_t local, One* v) 
   auto group_fail = [&](std::string_view what) {
     return Fail(c, "row group " + std::to_string(g) + ": " + std::string(what));
   };
+  // Key-relative columns: the mode byte; a row coded from an earlier one decodes the group.
+  if (info_->relative[c]) {
+    uint8_t mode;
+    if (Status s = KeyMode(c, g, &p, end, &mode); !s.ok()) return s;
+    if (mode == bf::kKeyRelative) {
+      if (Status s = LoadGroup(c, g); !s.ok()) return s;
+      const Chunk& whole = cols_[c].chunks[g];
+      if (type == ColumnType::kIp) {
+        v->ip = whole.ips[local];
+      } else {
+        v->u = whole.uints[local];
+      }
+      return Status::OK();
+    }
+  }
   // Time columns after ts: the mode byte; ts_row set when coded from the row's ts.
   bool from_ts = false;
   uint64_t ts_row = 0;
@@ -1073,17 +1220,18 @@ Status BlockReader::Impl::ReadOne(size_t c, uint32_t g, uint32_t local, One* v) 
   auto truncated = [&]() { return RowFail(c, row, "bad or truncated varint"); };
   switch (type) {
     case ColumnType::kTime: {
-      uint64_t z;
+      uint64_t z, unit;
+      if (!GetVarint64(&p, end, &unit) || unit == 0) return group_fail("bad time unit");
       if (from_ts) {
         p = SkipVarints(p, end, local);
         if (!p || !GetVarint64(&p, end, &z)) return truncated();
-        v->u = ts_row + static_cast<uint64_t>(UnZigZag(z));
+        v->u = ts_row + static_cast<uint64_t>(UnZigZag(z)) * unit;
         return Status::OK();
       }
       uint64_t sum = 0;
       for (uint32_t k = 0; k <= local; ++k) {
         if (!GetVarint64(&p, end, &z)) return truncated();
-        sum += static_cast<uint64_t>(UnZigZag(z));
+        sum += static_cast<uint64_t>(UnZigZag(z)) * unit;
       }
       v->u = sum;
       return Status::OK();
@@ -1483,9 +1631,10 @@ Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
         col.status = Fail(c, "min_ts/max_ts of the header do not match the rows");
       }
     }
-    // Free what a failed decode built; but the ts that decoded stay, for the Time columns coded
-    // from them (a changed ts is reported in ts, not in end_ts too).
-    if (!col.status.ok() && c != 0) col.chunks = std::vector<Chunk>();
+    // Free what a failed decode built; but the ts and the relative key that decoded stay, for
+    // the columns coded from them (a changed ts is reported in ts, not in end_ts too).
+    if (!col.status.ok() && c != 0 && static_cast<int>(c) != info_->relative_key)
+      col.chunks = std::vector<Chunk>();
   }
   if (bad_row) *bad_row = col.bad_row;
   return col.status;
@@ -1656,9 +1805,11 @@ Status BlockReader::CheckFilters(uint32_t* bad_row) {
     PairProbe probe;
     probe.column_a = f.column_a;
     probe.column_b = f.column_b;
+    probe.b_shift = f.b_shift;
     for (uint32_t row = 0; row < h.count; ++row) {
-      probe.key =
-          bf::PairKey(hash_of(f.column_a, row), hash_of(f.column_b, row), f.column_a, f.column_b);
+      const uint64_t hb =
+          f.b_shift ? HashWord(UintAt(f.column_b, row) >> f.b_shift) : hash_of(f.column_b, row);
+      probe.key = bf::PairKey(hash_of(f.column_a, row), hb, f.column_a, f.column_b);
       if (!h.GroupMayContain(probe, h.GroupOf(row)))
         return fail("the pair filter", f.column_a, row);
     }
@@ -1906,8 +2057,17 @@ Status BlockReader::Impl::FilterPacked(size_t c, uint32_t g, uint64_t code,
   const BlockHeader::Chunk& entry = header_->columns[c].chunks[g];
   const uint32_t begin = header_->GroupBegin(g);
   const uint32_t n = header_->GroupEnd(g) - begin;
+  const uint8_t* p = chunk.data;
+  const uint8_t* const end = p + entry.raw_bytes;
+  if (info_->relative[c]) {
+    uint8_t mode;
+    if (Status s = KeyMode(c, g, &p, end, &mode); !s.ok()) return s;
+    if (mode != bf::kKeyPlain) {
+      return Fail(c, "row group " + std::to_string(g) + ": a key-relative chunk cannot be packed");
+    }
+  }
   int_codec::PackedView view;
-  if (!int_codec::ParsePacked(chunk.data, chunk.data + entry.raw_bytes, n, &view)) {
+  if (!int_codec::ParsePacked(p, end, n, &view)) {
     return Fail(c, "row group " + std::to_string(g) + ": bad packed values");
   }
   size_t kept = 0;
