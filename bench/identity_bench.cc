@@ -14,7 +14,9 @@
 //     its site's address, the others to another; both drawn Zipf(1) over 5 M addresses. Service:
 //     443/tcp 70 %, 443/udp (QUIC) 10 %, 80/tcp 10 %, 53/udp 6 %, a random port 4 %. Durations
 //     log-normal (median 15 s, sigma 1.5, at most 2 h; DNS median 0.1 s). Times in whole
-//     --time-unit (default ms, as IPFIX flowStartMilliseconds; syslog NAT logs carry seconds).
+//     --time-unit: s (default: syslog NAT session logs, RFC 3164 and the routers' formats,
+//     carry seconds) or ms (IPFIX flowStartMilliseconds). Mappings of one time are logged in
+//     the order they were made.
 //   uniform (the earlier, structureless worst case): each mapping from a random subscriber
 //     behind S/64 public addresses, random inside and outside ports (16 bits each), a random
 //     remote of 5 M, spread evenly in time, 10-49 s long: ~9.7 bytes of information a record.
@@ -107,7 +109,7 @@ constexpr TimestampUs kLoginLookback = 7 * kDay;
 struct Workload {
   enum class Shape { kCgnat, kUniform };
   Shape shape = Shape::kCgnat;
-  TimestampUs time_unit = 1000;  // cgnat: times are whole multiples of this (us)
+  TimestampUs time_unit = kUsPerSecond;  // cgnat: times are whole multiples of this (us)
   uint64_t subscribers = 100000;
   uint64_t days = 1;
   uint64_t per_day = 2000000;
@@ -721,7 +723,7 @@ int main(int argc, char** argv) {
       "NAT record at rest and trace latency, netward's index and store side by side with "
       "ClickHouse on the same generated data. The comment at the top of bench/identity_bench.cc "
       "describes the workload and what each system's figures mean."};
-  std::string shape = "cgnat", unit = "ms";
+  std::string shape = "cgnat", unit = "s";
   app.add_option("--shape", shape,
                  "cgnat: port blocks, bursts, Zipf remotes (the issue's CGNAT-shaped workload); "
                  "uniform: every field random (the structureless worst case); see the top of "

@@ -250,6 +250,8 @@ std::array<StreamInfo, record::kStreamCount> BuildStreamInfos() {
         }
       }
     }
+    // The key column: coded by the distance to its same-key row.
+    if (info.relative_key == key) info.relative[static_cast<size_t>(key)] = true;
   }
   return infos;
 }
@@ -748,6 +750,9 @@ class BlockBuilder::Impl {
   }
 
   static constexpr uint32_t kGroupMask = (1u << bf::kGroupShift) - 1;
+  uint32_t GroupRows(uint32_t g) const {
+    return std::min(count_ - (g << bf::kGroupShift), 1u << bf::kGroupShift);
+  }
 
   StreamId stream_;
   const StreamInfo* info_;
@@ -773,7 +778,8 @@ class BlockBuilder::Impl {
   // same key (block row number; -1: none); Encode's scratch.
   mutable std::vector<int32_t> same_key_, same_key_group_, same_key_table_;
   mutable std::vector<IpAddress> keys_;
-  mutable ByteBuffer plain_, relative_;  // a chunk with its mode byte, in each form
+  mutable std::vector<uint32_t> same_key_rows_;  // per group: its rows that have a same-key row
+  mutable ByteBuffer plain_, relative_;          // a chunk with its mode byte, in each form
   mutable std::vector<uint64_t> values_;
   mutable std::vector<IpAddress> ips_;
   mutable std::string relative_stored_;
@@ -927,13 +933,17 @@ void BlockBuilder::Impl::FindSameKeyRows() const {
     p += family == 4 ? 4 : family == 6 ? 16 : 0;
   }
   same_key_.resize(count_);
+  same_key_rows_.clear();
   for (uint32_t begin = 0; begin < count_; begin += 1u << bf::kGroupShift) {
     const uint32_t n = std::min(count_ - begin, 1u << bf::kGroupShift);
     PreviousRowsWithSameKey(keys_.data() + begin, n, &same_key_group_, &same_key_table_);
+    uint32_t with = 0;
     for (uint32_t i = 0; i < n; ++i) {
       same_key_[begin + i] =
           same_key_group_[i] < 0 ? -1 : static_cast<int32_t>(begin) + same_key_group_[i];
+      with += same_key_group_[i] >= 0;
     }
+    same_key_rows_.push_back(with);
   }
 }
 
@@ -945,10 +955,13 @@ void BlockBuilder::Impl::FindSameKeyRows() const {
 const uint8_t* BlockBuilder::Impl::KeyRelative(size_t c, uint32_t g, const uint8_t* chunk,
                                                size_t size, size_t* out) const {
   const bool ip = info_->defs[c].type == ColumnType::kIp;
+  const bool key = static_cast<int>(c) == info_->relative_key;
   const uint32_t begin = g << bf::kGroupShift;
   const uint32_t n = std::min(count_ - begin, 1u << bf::kGroupShift);
   relative_.clear();
-  uint8_t* q = relative_.Reserve(1 + size + n);  // no row grows by more than a byte
+  // No row grows by more than a byte (the key's distance: at most a 2-byte varint for 3 or
+  // more bytes of address).
+  uint8_t* q = relative_.Reserve(1 + size + n);
   uint8_t* const start = q;
   *q++ = bf::kKeyRelative;
   const uint8_t* p = chunk;
@@ -964,8 +977,21 @@ const uint8_t* BlockBuilder::Impl::KeyRelative(size_t c, uint32_t g, const uint8
                 : family == 6 ? IpAddress::FromV6(p)
                               : IpAddress();
       p += family == 4 ? 4 : family == 6 ? 16 : 0;
-      if (prev >= 0 && ips_[i] == ips_[static_cast<uint32_t>(prev) - begin]) {
-        *q++ = bf::kIpAsPrevious;
+      if (key && prev >= 0) {
+        *q++ = bf::kIpAsRowBefore;
+        q = PutVarint64(q, begin + i - static_cast<uint32_t>(prev));
+        continue;
+      }
+      // The nearest of the key's last kMaxSameKeySteps rows with the same address.
+      int32_t j = prev;
+      uint8_t step = 0;
+      while (j >= 0 && step < bf::kMaxSameKeySteps &&
+             !(ips_[i] == ips_[static_cast<uint32_t>(j) - begin])) {
+        j = same_key_[static_cast<uint32_t>(j)];
+        ++step;
+      }
+      if (j >= 0 && step < bf::kMaxSameKeySteps) {
+        *q++ = static_cast<uint8_t>(bf::kIpAsPrevious + step);
         continue;
       }
       std::memcpy(q, field, static_cast<size_t>(p - field));
@@ -1196,8 +1222,12 @@ void BlockBuilder::Impl::Encode(uint64_t first_seq, int zstd_level, std::string*
       if (col.from_ts) bytes = FromPrevious(g, bytes, raw, &raw);
       const uint8_t* relative = nullptr;
       size_t relative_raw = 0;
-      if (col.relative) {  // both forms, each with its mode byte
-        relative = KeyRelative(c, g, bytes, raw, &relative_raw);
+      // Both forms, each with its mode byte; the relative one only where a quarter of the
+      // rows or more have a same-key row (else it cannot pay for its second compression).
+      if (col.relative) {
+        if (4 * same_key_rows_[g] >= GroupRows(g)) {
+          relative = KeyRelative(c, g, bytes, raw, &relative_raw);
+        }
         plain_.clear();
         uint8_t* q = plain_.Reserve(raw + 1);
         *q = bf::kKeyPlain;

@@ -160,8 +160,15 @@ constexpr uint8_t kTimeFromTs = 1;        // the value minus the same row's ts
 constexpr uint8_t kKeyPlain = 0;     // each row as the column's type encodes it (may be packed)
 constexpr uint8_t kKeyRelative = 1;  // a row whose key occurred earlier in the group: from the
                                      // value of the last such row (never packed)
-// In a kKeyRelative Ip chunk, the family byte of a row whose address is that row's.
+// In a kKeyRelative Ip chunk of a column other than the key, the family byte
+// kIpAsPrevious + k - 1 (k = 1 .. kMaxSameKeySteps) of a row whose address is that of its k-th
+// same-key row back (its same-key row's same-key row for k = 2, ...).
 constexpr uint8_t kIpAsPrevious = 7;
+constexpr uint8_t kMaxSameKeySteps = 8;
+// In a kKeyRelative chunk of the key column itself, the family byte of a row whose address is
+// that of the row d rows before it in the group, d following as a varint (1 <= d <= the row's
+// index in the group).
+constexpr uint8_t kIpAsRowBefore = kIpAsPrevious + kMaxSameKeySteps;
 
 // Ip encoding: family byte (0 unset, 4, 6) + 4 or 16 address bytes.
 constexpr size_t kMaxIpEncoding = 17;

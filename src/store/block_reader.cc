@@ -994,8 +994,12 @@ Status BlockReader::Impl::SameKeyRows(size_t c, uint32_t g, const int32_t** prev
 Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uint32_t rows,
                                          const uint8_t* p, const uint8_t* end, bf::Locator* locator,
                                          uint32_t prefix) {
+  // The key column itself is coded by row distances, and needs no same-key rows.
+  const bool key = static_cast<int>(c) == info_->relative_key;
   const int32_t* prev = nullptr;
-  if (Status s = SameKeyRows(c, g, &prev); !s.ok()) return s;
+  if (!key) {
+    if (Status s = SameKeyRows(c, g, &prev); !s.ok()) return s;
+  }
   const uint32_t n = std::min(rows, prefix);
   const uint32_t begin = header_->GroupBegin(g);
   const ColumnType type = info_->defs[c].type;
@@ -1005,10 +1009,26 @@ Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uin
       if (p == end) return RowFail(c, begin + i, "truncated");
       const uint8_t family = *p++;
       IpAddress ip;
-      if (family == bf::kIpAsPrevious) {
-        if (prev[i] < 0)
-          return RowFail(c, begin + i, "refers to an earlier row of its key, which has none");
-        ip = chunk.ips[static_cast<uint32_t>(prev[i])];
+      if (key && family == bf::kIpAsRowBefore) {
+        uint64_t d;
+        if (!GetVarint64(&p, end, &d)) return RowFail(c, begin + i, "bad or truncated varint");
+        if (d == 0 || d > i) {
+          return RowFail(c, begin + i, "refers to " + std::to_string(d) + " rows before it");
+        }
+        ip = chunk.ips[i - d];
+      } else if (!key && family >= bf::kIpAsPrevious &&
+                 family < bf::kIpAsPrevious + bf::kMaxSameKeySteps) {
+        int32_t j = prev[i];
+        for (int step = bf::kIpAsPrevious; step < family && j >= 0; ++step) {
+          j = prev[static_cast<uint32_t>(j)];
+        }
+        if (j < 0) {
+          return RowFail(c, begin + i,
+                         "refers to the same-key row " +
+                             std::to_string(family - bf::kIpAsPrevious + 1) +
+                             " back, which it has not");
+        }
+        ip = chunk.ips[static_cast<uint32_t>(j)];
       } else {
         const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
         if (family != 0 && len == 0) {
@@ -1032,6 +1052,7 @@ Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uin
     for (uint32_t i = 0; i < n; ++i) {
       uint64_t code;
       if (!GetVarint64(&p, end, &code)) return RowFail(c, begin + i, "bad or truncated varint");
+      if (!prev) return Fail(c, "row group " + std::to_string(g) + ": not an address key");
       const uint64_t v = prev[i] < 0 ? code
                                      : chunk.uints[static_cast<uint32_t>(prev[i])] +
                                            static_cast<uint64_t>(UnZigZag(code));
