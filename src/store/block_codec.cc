@@ -959,9 +959,9 @@ const uint8_t* BlockBuilder::Impl::KeyRelative(size_t c, uint32_t g, const uint8
   const uint32_t begin = g << bf::kGroupShift;
   const uint32_t n = std::min(count_ - begin, 1u << bf::kGroupShift);
   relative_.clear();
-  // No row grows by more than a byte (the key's distance: at most a 2-byte varint for 3 or
-  // more bytes of address).
-  uint8_t* q = relative_.Reserve(1 + size + n);
+  // A row's code takes at most a varint's most bytes more than its plain encoding (a u16 0
+  // after 16383: 3 bytes for 1; the key's distance: 1 + 2 bytes for at least 1).
+  uint8_t* q = relative_.Reserve(1 + size + size_t{n} * kMaxVarint64);
   uint8_t* const start = q;
   *q++ = bf::kKeyRelative;
   const uint8_t* p = chunk;

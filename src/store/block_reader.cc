@@ -971,12 +971,16 @@ Status BlockReader::Impl::SameKeyRows(size_t c, uint32_t g, const int32_t** prev
     same.done = true;
     const auto k = static_cast<size_t>(info_->relative_key);
     Size(k);
-    if (!cols_[k].full) (void)LoadGroup(k, g);
-    if (cols_[k].chunks.size() <= g || !cols_[k].chunks[g].decode_ok) {
-      same.status = Status::Corruption(where_, "row group " + std::to_string(g) + ": column " +
-                                                   std::string(info_->defs[k].name) +
-                                                   ", which other columns are coded from, "
-                                                   "does not decode");
+    // The key's group must pass every check a query of it would (its stored hash above all):
+    // keys that decode but were changed would silently give other rows' values to the columns
+    // coded from them, and a search on those would miss rows without a word.
+    const Status loaded = cols_[k].full ? cols_[k].status : LoadGroup(k, g);
+    if (!loaded.ok() || cols_[k].chunks.size() <= g || !cols_[k].chunks[g].decode_ok) {
+      same.status = Status::Corruption(
+          where_, "row group " + std::to_string(g) + ": column " +
+                      std::string(info_->defs[k].name) +
+                      ", which other columns are coded from, is damaged" +
+                      (loaded.ok() ? std::string() : " (" + loaded.message() + ")"));
     } else {
       const Chunk& keys = cols_[k].chunks[g];
       PreviousRowsWithSameKey(keys.ips.data(), static_cast<uint32_t>(keys.ips.size()), &same.prev,
@@ -1652,10 +1656,9 @@ Status BlockReader::Impl::Load(size_t c, uint32_t* bad_row) {
         col.status = Fail(c, "min_ts/max_ts of the header do not match the rows");
       }
     }
-    // Free what a failed decode built; but the ts and the relative key that decoded stay, for
-    // the columns coded from them (a changed ts is reported in ts, not in end_ts too).
-    if (!col.status.ok() && c != 0 && static_cast<int>(c) != info_->relative_key)
-      col.chunks = std::vector<Chunk>();
+    // Free what a failed decode built; but the ts that decoded stay, for the Time columns coded
+    // from them (a changed ts is reported in ts, not in end_ts too).
+    if (!col.status.ok() && c != 0) col.chunks = std::vector<Chunk>();
   }
   if (bad_row) *bad_row = col.bad_row;
   return col.status;

@@ -939,6 +939,29 @@ TEST(BlockCodecTest, DISABLED_WriteFuzzSeeds) {
   std::string implicit;
   builder.Finish(64, 1, &implicit, &dict);
   write("session_implicit", implicit);
+  // CGNAT-shaped mappings (key-relative chunks, Time chunks with a unit): 40 subscribers, 4 at a
+  // time in bursts of 3 interleaved rows, each keeping its outside address (shared by 5) and
+  // taking consecutive ports of its block, one remote peer per burst; the unset and an IPv6
+  // inside address among them; times in whole milliseconds.
+  std::vector<record::NatRecord> cgnat(300);
+  std::vector<uint16_t> next_port(40, 0);
+  for (size_t i = 0; i < cgnat.size(); ++i) {
+    record::NatRecord& r = cgnat[i];
+    const auto sub = static_cast<uint32_t>(((i / 12) * 4 + i % 4) % 40);
+    r.ts = 1'780'000'000'000'000 + static_cast<TimestampUs>(i * 37 + (i % 5) * 1000) * 1000;
+    r.end_ts = i % 11 == 0 ? 0 : r.ts + static_cast<TimestampUs>(1 + i % 7) * 30'000'000;
+    r.proto = i % 6 ? "tcp" : "udp";
+    r.inside_ip = sub == 0   ? IpAddress()
+                  : sub == 1 ? *IpAddress::Parse("2001:db8::1")
+                             : IpAddress::FromV4HostOrder(0x64400000u + sub);
+    r.inside_port = static_cast<uint16_t>(40000 + i);
+    r.outside_ip = IpAddress::FromV4HostOrder(0xC6120001u + (sub % 8) * 256);
+    r.outside_port = static_cast<uint16_t>(1024 + sub * 512 + next_port[sub]++);
+    r.remote_ip = IpAddress::FromV4HostOrder(0x5DB8D800u + static_cast<uint32_t>(i / 12 % 30));
+    r.remote_port = i % 6 ? 443 : 53;
+    r.source = "syslog";
+  }
+  write("nat_cgnat", EncodeBlock(cgnat, 500, 3));
 }
 
 // ---- One row at a time: AppendJsonLine decodes a group's chunks only up to its row when it is
