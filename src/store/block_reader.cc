@@ -146,6 +146,10 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
       return HeaderCorruption(where + "checksum out of range");
     }
     const size_t max_row = block_columns::MaxRowBytes(info.defs[c].type);
+    // What a chunk holds besides its rows: a key-relative column's mode byte; a Time column's
+    // mode byte (after ts) and unit.
+    const uint64_t chunk_prefix = (info.relative[c] ? 1 : 0) +
+                                  (info.defs[c].type == ColumnType::kTime ? 1 + kMaxVarint64 : 0);
     col.chunks.resize(ngroups);
     uint64_t stored_total = 0, raw_total = 0;
     for (uint32_t g = 0; g < ngroups; ++g) {
@@ -180,7 +184,7 @@ Result<BlockHeader> ParseHeader(std::string_view bytes, bool verify_checksum, bo
         }
       } else if ((chunk.raw_bytes < rows && info.dependent_index[c] < 0) ||
                  chunk.raw_bytes > bf::kMaxColumnRawBytes ||
-                 (max_row && chunk.raw_bytes > uint64_t{rows} * max_row)) {
+                 (max_row && chunk.raw_bytes > uint64_t{rows} * max_row + chunk_prefix)) {
         return HeaderCorruption(at + std::to_string(chunk.raw_bytes) + " bytes cannot hold " +
                                 std::to_string(rows) + " rows");
       }
