@@ -672,7 +672,7 @@ class BlockBuilder::Impl {
   void EndRow() {
     for (Pair& pair : pairs_) {
       const Column& b = cols_[pair.b];
-      const uint64_t hb = pair.b_shift ? HashWord(b.row_value >> pair.b_shift) : b.row_hash;
+      const uint64_t hb = pair.b_shift ? bf::PairBucketHash(b.row_value, pair.b_shift) : b.row_hash;
       const uint64_t key = bf::PairKey(cols_[pair.a].row_hash, hb, pair.a, pair.b);
       if (pair.has_last && pair.last == key) continue;
       pair.keys.push_back(key);
@@ -925,13 +925,7 @@ void BlockBuilder::Impl::FindSameKeyRows() const {
   const ByteBuffer& buf = cols_[static_cast<size_t>(info_->relative_key)].buf;
   keys_.resize(count_);
   const uint8_t* p = buf.data();
-  for (uint32_t r = 0; r < count_; ++r) {  // the builder's own bytes: well formed
-    const uint8_t family = *p++;
-    keys_[r] = family == 4   ? IpAddress::FromV4(p)
-               : family == 6 ? IpAddress::FromV6(p)
-                             : IpAddress();
-    p += family == 4 ? 4 : family == 6 ? 16 : 0;
-  }
+  for (uint32_t r = 0; r < count_; ++r) keys_[r] = bf::DecodeIpUnchecked(&p);
   same_key_.resize(count_);
   same_key_rows_.clear();
   for (uint32_t begin = 0; begin < count_; begin += 1u << bf::kGroupShift) {
@@ -972,11 +966,7 @@ const uint8_t* BlockBuilder::Impl::KeyRelative(size_t c, uint32_t g, const uint8
     const int32_t prev = same_key_[begin + i];
     const uint8_t* field = p;
     if (ip) {
-      const uint8_t family = *p++;
-      ips_[i] = family == 4   ? IpAddress::FromV4(p)
-                : family == 6 ? IpAddress::FromV6(p)
-                              : IpAddress();
-      p += family == 4 ? 4 : family == 6 ? 16 : 0;
+      ips_[i] = bf::DecodeIpUnchecked(&p);
       if (key && prev >= 0) {
         *q++ = bf::kIpAsRowBefore;
         q = PutVarint64(q, begin + i - static_cast<uint32_t>(prev));
@@ -1446,7 +1436,9 @@ PairProbe MakePairProbe(StreamId stream, std::string_view field_a, std::string_v
   PairProbe probe;
   const int ca = ColumnIndex(stream, field_a), cb = ColumnIndex(stream, field_b);
   if (ca < 0 || cb < 0) return probe;
-  for (const auto& [a, b] : Info(stream).pairs) {
+  const StreamInfo& info = Info(stream);
+  for (size_t i = 0; i < info.pairs.size(); ++i) {
+    const auto [a, b] = info.pairs[i];
     const bool same = static_cast<size_t>(ca) == a && static_cast<size_t>(cb) == b;
     const bool swapped = static_cast<size_t>(ca) == b && static_cast<size_t>(cb) == a;
     if (!same && !swapped) continue;
@@ -1458,14 +1450,12 @@ PairProbe MakePairProbe(StreamId stream, std::string_view field_a, std::string_v
     probe.impossible = pa.impossible || pb.impossible;
     const uint64_t ha = same ? pa.value_hash : pb.value_hash;
     uint64_t hb = same ? pb.value_hash : pa.value_hash;
-    size_t i = 0;
-    while (Info(stream).pairs[i] != std::pair(a, b)) ++i;
-    probe.b_shift = Info(stream).pair_shifts[i];
+    probe.b_shift = info.pair_shifts[i];
     if (probe.b_shift != 0 && !probe.impossible) {  // an integer (MakeBloomProbe parsed it)
       const std::string_view text = same ? value_b : value_a;
       uint64_t v = 0;
       std::from_chars(text.data(), text.data() + text.size(), v);
-      hb = HashWord(v >> probe.b_shift);
+      hb = bf::PairBucketHash(v, probe.b_shift);
     }
     probe.key = bf::PairKey(ha, hb, a, b);
     return probe;

@@ -170,6 +170,10 @@ constexpr uint8_t kMaxSameKeySteps = 8;
 // index in the group).
 constexpr uint8_t kIpAsRowBefore = kIpAsPrevious + kMaxSameKeySteps;
 
+// The hash a pair filter takes of column b's integer value v with bucket shift s > 0 (for
+// s = 0, the value hash as for the Bloom filter).
+inline uint64_t PairBucketHash(uint64_t v, uint8_t s) { return HashWord(v >> s); }
+
 // Ip encoding: family byte (0 unset, 4, 6) + 4 or 16 address bytes.
 constexpr size_t kMaxIpEncoding = 17;
 inline uint8_t* EncodeIp(uint8_t* p, const IpAddress& ip) {
@@ -187,6 +191,16 @@ inline uint8_t* EncodeIp(uint8_t* p, const IpAddress& ip) {
     p += 16;
   }
   return p;
+}
+// Reads the encoding EncodeIp wrote at *p and moves *p past it. Unchecked: for the writer's
+// own bytes (the reader checks the family, the length and the canonical form).
+inline IpAddress DecodeIpUnchecked(const uint8_t** p) {
+  const uint8_t family = *(*p)++;
+  const IpAddress ip = family == 4   ? IpAddress::FromV4(*p)
+                       : family == 6 ? IpAddress::FromV6(*p)
+                                     : IpAddress();
+  *p += family == 4 ? 4 : family == 6 ? 16 : 0;
+  return ip;
 }
 
 // ---- Subscriber columns (block_codec.h, SubscriberDictionary). ----

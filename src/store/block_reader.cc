@@ -500,6 +500,10 @@ class BlockReader::Impl {
   // *p and skipped; the group's same-key rows (same_key_rows.h) from its decoded key column;
   // and a kKeyRelative chunk's rows (after its mode byte).
   Status KeyMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end, uint8_t* mode);
+  // A packed chunk's mode byte, which must be kKeyPlain (nothing read for other columns).
+  Status PackedKeyMode(size_t c, uint32_t g, const uint8_t** p, const uint8_t* end);
+  // One address as EncodeIp writes it, at *p (moved past it), checked: row `row`'s errors.
+  Status ReadIp(size_t c, uint32_t row, const uint8_t** p, const uint8_t* end, IpAddress* ip);
   Status SameKeyRows(size_t c, uint32_t g, const int32_t** prev);
   Status DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uint32_t rows, const uint8_t* p,
                         const uint8_t* end, bf::Locator* locator, uint32_t prefix);
@@ -694,20 +698,8 @@ Status BlockReader::Impl::Decode(size_t c, uint32_t g, Chunk& chunk, uint32_t ro
     case ColumnType::kIp: {
       chunk.ips.resize(rows);
       for (uint32_t r = begin; r < end_row; ++r) {
-        if (p == end) return RowFail(c, r, "truncated");
-        const uint8_t family = *p++;
-        const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
-        if (family != 0 && len == 0) {
-          return RowFail(c, r, "bad address family " + std::to_string(family));
-        }
-        if (static_cast<size_t>(end - p) < len) return RowFail(c, r, "truncated");
-        IpAddress ip = family == 4   ? IpAddress::FromV4(p)
-                       : family == 6 ? IpAddress::FromV6(p)
-                                     : IpAddress();
-        if (family == 6 && (ip.is_v4() || ip.is_unspecified())) {
-          return RowFail(c, r, "non-canonical address");
-        }
-        p += len;
+        IpAddress ip;
+        if (Status s = ReadIp(c, r, &p, end, &ip); !s.ok()) return s;
         chunk.ips[r - begin] = ip;
         if (locator) locator->Add(bf::IpHash(ip));
       }
@@ -900,11 +892,7 @@ Status BlockReader::Impl::DecodePacked(size_t c, uint32_t g, Chunk& chunk, uint3
   if (type == ColumnType::kTime && c > 0 && ts_first_) {
     if (Status s = TimeMode(c, g, &p, end, &ts); !s.ok()) return s;
   }
-  if (info_->relative[c]) {
-    uint8_t mode;
-    if (Status s = KeyMode(c, g, &p, end, &mode); !s.ok()) return s;
-    if (mode != bf::kKeyPlain) return Fail(c, at + "a key-relative chunk cannot be packed");
-  }
+  if (Status s = PackedKeyMode(c, g, &p, end); !s.ok()) return s;
   if (type == ColumnType::kTime && c == 0 && rows > 0) {
     uint64_t z;
     if (!GetVarint64(&p, end, &z)) return Fail(c, at + "bad first value");
@@ -968,6 +956,34 @@ Status BlockReader::Impl::KeyMode(size_t c, uint32_t g, const uint8_t** p, const
   return Status::OK();
 }
 
+Status BlockReader::Impl::PackedKeyMode(size_t c, uint32_t g, const uint8_t** p,
+                                        const uint8_t* end) {
+  if (!info_->relative[c]) return Status::OK();
+  uint8_t mode;
+  if (Status s = KeyMode(c, g, p, end, &mode); !s.ok()) return s;
+  if (mode != bf::kKeyPlain) {
+    return Fail(c, "row group " + std::to_string(g) + ": a key-relative chunk cannot be packed");
+  }
+  return Status::OK();
+}
+
+Status BlockReader::Impl::ReadIp(size_t c, uint32_t row, const uint8_t** p, const uint8_t* end,
+                                 IpAddress* ip) {
+  if (*p == end) return RowFail(c, row, "truncated");
+  const uint8_t family = *(*p)++;
+  const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
+  if (family != 0 && len == 0) {
+    return RowFail(c, row, "bad address family " + std::to_string(family));
+  }
+  if (static_cast<size_t>(end - *p) < len) return RowFail(c, row, "truncated");
+  *ip = family == 4 ? IpAddress::FromV4(*p) : family == 6 ? IpAddress::FromV6(*p) : IpAddress();
+  if (family == 6 && (ip->is_v4() || ip->is_unspecified())) {
+    return RowFail(c, row, "non-canonical address");
+  }
+  *p += len;
+  return Status::OK();
+}
+
 Status BlockReader::Impl::SameKeyRows(size_t c, uint32_t g, const int32_t** prev) {
   if (same_key_.empty()) same_key_.resize(header_->groups.size());
   SameKey& same = same_key_[g];
@@ -1015,9 +1031,10 @@ Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uin
     chunk.ips.resize(n);
     for (uint32_t i = 0; i < n; ++i) {
       if (p == end) return RowFail(c, begin + i, "truncated");
-      const uint8_t family = *p++;
+      const uint8_t family = *p;
       IpAddress ip;
       if (key && family == bf::kIpAsRowBefore) {
+        ++p;
         uint64_t d;
         if (!GetVarint64(&p, end, &d)) return RowFail(c, begin + i, "bad or truncated varint");
         if (d == 0 || d > i) {
@@ -1026,6 +1043,7 @@ Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uin
         ip = chunk.ips[i - d];
       } else if (!key && family >= bf::kIpAsPrevious &&
                  family < bf::kIpAsPrevious + bf::kMaxSameKeySteps) {
+        ++p;
         int32_t j = prev[i];
         for (int step = bf::kIpAsPrevious; step < family && j >= 0; ++step) {
           j = prev[static_cast<uint32_t>(j)];
@@ -1037,17 +1055,8 @@ Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uin
                              " back, which it has not");
         }
         ip = chunk.ips[static_cast<uint32_t>(j)];
-      } else {
-        const size_t len = family == 4 ? 4 : family == 6 ? 16 : 0;
-        if (family != 0 && len == 0) {
-          return RowFail(c, begin + i, "bad address family " + std::to_string(family));
-        }
-        if (static_cast<size_t>(end - p) < len) return RowFail(c, begin + i, "truncated");
-        ip = family == 4 ? IpAddress::FromV4(p) : family == 6 ? IpAddress::FromV6(p) : IpAddress();
-        if (family == 6 && (ip.is_v4() || ip.is_unspecified())) {
-          return RowFail(c, begin + i, "non-canonical address");
-        }
-        p += len;
+      } else if (Status s = ReadIp(c, begin + i, &p, end, &ip); !s.ok()) {
+        return s;
       }
       chunk.ips[i] = ip;
       if (locator) locator->Add(bf::IpHash(ip));
@@ -1057,10 +1066,9 @@ Status BlockReader::Impl::DecodeRelative(size_t c, uint32_t g, Chunk& chunk, uin
                          : type == ColumnType::kU32 ? UINT32_MAX
                                                     : UINT64_MAX;
     chunk.uints.resize(n);
-    for (uint32_t i = 0; i < n; ++i) {
+    for (uint32_t i = 0; i < n; ++i) {  // an integer column is never the (address) key
       uint64_t code;
       if (!GetVarint64(&p, end, &code)) return RowFail(c, begin + i, "bad or truncated varint");
-      if (!prev) return Fail(c, "row group " + std::to_string(g) + ": not an address key");
       const uint64_t v = prev[i] < 0 ? code
                                      : chunk.uints[static_cast<uint32_t>(prev[i])] +
                                            static_cast<uint64_t>(UnZigZag(code));
@@ -1835,8 +1843,8 @@ Status BlockReader::CheckFilters(uint32_t* bad_row) {
     probe.column_b = f.column_b;
     probe.b_shift = f.b_shift;
     for (uint32_t row = 0; row < h.count; ++row) {
-      const uint64_t hb =
-          f.b_shift ? HashWord(UintAt(f.column_b, row) >> f.b_shift) : hash_of(f.column_b, row);
+      const uint64_t hb = f.b_shift ? bf::PairBucketHash(UintAt(f.column_b, row), f.b_shift)
+                                    : hash_of(f.column_b, row);
       probe.key = bf::PairKey(hash_of(f.column_a, row), hb, f.column_a, f.column_b);
       if (!h.GroupMayContain(probe, h.GroupOf(row)))
         return fail("the pair filter", f.column_a, row);
@@ -2087,13 +2095,7 @@ Status BlockReader::Impl::FilterPacked(size_t c, uint32_t g, uint64_t code,
   const uint32_t n = header_->GroupEnd(g) - begin;
   const uint8_t* p = chunk.data;
   const uint8_t* const end = p + entry.raw_bytes;
-  if (info_->relative[c]) {
-    uint8_t mode;
-    if (Status s = KeyMode(c, g, &p, end, &mode); !s.ok()) return s;
-    if (mode != bf::kKeyPlain) {
-      return Fail(c, "row group " + std::to_string(g) + ": a key-relative chunk cannot be packed");
-    }
-  }
+  if (Status s = PackedKeyMode(c, g, &p, end); !s.ok()) return s;
   int_codec::PackedView view;
   if (!int_codec::ParsePacked(p, end, n, &view)) {
     return Fail(c, "row group " + std::to_string(g) + ": bad packed values");

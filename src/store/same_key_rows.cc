@@ -1,9 +1,7 @@
 // src/store/same_key_rows.cc: see same_key_rows.h.
 #include "store/same_key_rows.h"
 
-#include <cstring>
-
-#include "store/hash64.h"
+#include "store/block_format.h"
 
 namespace netward::store {
 
@@ -16,15 +14,12 @@ void PreviousRowsWithSameKey(const IpAddress* keys, uint32_t n, std::vector<int3
   table->assign(slots, -1);
   const size_t mask = slots - 1;
   for (uint32_t i = 0; i < n; ++i) {
-    uint64_t lo, hi;
-    std::memcpy(&lo, keys[i].bytes, 8);
-    std::memcpy(&hi, keys[i].bytes + 8, 8);
-    size_t slot = static_cast<size_t>(HashWord(lo ^ HashWord(hi))) & mask;
+    size_t slot = static_cast<size_t>(block_format::IpHash(keys[i])) & mask;
     int32_t found = -1;
     for (;; slot = (slot + 1) & mask) {
       const int32_t j = (*table)[slot];
       if (j < 0) break;
-      if (std::memcmp(keys[j].bytes, keys[i].bytes, 16) == 0) {
+      if (keys[j] == keys[i]) {
         found = j;
         break;
       }
